@@ -1,0 +1,47 @@
+namespace DcOs.Core;
+
+/// <summary>
+/// What a task runs: either <see cref="Shell"/> text run with <c>/bin/sh -c</c>, or an <see cref="Argv"/> vector
+/// executed directly; plus extra environment variables.
+/// </summary>
+public sealed record CommandSpec
+{
+    /// <summary>Shell text, run with <c>/bin/sh -c</c>. Exclusive with <see cref="Argv"/>.</summary>
+    public string? Shell { get; init; }
+
+    /// <summary>Program and arguments, executed without a shell. Exclusive with <see cref="Shell"/>.</summary>
+    public IReadOnlyList<string>? Argv { get; init; }
+
+    /// <summary>Environment variables added to the task's environment.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>A shell command.</summary>
+    public static CommandSpec FromShell(string text) => new() { Shell = text };
+
+    /// <summary>An argv command.</summary>
+    public static CommandSpec FromArgv(params string[] argv) => new() { Argv = argv };
+
+    /// <summary>Checks every field; throws naming the first one at fault.</summary>
+    public CommandSpec Validate(string field = "command")
+    {
+        if (Shell is null == Argv is null) Guard.Fail(field, "give exactly one of shell text or argv");
+        if (Shell is not null) Guard.NotEmpty(Shell, field + ".shell");
+        if (Argv is not null)
+        {
+            if (Argv.Count == 0) Guard.Fail(field + ".argv", "must name the program to run");
+            Guard.NotEmpty(Argv[0], field + ".argv[0]");
+            for (var i = 0; i < Argv.Count; i++)
+            {
+                if (Argv[i] is null || Argv[i].Contains('\0')) Guard.Fail($"{field}.argv[{i}]", "must be text without NUL characters");
+            }
+        }
+        ArgumentNullException.ThrowIfNull(Environment);
+        foreach (var (name, value) in Environment)
+        {
+            if (string.IsNullOrEmpty(name) || name.Contains('=') || name.Contains('\0'))
+                Guard.Fail(field + ".environment", $"\"{name}\" is not a valid variable name");
+            if (value is null || value.Contains('\0')) Guard.Fail($"{field}.environment.{name}", "must be text without NUL characters");
+        }
+        return this;
+    }
+}

@@ -1,0 +1,99 @@
+namespace DcOs.Core;
+
+/// <summary>
+/// What an agent costs and how fast it is. A machine may have a price per hour for the whole machine, prices per unit
+/// of each resource per hour (e.g. cpus 0.02, mem 0.000005 per MiB), or both; a relative speed factor (1 = reference
+/// speed, 2 = work finishes in half the time); and whether it is preemptible (cheap, may vanish).
+/// </summary>
+/// <remarks>
+/// A task's price per hour is the sum of its per-unit prices plus the machine price times the task's dominant share of
+/// the machine: a task taking half the machine's cpus pays half the machine. This apportioning keeps task costs
+/// additive (the costs of tasks filling a machine add up to the machine's price), which the optimizer relies on.
+/// </remarks>
+public sealed record CostModel
+{
+    private readonly double _machinePerHour;
+    private readonly IReadOnlyDictionary<string, double> _perUnitPerHour = new Dictionary<string, double>();
+    private readonly double _speedFactor = 1.0;
+
+    /// <summary>A free machine at reference speed.</summary>
+    public static CostModel Free { get; } = new();
+
+    /// <summary>Price of the whole machine per hour; 0 when priced per unit only.</summary>
+    public double MachinePerHour
+    {
+        get => _machinePerHour;
+        init => _machinePerHour = Guard.FiniteNonNegative(value, "cost.machinePerHour");
+    }
+
+    /// <summary>Price per unit of each resource per hour, by resource name (cpus, mem in MiB, ...).</summary>
+    public IReadOnlyDictionary<string, double> PerUnitPerHour
+    {
+        get => _perUnitPerHour;
+        init
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            foreach (var (name, price) in value)
+            {
+                ResourceNames.ValidateName(name, "cost.perUnitPerHour");
+                Guard.FiniteNonNegative(price, "cost.perUnitPerHour." + name);
+            }
+            _perUnitPerHour = new Dictionary<string, double>(value, StringComparer.Ordinal);
+        }
+    }
+
+    /// <summary>Relative speed; work of duration d at speed 1 takes d / SpeedFactor here. Must be positive.</summary>
+    public double SpeedFactor
+    {
+        get => _speedFactor;
+        init
+        {
+            Guard.FiniteNonNegative(value, "cost.speedFactor");
+            if (value == 0) Guard.Fail("cost.speedFactor", "must be greater than zero");
+            _speedFactor = value;
+        }
+    }
+
+    /// <summary>Whether the machine may be taken away at short notice (spot, preemptible VM).</summary>
+    public bool Preemptible { get; init; }
+
+    /// <summary>The price per hour of running <paramref name="task"/> on a machine whose total is <paramref name="agentTotal"/>.</summary>
+    public double TaskPricePerHour(Resources task, Resources agentTotal)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(agentTotal);
+        var price = 0.0;
+        foreach (var (name, unitPrice) in _perUnitPerHour) price += unitPrice * task.GetScalar(name).Value;
+        if (_machinePerHour > 0) price += _machinePerHour * task.DominantShare(agentTotal);
+        return price;
+    }
+
+    /// <summary>The price per hour of the whole machine (machine price plus every unit it has at its unit price).</summary>
+    public double MachinePricePerHour(Resources agentTotal)
+    {
+        ArgumentNullException.ThrowIfNull(agentTotal);
+        var price = _machinePerHour;
+        foreach (var (name, unitPrice) in _perUnitPerHour) price += unitPrice * agentTotal.GetScalar(name).Value;
+        return price;
+    }
+
+    /// <summary>How long work of <paramref name="referenceDuration"/> (at speed 1) takes on this machine.</summary>
+    public TimeSpan RuntimeFor(TimeSpan referenceDuration)
+    {
+        Guard.NonNegative(referenceDuration, "duration");
+        return referenceDuration / _speedFactor;
+    }
+
+    /// <summary>The cost of running <paramref name="task"/> here for work of <paramref name="referenceDuration"/> at speed 1.</summary>
+    public double TaskCost(Resources task, Resources agentTotal, TimeSpan referenceDuration) =>
+        TaskPricePerHour(task, agentTotal) * RuntimeFor(referenceDuration).TotalHours;
+
+    /// <inheritdoc />
+    public bool Equals(CostModel? other) =>
+        other is not null && _machinePerHour.Equals(other._machinePerHour) && _speedFactor.Equals(other._speedFactor) &&
+        Preemptible == other.Preemptible && _perUnitPerHour.Count == other._perUnitPerHour.Count &&
+        _perUnitPerHour.All(kv => other._perUnitPerHour.TryGetValue(kv.Key, out var p) && p.Equals(kv.Value));
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(_machinePerHour, _speedFactor, Preemptible, _perUnitPerHour.Count);
+}

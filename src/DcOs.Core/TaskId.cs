@@ -1,0 +1,33 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace DcOs.Core;
+
+/// <summary>Identifies a task, unique within its framework; becomes a sandbox directory name on the agent. Text rules: see <see cref="IdText"/>.</summary>
+public readonly record struct TaskId : IComparable<TaskId>
+{
+    /// <summary>Creates the id, validating its text.</summary>
+    /// <exception cref="ValidationException">The text is empty, too long or has an unsafe character.</exception>
+    public TaskId(string value) => Value = IdText.Validate(value, "taskId");
+
+    /// <summary>The id's text; null only for <c>default</c>.</summary>
+    public string Value { get; }
+
+    /// <summary>Whether this is the <c>default</c> (unset) id.</summary>
+    public bool IsEmpty => Value is null;
+
+    /// <summary>A new random id.</summary>
+    public static TaskId New() => new(Guid.NewGuid().ToString("N"));
+
+    /// <summary>Parses <paramref name="value"/> without throwing.</summary>
+    public static bool TryParse([NotNullWhen(true)] string? value, out TaskId id)
+    {
+        id = IdText.IsValid(value) ? new TaskId(value!) : default;
+        return !id.IsEmpty;
+    }
+
+    /// <inheritdoc />
+    public int CompareTo(TaskId other) => string.CompareOrdinal(Value, other.Value);
+
+    /// <inheritdoc />
+    public override string ToString() => Value ?? string.Empty;
+}

@@ -1,0 +1,53 @@
+namespace DcOs.Core;
+
+/// <summary>Everything needed to launch one task.</summary>
+public sealed record TaskSpec
+{
+    /// <summary>Mesos' default time between SIGTERM and SIGKILL.</summary>
+    public static readonly TimeSpan DefaultKillGracePeriod = TimeSpan.FromSeconds(3);
+
+    /// <summary>The task's id, unique within its framework.</summary>
+    public required TaskId Id { get; init; }
+
+    /// <summary>A human name; defaults to the id.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>What to run.</summary>
+    public required CommandSpec Command { get; init; }
+
+    /// <summary>The resources the task takes (ports as ranges, e.g. <c>ports:[31000-31000]</c>).</summary>
+    public Resources Resources { get; init; } = Resources.Empty;
+
+    /// <summary>Placement constraints.</summary>
+    public IReadOnlyList<PlacementConstraint> Constraints { get; init; } = [];
+
+    /// <summary>An optional health check.</summary>
+    public HealthCheckSpec? HealthCheck { get; init; }
+
+    /// <summary>Time between SIGTERM and SIGKILL when the task is killed.</summary>
+    public TimeSpan KillGracePeriod { get; init; } = DefaultKillGracePeriod;
+
+    /// <summary>Free-form labels (app id, job id, version...).</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Checks every field; throws naming the first one at fault (e.g. <c>task.resources.cpus</c>).</summary>
+    /// <exception cref="ValidationException">A field is invalid.</exception>
+    public TaskSpec Validate()
+    {
+        if (Id.IsEmpty) Guard.Fail("task.id", "must not be empty");
+        if (Name is not null) Guard.NotEmpty(Name, "task.name");
+        if (Command is null) Guard.Fail("task.command", "is required");
+        Command.Validate("task.command");
+        ArgumentNullException.ThrowIfNull(Resources);
+        if (Resources.IsEmpty) Guard.Fail("task.resources", "a task must use some resources (e.g. cpus and mem)");
+        if (Resources.Cpus <= 0 && Resources.MemMb <= 0) Guard.Fail("task.resources", "a task needs cpus or mem greater than zero");
+        ArgumentNullException.ThrowIfNull(Constraints);
+        HealthCheck?.Validate("task.healthCheck");
+        if (HealthCheck is { Kind: not HealthCheckKind.Command, Port: null } hc && hc.PortIndex >= (int)Math.Min(Resources.Ports.Count, int.MaxValue))
+            Guard.Fail("task.healthCheck.portIndex", $"is {hc.PortIndex} but the task has {Resources.Ports.Count} ports");
+        Guard.NonNegative(KillGracePeriod, "task.killGracePeriod");
+        ArgumentNullException.ThrowIfNull(Labels);
+        foreach (var key in Labels.Keys) Guard.NotEmpty(key, "task.labels");
+        return this;
+    }
+}
