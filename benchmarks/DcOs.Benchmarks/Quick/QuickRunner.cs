@@ -1,0 +1,33 @@
+using DcOs.Benchmarks.Core;
+
+namespace DcOs.Benchmarks.Quick;
+
+/// <summary>Finds quick suites by name and runs them; later issues add suites to <see cref="Suites"/>.</summary>
+public static class QuickRunner
+{
+    private static readonly IQuickSuite[] Suites =
+    [
+        new CoreQuickSuite(),
+    ];
+
+    public static async Task<int> RunAsync(string[] names, TextWriter output)
+    {
+        if (names.Length == 0)
+        {
+            await Console.Error.WriteLineAsync("usage: quick <suite>... | all   (suites: " + string.Join(", ", Suites.Select(s => s.Name)) + ")");
+            return 2;
+        }
+        var chosen = names is ["all"] ? Suites : names.Select(n => Suites.FirstOrDefault(s => s.Name == n)).ToArray();
+        var unknown = names.Where(n => n != "all" && Suites.All(s => s.Name != n)).ToArray();
+        if (unknown.Length > 0)
+        {
+            await Console.Error.WriteLineAsync($"unknown suite(s): {string.Join(", ", unknown)}; known: {string.Join(", ", Suites.Select(s => s.Name))}");
+            return 2;
+        }
+        foreach (var suite in chosen)
+        {
+            await suite!.RunAsync(new MetricWriter(output, suite.Name), CancellationToken.None);
+        }
+        return 0;
+    }
+}
