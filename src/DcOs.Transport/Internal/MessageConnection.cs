@@ -1,0 +1,366 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.IO.Pipelines;
+using System.Net;
+using System.Threading.Channels;
+using DcOs.Transport.Messages;
+using DcOs.Transport.Serialization;
+using MessagePack;
+using Microsoft.Extensions.Logging;
+
+namespace DcOs.Transport.Internal;
+
+/// <summary>
+/// The protocol layer of one connection, over any duplex pipe (socket pumps, or in-memory pipes): a receive loop that
+/// parses frames and hands messages to the handler, a send loop that drains the outgoing queue into the pipe and
+/// flushes once per batch, a timer for heartbeats, idle and slow-peer timeouts, and one close path.
+/// </summary>
+internal sealed class MessageConnection : IMessageConnection
+{
+    /// <summary>The send loop flushes at least this often (in bytes) even if more messages are queued.</summary>
+    private const int FlushBatchBytes = 64 * 1024;
+
+    private static long s_nextId;
+
+    private readonly IDuplexPipe _pipe;
+    private readonly TransportOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly TransportMetrics _metrics;
+    private readonly Func<ValueTask>? _disposeTransport;
+    private readonly Channel<DcOsMessage> _sendQueue;
+    private readonly ArrayBufferWriter<byte> _scratch = new(512);
+    private readonly ConcurrentDictionary<long, TaskCompletionSource<DcOsMessage>> _pending = new();
+    private readonly TaskCompletionSource<CloseReason> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private IMessageHandler? _handler;
+    private ITimer? _timer;
+    private Task _sendLoop = Task.CompletedTask;
+    private long _nextRequestId;
+    private long _heartbeatSequence;
+    private long _lastReceived;
+    private long _lastSent;
+    private long _flushStarted;
+    private int _started;
+    private int _closing;
+    private CloseReason? _reason;
+
+    public MessageConnection(
+        IDuplexPipe pipe,
+        string principal,
+        PeerRole role,
+        EndPoint? remote,
+        TransportOptions options,
+        TimeProvider time,
+        ILogger logger,
+        TransportMetrics metrics,
+        Func<ValueTask>? disposeTransport)
+    {
+        _pipe = pipe;
+        Principal = principal;
+        Role = role;
+        RemoteEndPoint = remote;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _metrics = metrics;
+        _disposeTransport = disposeTransport;
+        Id = "c" + Interlocked.Increment(ref s_nextId);
+        _sendQueue = Channel.CreateBounded<DcOsMessage>(new BoundedChannelOptions(options.SendQueueCapacity)
+        {
+            SingleReader = true,
+            SingleWriter = false,
+            FullMode = BoundedChannelFullMode.Wait,
+            AllowSynchronousContinuations = false,
+        });
+        _lastReceived = _lastSent = time.GetTimestamp();
+        metrics.ConnectionsOpen.Add(1);
+    }
+
+    public string Id { get; }
+
+    public EndPoint? RemoteEndPoint { get; }
+
+    public string Principal { get; }
+
+    public PeerRole Role { get; }
+
+    public Task<CloseReason> Closed => _closed.Task;
+
+    public void Start(IMessageHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        if (Interlocked.Exchange(ref _started, 1) != 0) throw new InvalidOperationException($"connection {Id} is already started");
+        _handler = handler;
+        _sendLoop = Task.Run(SendLoopAsync);
+        _ = Task.Run(ReceiveLoopAsync);
+        var tick = _options.TickInterval;
+        _timer = _time.CreateTimer(static s => ((MessageConnection)s!).OnTick(), this, tick, tick);
+    }
+
+    public ValueTask SendAsync(DcOsMessage message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return _sendQueue.Writer.TryWrite(message) ? ValueTask.CompletedTask : SendSlowAsync(message, cancellationToken);
+    }
+
+    private async ValueTask SendSlowAsync(DcOsMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _sendQueue.Writer.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            throw new ConnectionClosedException(_reason ?? new CloseReason("closing", false, false));
+        }
+    }
+
+    public bool TrySend(DcOsMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return _sendQueue.Writer.TryWrite(message);
+    }
+
+    public async Task<DcOsMessage> RequestAsync(DcOsMessage body, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var id = Interlocked.Increment(ref _nextRequestId);
+        var answer = new TaskCompletionSource<DcOsMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pending[id] = answer;
+        try
+        {
+            if (Volatile.Read(ref _closing) != 0) throw new ConnectionClosedException(_reason ?? new CloseReason("closing", false, false));
+            await SendAsync(new Request { Id = id, Body = body }, cancellationToken).ConfigureAwait(false);
+            return await answer.Task.WaitAsync(timeout, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"no answer to {body.GetType().Name} request {id} on connection {Id} within {timeout.TotalSeconds:0.###} s");
+        }
+        finally
+        {
+            _pending.TryRemove(id, out _);
+        }
+    }
+
+    public ValueTask ReplyAsync(Request request, DcOsMessage body, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return SendAsync(new Response { Id = request.Id, Body = body }, cancellationToken);
+    }
+
+    public Task CloseAsync(string reason) => CloseCoreAsync(new CloseReason(reason, ByPeer: false, IsError: false));
+
+    public async ValueTask DisposeAsync() => await CloseAsync("disposed").ConfigureAwait(false);
+
+    private async Task SendLoopAsync()
+    {
+        var reader = _sendQueue.Reader;
+        var output = _pipe.Output;
+        try
+        {
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                var count = 0;
+                long bytes = 0;
+                while (bytes < FlushBatchBytes && reader.TryRead(out var message))
+                {
+                    bytes += FrameCodec.WriteFrame(output, message, _scratch, _options.MaxFrameSize);
+                    count++;
+                }
+                Volatile.Write(ref _flushStarted, _time.GetTimestamp());
+                var result = await output.FlushAsync().ConfigureAwait(false);
+                Volatile.Write(ref _flushStarted, 0);
+                Volatile.Write(ref _lastSent, _time.GetTimestamp());
+                _metrics.MessagesSent.Add(count);
+                _metrics.BytesSent.Add(bytes);
+                if (result.IsCompleted || result.IsCanceled) break;
+            }
+        }
+        catch (ProtocolViolationException e)
+        {
+            _ = CloseCoreAsync(new CloseReason("could not send: " + e.Message, ByPeer: false, IsError: true));
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException or OperationCanceledException)
+        {
+            _ = CloseCoreAsync(new CloseReason("connection lost while sending: " + e.Message, ByPeer: true, IsError: true));
+        }
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        var input = _pipe.Input;
+        CloseReason? reason = null;
+        try
+        {
+            while (reason is null)
+            {
+                var result = await input.ReadAsync().ConfigureAwait(false);
+                if (result.IsCanceled) break;
+                var buffer = result.Buffer;
+                var before = buffer.Length;
+                var count = 0;
+                try
+                {
+                    while (reason is null && FrameCodec.TryReadFrame(ref buffer, _options.MaxFrameSize, out var body))
+                    {
+                        var message = Decode(body);
+                        count++;
+                        reason = await DispatchAsync(message).ConfigureAwait(false);
+                    }
+                    if (reason is null && result.IsCompleted)
+                    {
+                        reason = buffer.IsEmpty
+                            ? new CloseReason("peer closed the connection", ByPeer: true, IsError: false)
+                            : new CloseReason($"truncated frame: the peer closed the connection with {buffer.Length} bytes of an unfinished frame", ByPeer: true, IsError: true);
+                    }
+                }
+                finally
+                {
+                    _metrics.MessagesReceived.Add(count);
+                    _metrics.BytesReceived.Add(before - buffer.Length);
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                }
+                Volatile.Write(ref _lastReceived, _time.GetTimestamp());
+            }
+        }
+        catch (ProtocolViolationException e)
+        {
+            _metrics.FramesRejected.Add(1);
+            reason = new CloseReason(e.Message, ByPeer: false, IsError: true);
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException or OperationCanceledException)
+        {
+            reason = new CloseReason("connection lost: " + e.Message, ByPeer: true, IsError: true);
+        }
+        finally
+        {
+            await input.CompleteAsync().ConfigureAwait(false);
+        }
+        if (reason is not null) await CloseCoreAsync(reason).ConfigureAwait(false);
+    }
+
+    private static DcOsMessage Decode(in ReadOnlySequence<byte> body)
+    {
+        var key = DcOsSerializer.PeekTypeKey(body)
+            ?? throw new ProtocolViolationException("frame body is not a DcOs message (expected a MessagePack array [type, body])");
+        if (!DcOsSerializer.IsKnownType(key)) throw new ProtocolViolationException($"unknown message type {key}");
+        try
+        {
+            return DcOsSerializer.Deserialize(body);
+        }
+        catch (MessagePackSerializationException e)
+        {
+            var inner = e.GetBaseException();
+            throw new ProtocolViolationException("malformed message body: " + inner.Message, e);
+        }
+    }
+
+    /// <summary>Handles one message; returns a close reason when the connection must end.</summary>
+    private async ValueTask<CloseReason?> DispatchAsync(DcOsMessage message)
+    {
+        switch (message)
+        {
+            case Heartbeat:
+                return null;
+            case Goodbye bye:
+                return new CloseReason("peer closed: " + bye.Reason, ByPeer: true, IsError: false);
+            case Refused refused:
+                return new CloseReason("peer refused: " + refused.Reason, ByPeer: true, IsError: true);
+            case Response response:
+                if (_pending.TryRemove(response.Id, out var waiter))
+                    waiter.TrySetResult(response.Body ?? new ErrorMessage { Code = "empty", Message = "the response has no body" });
+                return null;
+            case Hello or Challenge or Authenticate or Welcome:
+                _metrics.FramesRejected.Add(1);
+                return new CloseReason($"unexpected {message.GetType().Name} after the handshake", ByPeer: false, IsError: true);
+            default:
+                try
+                {
+                    await _handler!.OnMessageAsync(this, message).ConfigureAwait(false);
+                    return null;
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    TransportLog.HandlerFailed(_logger, e, Id, message.GetType().Name);
+                    return new CloseReason($"the handler failed on {message.GetType().Name}: {e.Message}", ByPeer: false, IsError: true);
+                }
+        }
+    }
+
+    private void OnTick()
+    {
+        if (Volatile.Read(ref _closing) != 0) return;
+        var now = _time.GetTimestamp();
+        if (_time.GetElapsedTime(Volatile.Read(ref _lastReceived), now) >= _options.IdleTimeout)
+        {
+            _ = CloseCoreAsync(new CloseReason($"idle timeout: nothing received for {_options.IdleTimeout.TotalSeconds:0.###} s", ByPeer: false, IsError: true));
+            return;
+        }
+        var flushStarted = Volatile.Read(ref _flushStarted);
+        if (flushStarted != 0 && _time.GetElapsedTime(flushStarted, now) >= _options.SlowPeerTimeout)
+        {
+            _ = CloseCoreAsync(new CloseReason(
+                $"peer is not reading: no progress writing for {_options.SlowPeerTimeout.TotalSeconds:0.###} s with {_sendQueue.Reader.Count} messages queued",
+                ByPeer: false, IsError: true));
+            return;
+        }
+        if (_time.GetElapsedTime(Volatile.Read(ref _lastSent), now) >= _options.HeartbeatInterval)
+        {
+            _sendQueue.Writer.TryWrite(new Heartbeat { Sequence = Interlocked.Increment(ref _heartbeatSequence) });
+        }
+    }
+
+    private async Task CloseCoreAsync(CloseReason reason)
+    {
+        if (Interlocked.Exchange(ref _closing, 1) != 0)
+        {
+            await _closed.Task.ConfigureAwait(false);
+            return;
+        }
+        _reason = reason;
+        _timer?.Dispose();
+        if (!reason.ByPeer) _sendQueue.Writer.TryWrite(new Goodbye { Reason = reason.Message });
+        _sendQueue.Writer.TryComplete();
+        if (Volatile.Read(ref _started) != 0)
+        {
+            // A peer that does not read would hold the send loop in FlushAsync forever: cancel it at once in that case,
+            // otherwise give queued messages the close timeout to be written.
+            if (reason.IsError && !reason.ByPeer && Volatile.Read(ref _flushStarted) != 0) _pipe.Output.CancelPendingFlush();
+            try
+            {
+                await _sendLoop.WaitAsync(_options.CloseTimeout, _time).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                _pipe.Output.CancelPendingFlush();
+                await _sendLoop.ConfigureAwait(false);
+            }
+        }
+        try
+        {
+            await _pipe.Output.CompleteAsync().ConfigureAwait(false);
+            _pipe.Input.CancelPendingRead();
+        }
+        catch (InvalidOperationException)
+        {
+            // Already completed by a loop that ended first.
+        }
+        foreach (var waiter in _pending.Values) waiter.TrySetException(new ConnectionClosedException(reason));
+        _metrics.ConnectionsOpen.Add(-1);
+        if (reason.IsError) TransportLog.ClosedOnError(_logger, Id, Principal, reason.Message);
+        else TransportLog.Closed(_logger, Id, Principal, reason.Message);
+        if (_disposeTransport is not null) await _disposeTransport().ConfigureAwait(false);
+        _closed.TrySetResult(reason);
+        try
+        {
+            _handler?.OnClosed(this, reason);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            TransportLog.HandlerFailed(_logger, e, Id, "close");
+        }
+    }
+
+    public override string ToString() => $"{Id} {Principal} ({Role}) {RemoteEndPoint}";
+}

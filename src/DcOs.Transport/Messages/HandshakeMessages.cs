@@ -1,0 +1,80 @@
+using MessagePack;
+
+namespace DcOs.Transport.Messages;
+
+/// <summary>First frame of a client: its protocol version, who it claims to be, and a nonce the server must prove on.</summary>
+[MessagePackObject]
+public sealed class Hello : DcOsMessage
+{
+    /// <summary>The client's protocol version.</summary>
+    [Key(0)] public int ProtocolVersion { get; set; }
+
+    /// <summary>The claimed principal.</summary>
+    [Key(1)] public string Principal { get; set; } = "";
+
+    /// <summary>The claimed role.</summary>
+    [Key(2)] public PeerRole Role { get; set; }
+
+    /// <summary>32 random bytes; the server answers with an HMAC over them so the client knows the server has the secret too.</summary>
+    [Key(3)] public byte[] ClientNonce { get; set; } = [];
+}
+
+/// <summary>The server's answer to <see cref="Hello"/>: a nonce to sign, and its proof over the client's nonce.</summary>
+[MessagePackObject]
+public sealed class Challenge : DcOsMessage
+{
+    /// <summary>The server's protocol version.</summary>
+    [Key(0)] public int ProtocolVersion { get; set; }
+
+    /// <summary>32 random bytes the client signs with its secret.</summary>
+    [Key(1)] public byte[] ServerNonce { get; set; } = [];
+
+    /// <summary>HMAC of the client's nonce under the principal's secret; empty when the server runs without credentials.</summary>
+    [Key(2)] public byte[] ServerProof { get; set; } = [];
+}
+
+/// <summary>The client's proof: HMAC-SHA256 of the server nonce, principal and role under the shared secret.</summary>
+[MessagePackObject]
+public sealed class Authenticate : DcOsMessage
+{
+    /// <summary>The proof; the secret itself never crosses the wire.</summary>
+    [Key(0)] public byte[] Proof { get; set; } = [];
+}
+
+/// <summary>The handshake succeeded.</summary>
+[MessagePackObject]
+public sealed class Welcome : DcOsMessage
+{
+    /// <summary>The authenticated principal.</summary>
+    [Key(0)] public string Principal { get; set; } = "";
+
+    /// <summary>The authenticated role.</summary>
+    [Key(1)] public PeerRole Role { get; set; }
+
+    /// <summary>How often the server expects a heartbeat, in milliseconds.</summary>
+    [Key(2)] public long HeartbeatIntervalMs { get; set; }
+}
+
+/// <summary>The handshake failed; the connection closes after this frame.</summary>
+[MessagePackObject]
+public sealed class Refused : DcOsMessage
+{
+    /// <summary>Why, for a person to read.</summary>
+    [Key(0)] public string Reason { get; set; } = "";
+}
+
+/// <summary>A graceful close: the sender will send nothing more.</summary>
+[MessagePackObject]
+public sealed class Goodbye : DcOsMessage
+{
+    /// <summary>Why the connection is closing.</summary>
+    [Key(0)] public string Reason { get; set; } = "";
+}
+
+/// <summary>Keeps an idle connection alive and proves the peer is there.</summary>
+[MessagePackObject]
+public sealed class Heartbeat : DcOsMessage
+{
+    /// <summary>Increases by one per heartbeat sent on the connection.</summary>
+    [Key(0)] public long Sequence { get; set; }
+}

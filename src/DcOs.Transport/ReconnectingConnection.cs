@@ -1,0 +1,114 @@
+using System.Net;
+using DcOs.Transport.Internal;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace DcOs.Transport;
+
+/// <summary>
+/// Keeps one client connection up: connects, starts it with the handler, calls <c>onConnected</c> (where a client
+/// registers or subscribes again), and after any close or failed attempt waits a <see cref="Backoff"/> delay (read
+/// from <see cref="TimeProvider"/>) and tries again, until disposed.
+/// </summary>
+public sealed class ReconnectingConnection : IAsyncDisposable
+{
+    private readonly IDcOsTransport _transport;
+    private readonly EndPoint _endPoint;
+    private readonly ClientCredentials _credentials;
+    private readonly IMessageHandler _handler;
+    private readonly Func<IMessageConnection, CancellationToken, Task> _onConnected;
+    private readonly Backoff _backoff;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _loop = Task.CompletedTask;
+    private volatile IMessageConnection? _current;
+
+    /// <summary>Creates the connector; call <see cref="Start"/> to begin.</summary>
+    public ReconnectingConnection(
+        IDcOsTransport transport,
+        EndPoint endPoint,
+        ClientCredentials credentials,
+        IMessageHandler handler,
+        Func<IMessageConnection, CancellationToken, Task> onConnected,
+        Backoff? backoff = null,
+        TimeProvider? time = null,
+        ILogger? logger = null)
+    {
+        _transport = transport ?? throw new ArgumentNullException(nameof(transport));
+        _endPoint = endPoint ?? throw new ArgumentNullException(nameof(endPoint));
+        _credentials = credentials ?? throw new ArgumentNullException(nameof(credentials));
+        _handler = handler ?? throw new ArgumentNullException(nameof(handler));
+        _onConnected = onConnected ?? throw new ArgumentNullException(nameof(onConnected));
+        _backoff = backoff ?? new Backoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(30));
+        _time = time ?? TimeProvider.System;
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>The live connection, or null between connections.</summary>
+    public IMessageConnection? Current => _current;
+
+    /// <summary>Connections made so far (1 after the first success).</summary>
+    public int ConnectionCount { get; private set; }
+
+    /// <summary>Starts the connect loop.</summary>
+    public void Start() => _loop = Task.Run(() => RunAsync(_stopping.Token));
+
+    private async Task RunAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            string reason;
+            try
+            {
+                var connection = await _transport.ConnectAsync(_endPoint, _credentials, stopping).ConfigureAwait(false);
+                _backoff.Reset();
+                _current = connection;
+                ConnectionCount++;
+                connection.Start(_handler);
+                await _onConnected(connection, stopping).ConfigureAwait(false);
+                var closed = await connection.Closed.WaitAsync(stopping).ConfigureAwait(false);
+                reason = closed.Message;
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (e is HandshakeFailedException or IOException or System.Net.Sockets.SocketException or TimeoutException or OperationCanceledException)
+            {
+                reason = e.Message;
+            }
+            finally
+            {
+                _current = null;
+            }
+            var delay = _backoff.Next();
+            TransportLog.Reconnecting(_logger, _endPoint.ToString()!, (long)delay.TotalMilliseconds, _backoff.Attempt, reason);
+            try
+            {
+                await Task.Delay(delay, _time, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    /// <summary>Stops reconnecting and closes the live connection.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_stopping.IsCancellationRequested) return;
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_current is { } c) await c.CloseAsync("client stopped").ConfigureAwait(false);
+        try
+        {
+            await _loop.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+        _stopping.Dispose();
+    }
+}

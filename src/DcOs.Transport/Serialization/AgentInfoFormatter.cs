@@ -1,0 +1,90 @@
+using DcOs.Core;
+using MessagePack;
+using MessagePack.Formatters;
+
+namespace DcOs.Transport.Serialization;
+
+/// <summary><see cref="AgentInfo"/> as <c>[id, hostname, resources, attributes, region, zone, cost]</c>.</summary>
+internal sealed class AgentInfoFormatter : IMessagePackFormatter<AgentInfo?>
+{
+    public static readonly AgentInfoFormatter Instance = new();
+
+    public void Serialize(ref MessagePackWriter writer, AgentInfo? value, MessagePackSerializerOptions options)
+    {
+        if (value is null)
+        {
+            writer.WriteNil();
+            return;
+        }
+        writer.WriteArrayHeader(7);
+        writer.Write(value.Id.Value);
+        writer.Write(value.Hostname);
+        ResourcesFormatter.Instance.Serialize(ref writer, value.Resources, options);
+        AttributesFormatter.Instance.Serialize(ref writer, value.Attributes, options);
+        writer.Write(value.Region);
+        writer.Write(value.Zone);
+        CostModelFormatter.Instance.Serialize(ref writer, value.Cost, options);
+    }
+
+    public AgentInfo? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
+    {
+        if (reader.TryReadNil()) return null;
+        var count = WireReader.BeginObject(ref reader, options);
+        if (count < 7) throw new MessagePackSerializationException("agent needs 7 fields");
+        var info = new AgentInfo
+        {
+            Id = WireReader.ReadStringOrNil(ref reader) is { } id ? new AgentId(id) : default,
+            Hostname = reader.ReadString() ?? "",
+            Resources = ResourcesFormatter.Instance.Deserialize(ref reader, options) ?? Resources.Empty,
+            Attributes = AttributesFormatter.Instance.Deserialize(ref reader, options) ?? Attributes.Empty,
+            Region = WireReader.ReadStringOrNil(ref reader),
+            Zone = WireReader.ReadStringOrNil(ref reader),
+            Cost = CostModelFormatter.Instance.Deserialize(ref reader, options) ?? CostModel.Free,
+        };
+        WireReader.EndObject(ref reader, count, 7);
+        return info;
+    }
+}
+
+/// <summary><see cref="CostModel"/> as <c>[machinePerHour, perUnitPerHour map, speedFactor, preemptible]</c>; validated on read.</summary>
+internal sealed class CostModelFormatter : IMessagePackFormatter<CostModel?>
+{
+    public static readonly CostModelFormatter Instance = new();
+
+    public void Serialize(ref MessagePackWriter writer, CostModel? value, MessagePackSerializerOptions options)
+    {
+        if (value is null)
+        {
+            writer.WriteNil();
+            return;
+        }
+        writer.WriteArrayHeader(4);
+        writer.Write(value.MachinePerHour);
+        writer.WriteMapHeader(value.PerUnitPerHour.Count);
+        foreach (var (name, price) in value.PerUnitPerHour)
+        {
+            writer.Write(name);
+            writer.Write(price);
+        }
+        writer.Write(value.SpeedFactor);
+        writer.Write(value.Preemptible);
+    }
+
+    public CostModel? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
+    {
+        if (reader.TryReadNil()) return null;
+        var count = WireReader.BeginObject(ref reader, options);
+        if (count < 4) throw new MessagePackSerializationException("cost needs 4 fields");
+        var machine = reader.ReadDouble();
+        var n = reader.ReadMapHeader();
+        var prices = new Dictionary<string, double>(n, StringComparer.Ordinal);
+        for (var i = 0; i < n; i++)
+        {
+            var name = reader.ReadString() ?? throw new MessagePackSerializationException("cost price name is nil");
+            if (!prices.TryAdd(name, reader.ReadDouble())) throw new MessagePackSerializationException($"cost.perUnitPerHour.{name} is repeated");
+        }
+        var cost = new CostModel { MachinePerHour = machine, PerUnitPerHour = prices, SpeedFactor = reader.ReadDouble(), Preemptible = reader.ReadBoolean() };
+        WireReader.EndObject(ref reader, count, 4);
+        return cost;
+    }
+}

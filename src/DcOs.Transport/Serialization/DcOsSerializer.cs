@@ -1,0 +1,66 @@
+using System.Buffers;
+using MessagePack;
+using MessagePack.Resolvers;
+using DcOs.Transport.Messages;
+
+namespace DcOs.Transport.Serialization;
+
+/// <summary>
+/// The protocol's MessagePack options: formatters for Core types, the standard resolver for message classes, and
+/// <see cref="MessagePackSecurity.UntrustedData"/> for everything read (hash-flooding resistant maps, depth limit).
+/// </summary>
+public static class DcOsSerializer
+{
+    private static readonly IFormatterResolver Resolver = CompositeResolver.Create(
+        [
+            .. IdFormatters.All,
+            ResourcesFormatter.Instance,
+            AttributesFormatter.Instance,
+            GuidFormatter.Instance,
+            TaskSpecFormatter.Instance,
+            TaskStatusFormatter.Instance,
+            AgentInfoFormatter.Instance,
+            CostModelFormatter.Instance,
+            FrameworkInfoFormatter.Instance,
+            OfferFormatter.Instance,
+        ],
+        [StandardResolver.Instance]);
+
+    /// <summary>Options for reading from the network.</summary>
+    public static readonly MessagePackSerializerOptions Options =
+        MessagePackSerializerOptions.Standard.WithResolver(Resolver).WithSecurity(MessagePackSecurity.UntrustedData);
+
+    /// <summary>Writes <paramref name="message"/> to <paramref name="writer"/>.</summary>
+    public static void Serialize(IBufferWriter<byte> writer, DcOsMessage message) =>
+        MessagePackSerializer.Serialize(writer, message, Options);
+
+    /// <summary>Reads one message from <paramref name="body"/>; throws <see cref="MessagePackSerializationException"/> on bad input.</summary>
+    public static DcOsMessage Deserialize(in ReadOnlySequence<byte> body) =>
+        MessagePackSerializer.Deserialize<DcOsMessage>(body, Options) ?? throw new MessagePackSerializationException("the message is nil");
+
+    /// <summary>Serializes to a new array (tests, tools).</summary>
+    public static byte[] ToBytes(DcOsMessage message) => MessagePackSerializer.Serialize(message, Options);
+
+    /// <summary>
+    /// The union key at the start of <paramref name="body"/>, or null when the body is not shaped as
+    /// <c>[key, object]</c>; lets the receiver refuse an unknown message type with a clear reason.
+    /// </summary>
+    public static int? PeekTypeKey(in ReadOnlySequence<byte> body)
+    {
+        try
+        {
+            var reader = new MessagePackReader(body);
+            if (reader.NextMessagePackType != MessagePackType.Array || reader.ReadArrayHeader() != 2) return null;
+            if (reader.NextMessagePackType != MessagePackType.Integer) return null;
+            return reader.ReadInt32();
+        }
+        catch (Exception e) when (e is MessagePackSerializationException or EndOfStreamException or OverflowException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Whether <paramref name="typeKey"/> is a message type this build knows.</summary>
+    public static bool IsKnownType(int typeKey) => DcOsMessage.KnownTypeKeys.Contains(typeKey);
+
+}
