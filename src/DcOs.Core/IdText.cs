@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace DcOs.Core;
 
 /// <summary>
@@ -26,14 +28,13 @@ public static class IdText
         if (string.IsNullOrEmpty(value)) return "must not be empty";
         if (value.Length > MaxLength) return $"must be at most {MaxLength} characters (got {value.Length})";
         if (value[0] == '.') return $"must not start with '.' (got \"{value}\")";
-        foreach (var c in value)
-        {
-            if (!IsSafe(c)) return $"may contain only letters, digits, '.', '_' and '-' (found '{Printable(c)}' in \"{value}\")";
-        }
-        return null;
+        // Vectorized: ids are validated on every message read from the network.
+        var bad = value.AsSpan().IndexOfAnyExcept(SafeChars);
+        return bad < 0 ? null : $"may contain only letters, digits, '.', '_' and '-' (found '{Printable(value[bad])}' in \"{value}\")";
     }
 
-    private static bool IsSafe(char c) => c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '.' or '_' or '-';
+    private static readonly SearchValues<char> SafeChars =
+        SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
 
     private static string Printable(char c) => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString();
 }

@@ -1,4 +1,5 @@
 using DcOs.Benchmarks.Core;
+using DcOs.Benchmarks.Transport;
 
 namespace DcOs.Benchmarks.Quick;
 
@@ -8,6 +9,7 @@ public static class QuickRunner
     private static readonly IQuickSuite[] Suites =
     [
         new CoreQuickSuite(),
+        new TransportQuickSuite(),
     ];
 
     public static async Task<int> RunAsync(string[] names, TextWriter output)

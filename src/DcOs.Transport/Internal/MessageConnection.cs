@@ -29,7 +29,7 @@ internal sealed class MessageConnection : IMessageConnection
     private readonly TransportMetrics _metrics;
     private readonly Func<ValueTask>? _disposeTransport;
     private readonly Channel<DcOsMessage> _sendQueue;
-    private readonly ArrayBufferWriter<byte> _scratch = new(512);
+    private readonly FrameWriter _frames = new();
     private readonly ConcurrentDictionary<long, TaskCompletionSource<DcOsMessage>> _pending = new();
     private readonly TaskCompletionSource<CloseReason> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IMessageHandler? _handler;
@@ -165,7 +165,7 @@ internal sealed class MessageConnection : IMessageConnection
                 long bytes = 0;
                 while (bytes < FlushBatchBytes && reader.TryRead(out var message))
                 {
-                    bytes += FrameCodec.WriteFrame(output, message, _scratch, _options.MaxFrameSize);
+                    bytes += _frames.Write(output, message, _options.MaxFrameSize);
                     count++;
                 }
                 Volatile.Write(ref _flushStarted, _time.GetTimestamp());
@@ -206,7 +206,16 @@ internal sealed class MessageConnection : IMessageConnection
                     {
                         var message = Decode(body);
                         count++;
-                        reason = await DispatchAsync(message).ConfigureAwait(false);
+                        if (message.IsApplicationMessage)
+                        {
+                            // Hot path: hand the message over without an extra state machine when the handler is synchronous.
+                            var handled = InvokeHandler(message);
+                            reason = handled.IsCompletedSuccessfully ? handled.Result : await handled.ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            reason = Control(message);
+                        }
                     }
                     if (reason is null && result.IsCompleted)
                     {
@@ -242,22 +251,22 @@ internal sealed class MessageConnection : IMessageConnection
 
     private static DcOsMessage Decode(in ReadOnlySequence<byte> body)
     {
-        var key = DcOsSerializer.PeekTypeKey(body)
-            ?? throw new ProtocolViolationException("frame body is not a DcOs message (expected a MessagePack array [type, body])");
-        if (!DcOsSerializer.IsKnownType(key)) throw new ProtocolViolationException($"unknown message type {key}");
         try
         {
             return DcOsSerializer.Deserialize(body);
         }
         catch (MessagePackSerializationException e)
         {
-            var inner = e.GetBaseException();
-            throw new ProtocolViolationException("malformed message body: " + inner.Message, e);
+            // Only now look closer, to say precisely what was wrong.
+            var key = DcOsSerializer.PeekTypeKey(body)
+                ?? throw new ProtocolViolationException("frame body is not a DcOs message (expected a MessagePack array [type, body])", e);
+            if (!DcOsSerializer.IsKnownType(key)) throw new ProtocolViolationException($"unknown message type {key}", e);
+            throw new ProtocolViolationException($"malformed {DcOsSerializer.TypeName(key)} message: " + e.GetBaseException().Message, e);
         }
     }
 
-    /// <summary>Handles one message; returns a close reason when the connection must end.</summary>
-    private async ValueTask<CloseReason?> DispatchAsync(DcOsMessage message)
+    /// <summary>Handles a protocol-level message; returns a close reason when the connection must end.</summary>
+    private CloseReason? Control(DcOsMessage message)
     {
         switch (message)
         {
@@ -271,21 +280,42 @@ internal sealed class MessageConnection : IMessageConnection
                 if (_pending.TryRemove(response.Id, out var waiter))
                     waiter.TrySetResult(response.Body ?? new ErrorMessage { Code = "empty", Message = "the response has no body" });
                 return null;
-            case Hello or Challenge or Authenticate or Welcome:
+            default:
                 _metrics.FramesRejected.Add(1);
                 return new CloseReason($"unexpected {message.GetType().Name} after the handshake", ByPeer: false, IsError: true);
-            default:
-                try
-                {
-                    await _handler!.OnMessageAsync(this, message).ConfigureAwait(false);
-                    return null;
-                }
-                catch (Exception e) when (e is not OutOfMemoryException)
-                {
-                    TransportLog.HandlerFailed(_logger, e, Id, message.GetType().Name);
-                    return new CloseReason($"the handler failed on {message.GetType().Name}: {e.Message}", ByPeer: false, IsError: true);
-                }
         }
+    }
+
+    private ValueTask<CloseReason?> InvokeHandler(DcOsMessage message)
+    {
+        try
+        {
+            var pending = _handler!.OnMessageAsync(this, message);
+            return pending.IsCompletedSuccessfully ? default : AwaitHandler(pending, message);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return ValueTask.FromResult<CloseReason?>(HandlerFailed(e, message));
+        }
+    }
+
+    private async ValueTask<CloseReason?> AwaitHandler(ValueTask pending, DcOsMessage message)
+    {
+        try
+        {
+            await pending.ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return HandlerFailed(e, message);
+        }
+    }
+
+    private CloseReason HandlerFailed(Exception e, DcOsMessage message)
+    {
+        TransportLog.HandlerFailed(_logger, e, Id, message.GetType().Name);
+        return new CloseReason($"the handler failed on {message.GetType().Name}: {e.Message}", ByPeer: false, IsError: true);
     }
 
     private void OnTick()

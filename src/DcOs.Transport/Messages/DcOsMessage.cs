@@ -38,6 +38,16 @@ namespace DcOs.Transport.Messages;
 [Union(61, typeof(StatusUpdateAck))]
 public abstract class DcOsMessage
 {
+    /// <summary>Whether the message is for the application's handler (not a protocol-level one such as a heartbeat).</summary>
+    [IgnoreMember]
+    internal virtual bool IsApplicationMessage => true;
+
+    /// <summary>Union key to type name, for error messages.</summary>
+    internal static readonly Dictionary<int, string> TypeNames = typeof(DcOsMessage)
+        .GetCustomAttributes(typeof(UnionAttribute), inherit: false)
+        .Cast<UnionAttribute>()
+        .ToDictionary(u => u.Key, u => u.SubType.Name);
+
     /// <summary>The union keys in use, for refusing unknown types with a clear reason before deserializing.</summary>
     internal static readonly HashSet<int> KnownTypeKeys = typeof(DcOsMessage)
         .GetCustomAttributes(typeof(UnionAttribute), inherit: false)

@@ -17,6 +17,10 @@ public sealed class Request : DcOsMessage
 [MessagePackObject]
 public sealed class Response : DcOsMessage
 {
+    /// <inheritdoc />
+    [IgnoreMember]
+    internal override bool IsApplicationMessage => false;
+
     /// <summary>The request's id.</summary>
     [Key(0)] public long Id { get; set; }
 

@@ -6,6 +6,10 @@ namespace DcOs.Transport.Messages;
 [MessagePackObject]
 public sealed class Hello : DcOsMessage
 {
+    /// <inheritdoc />
+    [IgnoreMember]
+    internal override bool IsApplicationMessage => false;
+
     /// <summary>The client's protocol version.</summary>
     [Key(0)] public int ProtocolVersion { get; set; }
 
@@ -23,6 +27,10 @@ public sealed class Hello : DcOsMessage
 [MessagePackObject]
 public sealed class Challenge : DcOsMessage
 {
+    /// <inheritdoc />
+    [IgnoreMember]
+    internal override bool IsApplicationMessage => false;
+
     /// <summary>The server's protocol version.</summary>
     [Key(0)] public int ProtocolVersion { get; set; }
 
@@ -37,6 +45,10 @@ public sealed class Challenge : DcOsMessage
 [MessagePackObject]
 public sealed class Authenticate : DcOsMessage
 {
+    /// <inheritdoc />
+    [IgnoreMember]
+    internal override bool IsApplicationMessage => false;
+
     /// <summary>The proof; the secret itself never crosses the wire.</summary>
     [Key(0)] public byte[] Proof { get; set; } = [];
 }
@@ -45,6 +57,10 @@ public sealed class Authenticate : DcOsMessage
 [MessagePackObject]
 public sealed class Welcome : DcOsMessage
 {
+    /// <inheritdoc />
+    [IgnoreMember]
+    internal override bool IsApplicationMessage => false;
+
     /// <summary>The authenticated principal.</summary>
     [Key(0)] public string Principal { get; set; } = "";
 
@@ -59,6 +75,10 @@ public sealed class Welcome : DcOsMessage
 [MessagePackObject]
 public sealed class Refused : DcOsMessage
 {
+    /// <inheritdoc />
+    [IgnoreMember]
+    internal override bool IsApplicationMessage => false;
+
     /// <summary>Why, for a person to read.</summary>
     [Key(0)] public string Reason { get; set; } = "";
 }
@@ -67,6 +87,10 @@ public sealed class Refused : DcOsMessage
 [MessagePackObject]
 public sealed class Goodbye : DcOsMessage
 {
+    /// <inheritdoc />
+    [IgnoreMember]
+    internal override bool IsApplicationMessage => false;
+
     /// <summary>Why the connection is closing.</summary>
     [Key(0)] public string Reason { get; set; } = "";
 }
@@ -75,6 +99,10 @@ public sealed class Goodbye : DcOsMessage
 [MessagePackObject]
 public sealed class Heartbeat : DcOsMessage
 {
+    /// <inheritdoc />
+    [IgnoreMember]
+    internal override bool IsApplicationMessage => false;
+
     /// <summary>Increases by one per heartbeat sent on the connection.</summary>
     [Key(0)] public long Sequence { get; set; }
 }

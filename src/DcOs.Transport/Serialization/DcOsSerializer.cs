@@ -63,4 +63,7 @@ public static class DcOsSerializer
     /// <summary>Whether <paramref name="typeKey"/> is a message type this build knows.</summary>
     public static bool IsKnownType(int typeKey) => DcOsMessage.KnownTypeKeys.Contains(typeKey);
 
+    /// <summary>The name of the message type with <paramref name="typeKey"/>, or "unknown".</summary>
+    public static string TypeName(int typeKey) => DcOsMessage.TypeNames.GetValueOrDefault(typeKey, "unknown");
+
 }

@@ -1,0 +1,51 @@
+using System.Net;
+using DcOs.Core;
+using DcOs.Transport.Messages;
+
+namespace DcOs.Transport.Tests;
+
+public sealed class LoopbackTcpTests
+{
+    private static readonly IPEndPoint AnyLoopbackPort = new(IPAddress.Loopback, 0);
+
+    [Fact]
+    public async Task Messages_flow_both_ways_in_order_and_requests_get_their_answers()
+    {
+        var transport = DcOsTransports.CreateTcp();
+        await using var server = new TestServer(await transport.ListenAsync(AnyLoopbackPort), () => new RecordingHandler
+        {
+            OnMessage = async (c, m) =>
+            {
+                if (m is Request { Body: Reconcile r } req) await c.ReplyAsync(req, new ErrorMessage { Code = "ok", Message = r.Tasks.Count.ToString() });
+            },
+        });
+        var client = await transport.ConnectAsync(server.EndPoint, new ClientCredentials("agent-1", PeerRole.Agent));
+        var clientHandler = new RecordingHandler();
+        client.Start(clientHandler);
+        var (serverSide, serverHandler) = await server.NextConnectionAsync();
+        Assert.Equal("agent-1", serverSide.Principal);
+        Assert.Equal(PeerRole.Agent, serverSide.Role);
+
+        for (var i = 0; i < 1000; i++)
+        {
+            await client.SendAsync(new StatusUpdate
+            {
+                FrameworkId = new FrameworkId("fw"),
+                Status = new TaskStatus { TaskId = new TaskId("t" + i), State = TaskState.Running, UpdateId = Guid.NewGuid(), Timestamp = DateTimeOffset.UnixEpoch },
+            });
+        }
+        for (var i = 0; i < 1000; i++)
+        {
+            var update = await serverHandler.NextAsync<StatusUpdate>();
+            Assert.Equal("t" + i, update.Status!.TaskId.Value);
+        }
+
+        var answer = await client.RequestAsync(new Reconcile { Tasks = [new ReconcileTask { TaskId = new TaskId("a") }, new ReconcileTask { TaskId = new TaskId("b") }] }, TestTimeouts.Default);
+        Assert.Equal("2", Assert.IsType<ErrorMessage>(answer).Message);
+
+        await client.CloseAsync("done");
+        var reason = await serverHandler.ClosedReason.Within();
+        Assert.True(reason.ByPeer);
+        Assert.Contains("done", reason.Message);
+    }
+}
