@@ -99,7 +99,7 @@ public sealed class Resources : IEquatable<Resources>, IReadOnlyList<Resource>
     }
 
     /// <summary>The sum of the two bags.</summary>
-    /// <exception cref="ValidationException">Ranges overlap, set items repeat, or one key has two kinds.</exception>
+    /// <exception cref="ValidationException">Ranges overlap, set items repeat, or one name has two kinds (in any role).</exception>
     public Resources Add(Resources other)
     {
         ArgumentNullException.ThrowIfNull(other);
@@ -113,6 +113,12 @@ public sealed class Resources : IEquatable<Resources>, IReadOnlyList<Resource>
             if (c < 0) result.Add(_items[i++]);
             else if (c > 0) result.Add(other._items[j++]);
             else result.Add(Combine(_items[i++], other._items[j++]));
+        }
+        // Entries are sorted by name first, so one name under several roles sits in adjacent entries.
+        for (var k = 1; k < result.Count; k++)
+        {
+            if (result[k].Name == result[k - 1].Name && result[k].Kind != result[k - 1].Kind)
+                Guard.Fail("resources." + result[k].Name, $"is a {result[k - 1].Kind} in one place and a {result[k].Kind} in another");
         }
         return new Resources([.. result]);
     }

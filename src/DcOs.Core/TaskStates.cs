@@ -24,9 +24,14 @@ public static class TaskStates
     /// <exception cref="ValidationException">The name is not a task state.</exception>
     public static TaskState Parse(string text, string field = "state")
     {
-        var index = Array.IndexOf(Names, text?.Trim().ToUpperInvariant());
+        var name = text?.Trim();
+        var index = Array.IndexOf(Names, name?.ToUpperInvariant());
         if (index >= 0) return (TaskState)index;
-        if (Enum.TryParse<TaskState>(text, ignoreCase: true, out var state) && Enum.IsDefined(state)) return state;
+        // Names only: Enum.TryParse would also accept numbers ("2") and flag lists ("Staging,Running").
+        foreach (var state in Enum.GetValues<TaskState>())
+        {
+            if (string.Equals(state.ToString(), name, StringComparison.OrdinalIgnoreCase)) return state;
+        }
         return Guard.Fail<TaskState>(field, $"\"{text}\" is not a task state (expected e.g. TASK_RUNNING)");
     }
 }

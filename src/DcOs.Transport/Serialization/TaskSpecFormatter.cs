@@ -51,8 +51,12 @@ internal sealed class TaskSpecFormatter : IMessagePackFormatter<TaskSpec?>
         var constraints = new List<PlacementConstraint>(n);
         for (var i = 0; i < n; i++)
         {
-            var parts = WireReader.ReadStrings(ref reader, $"task.constraints[{i}]");
-            constraints.Add(PlacementConstraint.FromParts(parts.Where(p => p is not null).ToList(), $"task.constraints[{i}]"));
+            var field = $"task.constraints[{i}]";
+            var parts = reader.ReadArrayHeader();
+            if (parts != 3) throw new MessagePackSerializationException($"{field} needs [field, operator, value]");
+            var constraintField = reader.ReadString() ?? throw new MessagePackSerializationException($"{field}.field is nil");
+            var op = PlacementConstraint.ParseOperator(reader.ReadString(), field + ".operator");
+            constraints.Add(new PlacementConstraint(constraintField, op, WireReader.ReadStringOrNil(ref reader), field));
         }
         var health = ReadHealthCheck(ref reader, options);
         var grace = WireReader.ReadTimeSpanMs(ref reader);

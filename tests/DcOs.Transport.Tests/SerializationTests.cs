@@ -1,0 +1,178 @@
+using DcOs.Core;
+using DcOs.Transport.Messages;
+using DcOs.Transport.Serialization;
+using MessagePack;
+
+namespace DcOs.Transport.Tests;
+
+public sealed class SerializationTests
+{
+    private static T RoundTrip<T>(T message) where T : DcOsMessage
+    {
+        var bytes = DcOsSerializer.ToBytes(message);
+        return Assert.IsType<T>(DcOsSerializer.Deserialize(new System.Buffers.ReadOnlySequence<byte>(bytes)));
+    }
+
+    internal static TaskSpec FullTask() => new()
+    {
+        Id = new TaskId("web.1"),
+        Name = "web",
+        Command = new CommandSpec { Shell = "python3 -m http.server $PORT0", Environment = new Dictionary<string, string> { ["MODE"] = "prod" } },
+        Resources = Resources.Parse("cpus:0.5;mem:128;disk(web,r1):10;ports:[31000-31001];gpu_ids:{g0}"),
+        Constraints = [PlacementConstraint.Parse("hostname:UNIQUE"), PlacementConstraint.Parse("rack:GROUP_BY:2"), PlacementConstraint.Parse("jdk:LIKE:7|8")],
+        HealthCheck = new HealthCheckSpec { Kind = HealthCheckKind.Http, PortIndex = 1, Path = "/health", Delay = TimeSpan.FromSeconds(1), ConsecutiveFailures = 5 },
+        KillGracePeriod = TimeSpan.FromSeconds(7),
+        Labels = new Dictionary<string, string> { ["app"] = "/web" },
+    };
+
+    [Fact]
+    public void A_run_task_keeps_every_field_of_the_spec()
+    {
+        var spec = FullTask();
+        var back = RoundTrip(new RunTask { FrameworkId = new FrameworkId("fw1"), Task = spec }).Task!;
+        Assert.Equal(spec.Id, back.Id);
+        Assert.Equal(spec.Name, back.Name);
+        Assert.Equal(spec.Command.Shell, back.Command.Shell);
+        Assert.Null(back.Command.Argv);
+        Assert.Equal("prod", back.Command.Environment["MODE"]);
+        Assert.Equal(spec.Resources, back.Resources);
+        Assert.Equal(spec.Constraints, back.Constraints);
+        Assert.Equal(spec.HealthCheck, back.HealthCheck);
+        Assert.Equal(TimeSpan.FromSeconds(7), back.KillGracePeriod);
+        Assert.Equal("/web", back.Labels["app"]);
+        back.Validate();
+    }
+
+    [Fact]
+    public void An_argv_command_round_trips()
+    {
+        var spec = FullTask() with { Command = CommandSpec.FromArgv("/bin/echo", "a b", "c") };
+        Assert.Equal(["/bin/echo", "a b", "c"], RoundTrip(new RunTask { Task = spec }).Task!.Command.Argv!);
+    }
+
+    [Fact]
+    public void A_status_update_keeps_state_reason_time_uuid_and_health()
+    {
+        var status = new TaskStatus
+        {
+            TaskId = new TaskId("t1"),
+            State = TaskState.Failed,
+            Reason = TaskStatusReason.ContainerLimitationMemory,
+            Source = TaskStatusSource.Executor,
+            Message = "killed: memory limit of 64 MiB",
+            Timestamp = new DateTimeOffset(2026, 1, 2, 3, 4, 5, 678, TimeSpan.Zero),
+            UpdateId = Guid.NewGuid(),
+            Healthy = false,
+            AgentId = new AgentId("a1"),
+        };
+        Assert.Equal(status, RoundTrip(new StatusUpdate { FrameworkId = new FrameworkId("fw"), Status = status }).Status);
+    }
+
+    [Fact]
+    public void Agents_frameworks_and_offers_round_trip()
+    {
+        var agent = new AgentInfo
+        {
+            Id = new AgentId("a1"),
+            Hostname = "h1.example",
+            Resources = Resources.Parse("cpus:8;mem:16384;ports:[31000-32000]"),
+            Attributes = Attributes.Parse("rack:r1;cores:8"),
+            Region = "eu",
+            Zone = "eu-1a",
+            Cost = new CostModel { MachinePerHour = 0.4, PerUnitPerHour = new Dictionary<string, double> { ["gpus"] = 1.5 }, SpeedFactor = 1.5, Preemptible = true },
+        };
+        var back = RoundTrip(new RegisterAgent { Agent = agent }).Agent!;
+        Assert.Equal(agent, back);
+
+        var framework = new FrameworkInfo
+        {
+            Id = new FrameworkId("fw"),
+            Name = "marathon",
+            Principal = "ops",
+            Roles = ["web", "batch"],
+            FailoverTimeout = TimeSpan.FromMinutes(10),
+            Capabilities = FrameworkCapabilities.PartitionAware | FrameworkCapabilities.MultiRole,
+        };
+        var fwBack = RoundTrip(new SubscribeFramework { Framework = framework }).Framework!;
+        Assert.Equal(framework.Roles, fwBack.Roles);
+        Assert.Equal(framework with { Roles = fwBack.Roles }, fwBack);
+
+        var offer = new Offer
+        {
+            Id = new OfferId("o1"), FrameworkId = new FrameworkId("fw"), AgentId = agent.Id, Hostname = agent.Hostname,
+            Resources = agent.Resources, Attributes = agent.Attributes, Zone = "eu-1a", Cost = agent.Cost, AgentTotal = agent.Resources,
+        };
+        Assert.Equal(offer, Assert.Single(RoundTrip(new OffersMessage { Offers = [offer] }).Offers));
+    }
+
+    [Fact]
+    public void Requests_nest_any_message()
+    {
+        var back = RoundTrip(new Request { Id = 42, Body = new Decline { OfferIds = [new OfferId("o1")], RefuseSeconds = 2.5 } });
+        Assert.Equal(42, back.Id);
+        var decline = Assert.IsType<Decline>(back.Body);
+        Assert.Equal(2.5, decline.RefuseSeconds);
+    }
+
+    [Fact]
+    public void An_id_with_a_path_in_it_is_refused_when_read_from_the_wire()
+    {
+        // Hand-build [StatusUpdate, ["fw", ["../../etc", ...]]] so the sender's own validation cannot stop it.
+        var writer = new System.Buffers.ArrayBufferWriter<byte>();
+        var w = new MessagePackWriter(writer);
+        w.WriteArrayHeader(2);
+        w.Write(60);
+        w.WriteArrayHeader(2);
+        w.Write("fw");
+        w.WriteArrayHeader(9);
+        w.Write("../../etc");
+        w.Write((byte)TaskState.Running);
+        w.Write((byte)0);
+        w.Write((byte)0);
+        w.WriteNil();
+        w.Write(0L);
+        w.WriteBinHeader(16);
+        w.WriteRaw(new byte[16]);
+        w.WriteNil();
+        w.WriteNil();
+        w.Flush();
+        var e = Assert.Throws<MessagePackSerializationException>(() => DcOsSerializer.Deserialize(new System.Buffers.ReadOnlySequence<byte>(writer.WrittenMemory)));
+        var inner = Assert.IsType<ValidationException>(e.GetBaseException());
+        Assert.Equal("taskId", inner.Field);
+    }
+
+    [Fact]
+    public void A_negative_amount_is_refused_when_read_from_the_wire()
+    {
+        var writer = new System.Buffers.ArrayBufferWriter<byte>();
+        var w = new MessagePackWriter(writer);
+        w.WriteArrayHeader(2);
+        w.Write(20);
+        w.WriteArrayHeader(1);
+        w.WriteArrayHeader(7);
+        w.WriteNil();
+        w.Write("h");
+        w.WriteArrayHeader(1);
+        w.WriteArrayHeader(5);
+        w.Write("cpus");
+        w.Write((byte)ResourceKind.Scalar);
+        w.WriteNil();
+        w.WriteNil();
+        w.Write(-1000L);
+        w.WriteNil();
+        w.WriteNil();
+        w.WriteNil();
+        w.WriteNil();
+        w.Flush();
+        var e = Assert.Throws<MessagePackSerializationException>(() => DcOsSerializer.Deserialize(new System.Buffers.ReadOnlySequence<byte>(writer.WrittenMemory)));
+        Assert.Equal("resources.cpus", Assert.IsType<ValidationException>(e.GetBaseException()).Field);
+    }
+
+    [Fact]
+    public void Every_union_key_is_unique_and_maps_to_a_message_type()
+    {
+        Assert.True(DcOsSerializer.IsKnownType(60));
+        Assert.False(DcOsSerializer.IsKnownType(999));
+        Assert.Equal("StatusUpdate", DcOsSerializer.TypeName(60));
+    }
+}
