@@ -66,3 +66,89 @@ public sealed class RunTask : DcOsMessage
     /// <summary>What to run.</summary>
     [Key(1)] public TaskSpec? Task { get; set; }
 }
+
+/// <summary>Master to agent: are you there? The agent answers <see cref="AgentPong"/> with the same sequence.</summary>
+[MessagePackObject]
+public sealed class AgentPing : DcOsMessage
+{
+    /// <summary>Increases per ping.</summary>
+    [Key(0)] public long Sequence { get; set; }
+}
+
+/// <summary>Agent to master: the answer to <see cref="AgentPing"/>.</summary>
+[MessagePackObject]
+public sealed class AgentPong : DcOsMessage
+{
+    /// <summary>The ping's sequence.</summary>
+    [Key(0)] public long Sequence { get; set; }
+}
+
+/// <summary>Master to agent (as a <see cref="Request"/>): report resource usage of tasks; answered with <see cref="TaskUsageReport"/>.</summary>
+[MessagePackObject]
+public sealed class GetTaskUsage : DcOsMessage
+{
+    /// <summary>The tasks; empty for all tasks on the agent.</summary>
+    [Key(0)] public List<TaskId> TaskIds { get; set; } = [];
+}
+
+/// <summary>Agent to master: measured usage of tasks.</summary>
+[MessagePackObject]
+public sealed class TaskUsageReport : DcOsMessage
+{
+    /// <summary>One entry per task.</summary>
+    [Key(0)] public List<TaskUsage> Tasks { get; set; } = [];
+}
+
+/// <summary>What one task used, from its cgroup or /proc.</summary>
+[MessagePackObject]
+public sealed class TaskUsage
+{
+    /// <summary>The task's framework.</summary>
+    [Key(0)] public FrameworkId FrameworkId { get; set; }
+
+    /// <summary>The task.</summary>
+    [Key(1)] public TaskId TaskId { get; set; }
+
+    /// <summary>CPU time used so far (user + system), in seconds.</summary>
+    [Key(2)] public double CpuSeconds { get; set; }
+
+    /// <summary>Resident memory now, in bytes.</summary>
+    [Key(3)] public long MemoryBytes { get; set; }
+
+    /// <summary>When it was measured, UTC ticks.</summary>
+    [Key(4)] public long TimestampTicks { get; set; }
+}
+
+/// <summary>Master to agent (as a <see cref="Request"/>): read part of a task's stdout or stderr; answered with <see cref="TaskLogChunk"/> or an <see cref="ErrorMessage"/>.</summary>
+[MessagePackObject]
+public sealed class ReadTaskLog : DcOsMessage
+{
+    /// <summary>The task's framework.</summary>
+    [Key(0)] public FrameworkId FrameworkId { get; set; }
+
+    /// <summary>The task.</summary>
+    [Key(1)] public TaskId TaskId { get; set; }
+
+    /// <summary>"stdout" or "stderr".</summary>
+    [Key(2)] public string File { get; set; } = "stdout";
+
+    /// <summary>Where to start reading; negative counts from the end (a tail).</summary>
+    [Key(3)] public long Offset { get; set; } = -64 * 1024;
+
+    /// <summary>At most this many bytes (the agent caps it at 1 MiB).</summary>
+    [Key(4)] public int Length { get; set; } = 64 * 1024;
+}
+
+/// <summary>Agent to master: a piece of a task's log.</summary>
+[MessagePackObject]
+public sealed class TaskLogChunk : DcOsMessage
+{
+    /// <summary>The text read (UTF-8 decoded, invalid bytes replaced).</summary>
+    [Key(0)] public string Data { get; set; } = "";
+
+    /// <summary>Where the returned data starts in the file.</summary>
+    [Key(1)] public long Offset { get; set; }
+
+    /// <summary>The file's size when read.</summary>
+    [Key(2)] public long FileSize { get; set; }
+}
