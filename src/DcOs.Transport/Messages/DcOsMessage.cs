@@ -39,6 +39,7 @@ namespace DcOs.Transport.Messages;
 [Union(39, typeof(Reconcile))]
 [Union(40, typeof(FrameworkMessage))]
 [Union(41, typeof(Teardown))]
+[Union(42, typeof(AgentLost))]
 [Union(50, typeof(RunTask))]
 [Union(60, typeof(StatusUpdate))]
 [Union(61, typeof(StatusUpdateAck))]

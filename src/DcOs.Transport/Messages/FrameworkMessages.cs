@@ -61,6 +61,23 @@ public sealed class Decline : DcOsMessage
 
     /// <summary>How long not to re-offer these resources, in seconds; null for the default (5 s).</summary>
     [Key(1)] public double? RefuseSeconds { get; set; }
+
+    /// <summary>
+    /// Why the framework could not use the offers, counted per pending task and offer (key: <see cref="OfferRejectionReason"/>
+    /// as a number); the master sums them per framework to answer "why is my task pending?".
+    /// </summary>
+    [Key(2)] public Dictionary<int, long>? Reasons { get; set; }
+}
+
+/// <summary>Master to framework: an agent is unreachable or gone; its offers are rescinded and its tasks updated separately.</summary>
+[MessagePackObject]
+public sealed class AgentLost : DcOsMessage
+{
+    /// <summary>The agent.</summary>
+    [Key(0)] public AgentId AgentId { get; set; }
+
+    /// <summary>Why ("unreachable: missed 5 pings", "drained", ...).</summary>
+    [Key(1)] public string Reason { get; set; } = "";
 }
 
 /// <summary>Framework to master: remove decline filters and resume offers (for the roles, or all when empty).</summary>

@@ -1,0 +1,39 @@
+using DcOs.Core;
+using DcOs.Transport;
+
+namespace DcOs.Scheduling.Master.Internal;
+
+/// <summary>The master's record of one agent. Kept small: at 500,000 agents every field counts.</summary>
+internal sealed class AgentState(AgentInfo info, int slot, DateTimeOffset registeredAt)
+{
+    private Dictionary<(FrameworkId, TaskId), TaskEntry>? _tasks;
+
+    public AgentInfo Info { get; set; } = info;
+
+    public AgentId Id => Info.Id;
+
+    public int Slot { get; set; } = slot;
+
+    public AgentStatus Status { get; set; } = AgentStatus.Active;
+
+    public IMessageConnection? Connection { get; set; }
+
+    public int MissedPings { get; set; }
+
+    public bool AwaitingPong { get; set; }
+
+    public long PingSequence { get; set; }
+
+    public string? IsolationWarning { get; set; }
+
+    public DateTimeOffset RegisteredAt { get; } = registeredAt;
+
+    public TimeSpan? DrainGracePeriod { get; set; }
+
+    /// <summary>Tasks on this agent that the master tracks (active and not yet acknowledged terminal ones).</summary>
+    public Dictionary<(FrameworkId, TaskId), TaskEntry> Tasks => _tasks ??= [];
+
+    public bool HasTasks => _tasks is { Count: > 0 };
+
+    public IEnumerable<TaskEntry> TaskList => _tasks?.Values ?? Enumerable.Empty<TaskEntry>();
+}
