@@ -183,6 +183,18 @@ internal sealed partial class MasterEngine : IMaster
 
     private async Task AcceptLoopAsync()
     {
+        try
+        {
+            await AcceptConnectionsAsync().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    private async Task AcceptConnectionsAsync()
+    {
         while (await _listener!.AcceptAsync(_stopping.Token).ConfigureAwait(false) is { } connection)
         {
             switch (connection.Role)

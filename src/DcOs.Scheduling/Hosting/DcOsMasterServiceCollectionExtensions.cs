@@ -1,0 +1,73 @@
+using DcOs.Scheduling.Master;
+using DcOs.Scheduling.Master.Internal;
+using DcOs.Transport;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Hosts the DcOs master engine in an application.</summary>
+public static class DcOsMasterServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="IMaster"/> (started and stopped with the host), the transport (TCP unless replaced), an
+    /// in-memory store unless another <see cref="IMasterStore"/> is registered (see <see cref="UseSqliteStore"/>), and
+    /// validated <see cref="MasterOptions"/>. Safe to call more than once.
+    /// </summary>
+    public static DcOsMasterBuilder AddDcOsMaster(this IServiceCollection services, Action<MasterOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var transport = services.AddDcOsTransport();
+        var options = services.AddOptions<MasterOptions>();
+        if (configure is not null) options.Configure(configure);
+        if (services.Any(d => d.ServiceType == typeof(MasterMarker))) return new DcOsMasterBuilder(services, transport);
+        services.AddSingleton<MasterMarker>();
+        services.AddSingleton<IValidateOptions<MasterOptions>, MasterOptionsValidator>();
+        options.ValidateOnStart();
+        services.TryAddSingleton(_ => MasterStores.InMemory());
+        services.TryAddSingleton<IMaster>(sp => new MasterEngine(
+            sp.GetRequiredService<IOptions<MasterOptions>>().Value,
+            sp.GetRequiredService<IDcOsTransport>(),
+            sp.GetRequiredService<IMasterStore>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>()));
+        services.AddHostedService<MasterHostedService>();
+        return new DcOsMasterBuilder(services, transport);
+    }
+
+    /// <summary>Persists the master in a SQLite file (the embedded default for production use).</summary>
+    public static DcOsMasterBuilder UseSqliteStore(this DcOsMasterBuilder builder, string path)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        builder.Services.Replace(ServiceDescriptor.Singleton(_ => MasterStores.Sqlite(path)));
+        return builder;
+    }
+
+    private sealed class MasterMarker;
+
+    private sealed class MasterOptionsValidator : IValidateOptions<MasterOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, MasterOptions options)
+        {
+            try
+            {
+                options.Validate();
+                return ValidateOptionsResult.Success;
+            }
+            catch (ArgumentException e)
+            {
+                return ValidateOptionsResult.Fail(e.Message);
+            }
+        }
+    }
+
+    private sealed class MasterHostedService(IMaster master) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => master.StartAsync(cancellationToken);
+
+        public Task StopAsync(CancellationToken cancellationToken) => master.StopAsync(cancellationToken);
+    }
+}
