@@ -99,8 +99,10 @@ public sealed class ReconnectingConnection : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (_stopping.IsCancellationRequested) return;
+        // Take the live connection before cancelling: cancellation ends the loop, which forgets it.
+        var live = _current;
         await _stopping.CancelAsync().ConfigureAwait(false);
-        if (_current is { } c) await c.CloseAsync("client stopped").ConfigureAwait(false);
+        if (live is not null) await live.CloseAsync("client stopped").ConfigureAwait(false);
         try
         {
             await _loop.ConfigureAwait(false);

@@ -311,6 +311,16 @@ internal sealed class FakeAgent : IMessageHandler, IAsyncDisposable
         return await Acks.Reader.ReadAsync(cts.Token);
     }
 
+    /// <summary>The acknowledgement of <paramref name="updateId"/>, skipping others.</summary>
+    public async Task<StatusUpdateAck> NextAckAsync(Guid updateId)
+    {
+        while (true)
+        {
+            var ack = await NextAckAsync();
+            if (ack.UpdateId == updateId) return ack;
+        }
+    }
+
     public Task DisconnectAsync() => _connection.CloseAsync("test disconnects the agent");
 
     /// <summary>A barrier: a request the master answers after everything this agent sent before it.</summary>

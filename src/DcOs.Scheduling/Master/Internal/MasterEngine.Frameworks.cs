@@ -113,10 +113,22 @@ internal sealed partial class MasterEngine
         return fw;
     }
 
+    private readonly Dictionary<FrameworkId, TaskCompletionSource> _disconnectWaiters = [];
+
+    /// <summary>Completes when the master has handled the disconnection of the framework (tests, tools).</summary>
+    internal Task WhenFrameworkDisconnectedAsync(FrameworkId id) => InvokeAsync(() =>
+    {
+        if (!_frameworks.TryGetValue(id, out var fw) || fw.Connection is null) return Task.CompletedTask;
+        if (!_disconnectWaiters.TryGetValue(id, out var waiter))
+            _disconnectWaiters[id] = waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return waiter.Task;
+    }).Unwrap();
+
     private async ValueTask OnFrameworkDisconnectedAsync(IMessageConnection connection, CloseReason reason)
     {
         if (!_frameworkByConnection.Remove(connection, out var fw) || !ReferenceEquals(fw.Connection, connection)) return;
         fw.Connection = null;
+        if (_disconnectWaiters.Remove(fw.Id, out var waiter)) waiter.TrySetResult();
         if (fw.Removed) return;
         _allocator.SetFrameworkActive(fw.Handle, false);
         foreach (var offer in fw.Offers.Values.ToList()) RescindOffer(offer, notify: false);
