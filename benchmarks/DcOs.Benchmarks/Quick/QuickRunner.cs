@@ -1,3 +1,4 @@
+using DcOs.Benchmarks.Allocator;
 using DcOs.Benchmarks.Core;
 using DcOs.Benchmarks.Transport;
 
@@ -10,6 +11,7 @@ public static class QuickRunner
     [
         new CoreQuickSuite(),
         new TransportQuickSuite(),
+        new AllocatorQuickSuite(),
     ];
 
     public static async Task<int> RunAsync(string[] names, TextWriter output)

@@ -103,7 +103,7 @@ internal sealed partial class MasterEngine
         _fullRoundDue = true;
     }
 
-    private FrameworkState AddFramework(FrameworkInfo info, DateTimeOffset registeredAt)
+    internal FrameworkState AddFramework(FrameworkInfo info, DateTimeOffset registeredAt)
     {
         var handle = _allocator.AddFramework(info.Id.Value, info.Roles, info.Capabilities.HasFlag(FrameworkCapabilities.GpuResources));
         var fw = new FrameworkState(info, handle, registeredAt);

@@ -79,6 +79,13 @@ internal sealed partial class MasterEngine
         if (notify) Send(offer.Framework.Connection, new RescindOffer { OfferId = offer.Id });
     }
 
+    /// <summary>Every outstanding offer declined with no filter (simulations and benchmarks).</summary>
+    internal void DeclineAllOffers()
+    {
+        foreach (var offer in _offers.Values.ToList()) RescindOffer(offer, notify: false);
+        _dirtySlots.Clear();
+    }
+
     private void RescindOffers(AgentState agent, string reason)
     {
         _ = reason;
