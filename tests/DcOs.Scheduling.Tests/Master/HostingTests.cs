@@ -1,0 +1,59 @@
+using System.Net;
+using DcOs.Core;
+using DcOs.Scheduling.Framework;
+using DcOs.Scheduling.Master;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace DcOs.Scheduling.Tests.Master;
+
+public sealed class HostingTests
+{
+    private sealed class NoopScheduler : FrameworkScheduler;
+
+    [Fact]
+    public async Task A_host_runs_the_master_on_sqlite_and_a_framework_subscribes_to_it()
+    {
+        var dir = Directory.CreateTempSubdirectory("dcos-host-");
+        try
+        {
+            var builder = Host.CreateApplicationBuilder();
+            builder.Services.AddDcOsMaster(o => o.EndPoint = new IPEndPoint(IPAddress.Loopback, 0)).UseSqliteStore(Path.Combine(dir.FullName, "m.db"));
+            builder.Services.AddDcOsMaster(); // safe twice
+            using var host = builder.Build();
+            await host.StartAsync();
+            var master = host.Services.GetRequiredService<IMaster>();
+            Assert.NotNull(master.LocalEndPoint);
+
+            var fwBuilder = Host.CreateApplicationBuilder();
+            fwBuilder.Services.AddDcOsFramework<NoopScheduler>(o =>
+            {
+                o.Master = master.LocalEndPoint!;
+                o.Framework = new FrameworkInfo { Name = "hosted" };
+            });
+            using var fwHost = fwBuilder.Build();
+            await fwHost.StartAsync();
+            var client = fwHost.Services.GetRequiredService<IFrameworkClient>();
+            await client.Subscribed.WaitAsync(TimeSpan.FromSeconds(20));
+            Assert.Equal("hosted", Assert.Single(await master.GetFrameworksAsync()).Info.Name);
+            await fwHost.StopAsync();
+            await host.StopAsync();
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Invalid_master_options_fail_the_host_at_start_naming_the_option()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddDcOsMaster(o => o.AllocationInterval = TimeSpan.Zero);
+        using var host = builder.Build();
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains("AllocationInterval", e.Message);
+    }
+}
