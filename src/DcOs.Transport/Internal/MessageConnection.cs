@@ -86,6 +86,9 @@ internal sealed class MessageConnection : IMessageConnection
 
     public Task<CloseReason> Closed => _closed.Task;
 
+    /// <summary>Whether the send loop is waiting for the peer to take bytes (tests).</summary>
+    internal bool IsFlushBlocked => Volatile.Read(ref _flushStarted) != 0;
+
     public void Start(IMessageHandler handler)
     {
         ArgumentNullException.ThrowIfNull(handler);

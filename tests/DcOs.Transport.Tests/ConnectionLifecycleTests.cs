@@ -1,0 +1,212 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using DcOs.Transport.Internal;
+using DcOs.Transport.Messages;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace DcOs.Transport.Tests;
+
+public sealed class ConnectionLifecycleTests
+{
+    [Fact]
+    public async Task Connections_beyond_the_limit_are_refused_with_the_reason()
+    {
+        var transport = DcOsTransports.CreateTcp(new TransportOptions { MaxConnections = 1 });
+        await using var server = new TestServer(await transport.ListenAsync(new IPEndPoint(IPAddress.Loopback, 0)));
+        var first = await transport.ConnectAsync(server.EndPoint, new ClientCredentials("a", PeerRole.Agent));
+        first.Start(new RecordingHandler());
+        await server.NextConnectionAsync();
+        var e = await Assert.ThrowsAsync<HandshakeFailedException>(() => transport.ConnectAsync(server.EndPoint, new ClientCredentials("b", PeerRole.Agent)).AsTask());
+        Assert.Contains("connection limit of 1 reached", e.Reason);
+        await first.CloseAsync("done");
+    }
+
+    [Fact]
+    public async Task A_silent_peer_is_closed_after_the_idle_timeout()
+    {
+        var time = new FakeTimeProvider();
+        var transport = DcOsTransports.CreateInMemory(new TransportOptions { HeartbeatInterval = TimeSpan.FromSeconds(10), IdleTimeout = TimeSpan.FromSeconds(30) }, time);
+        await using var server = new TestServer(await transport.ListenAsync(new InMemoryEndPoint("idle")));
+        var client = await transport.ConnectAsync(server.EndPoint, new ClientCredentials("quiet", PeerRole.Agent));
+        // The client is never started: it sends nothing, not even heartbeats.
+        var (_, handler) = await server.NextConnectionAsync();
+        time.Advance(TimeSpan.FromSeconds(20));
+        Assert.False(handler.ClosedReason.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(15));
+        var reason = await handler.ClosedReason.Within();
+        Assert.Equal("idle timeout: nothing received for 30 s", reason.Message);
+        await client.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_peer_that_stops_reading_fills_bounded_buffers_and_is_closed_after_the_slow_peer_timeout()
+    {
+        var time = new FakeTimeProvider();
+        var options = new TransportOptions
+        {
+            MaxFrameSize = 4096,
+            MaxHandshakeFrameSize = 4096,
+            SendQueueCapacity = 100,
+            HeartbeatInterval = TimeSpan.FromMinutes(1),
+            IdleTimeout = TimeSpan.FromMinutes(10),
+            SlowPeerTimeout = TimeSpan.FromSeconds(5),
+        };
+        var transport = DcOsTransports.CreateInMemory(options, time);
+        await using var server = new TestServer(await transport.ListenAsync(new InMemoryEndPoint("slow")));
+        var reader = await transport.ConnectAsync(server.EndPoint, new ClientCredentials("never-reads", PeerRole.Framework));
+        var (serverSide, handler) = await server.NextConnectionAsync();
+        var connection = (MessageConnection)serverSide;
+        var message = new ErrorMessage { Code = "x", Message = new string('y', 200) };
+        var refused = false;
+        for (var i = 0; i < 1_000_000 && !(refused && connection.IsFlushBlocked); i++)
+        {
+            if (!serverSide.TrySend(message))
+            {
+                refused = true;
+                await Task.Yield();
+            }
+        }
+        Assert.True(refused, "the bounded queue never filled");
+        Assert.True(connection.IsFlushBlocked, "the send loop never blocked on the full pipe");
+        time.Advance(TimeSpan.FromSeconds(6));
+        var reason = await handler.ClosedReason.Within();
+        Assert.StartsWith("peer is not reading", reason.Message);
+        await Assert.ThrowsAsync<ConnectionClosedException>(() => serverSide.SendAsync(message).AsTask());
+        await reader.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Tls_carries_the_protocol_with_a_server_certificate()
+    {
+        using var rsa = RSA.Create(2048);
+        var request = new CertificateRequest("CN=dcos-test", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(san.Build());
+        using var ephemeral = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        using var certificate = X509CertificateLoader.LoadPkcs12(ephemeral.Export(X509ContentType.Pfx), null);
+        var server = DcOsTransports.CreateTcp(new TransportOptions { ServerTls = new SslServerAuthenticationOptions { ServerCertificate = certificate } });
+        await using var listener = new TestServer(await server.ListenAsync(new IPEndPoint(IPAddress.Loopback, 0)));
+        var client = DcOsTransports.CreateTcp(new TransportOptions
+        {
+            ClientTls = new SslClientAuthenticationOptions
+            {
+                TargetHost = "127.0.0.1",
+                RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null && cert.GetCertHashString() == certificate.GetCertHashString(),
+            },
+        });
+        var connection = await client.ConnectAsync(listener.EndPoint, new ClientCredentials("tls", PeerRole.Operator));
+        connection.Start(new RecordingHandler());
+        var (_, handler) = await listener.NextConnectionAsync();
+        await connection.SendAsync(new ErrorMessage { Code = "hello", Message = "over tls" });
+        Assert.Equal("over tls", (await handler.NextAsync<ErrorMessage>()).Message);
+
+        // A client that does not trust the certificate fails the TLS handshake.
+        var untrusting = DcOsTransports.CreateTcp(new TransportOptions { ClientTls = new SslClientAuthenticationOptions { TargetHost = "127.0.0.1" } });
+        await Assert.ThrowsAsync<HandshakeFailedException>(() => untrusting.ConnectAsync(listener.EndPoint, new ClientCredentials("x", PeerRole.Operator)).AsTask());
+        await connection.CloseAsync("done");
+    }
+
+    [Fact]
+    public void Backoff_grows_with_jitter_up_to_its_cap_and_resets()
+    {
+        var backoff = new Backoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), 2.0, new Random(42));
+        var delays = Enumerable.Range(0, 8).Select(_ => backoff.Next().TotalMilliseconds).ToArray();
+        double[] ceilings = [100, 200, 400, 800, 1000, 1000, 1000, 1000];
+        for (var i = 0; i < delays.Length; i++) Assert.InRange(delays[i], ceilings[i] / 2, ceilings[i]);
+        Assert.True(delays.Distinct().Count() > 1);
+        backoff.Reset();
+        Assert.InRange(backoff.Next().TotalMilliseconds, 50, 100);
+    }
+
+    [Fact]
+    public async Task A_reconnecting_client_comes_back_after_the_server_drops_it()
+    {
+        var time = new ObservableTimeProvider();
+        var transport = DcOsTransports.CreateInMemory();
+        await using var server = new TestServer(await transport.ListenAsync(new InMemoryEndPoint("reconnect")));
+        var connects = 0;
+        await using var client = new ReconnectingConnection(transport, server.EndPoint, new ClientCredentials("r", PeerRole.Agent), new RecordingHandler(),
+            (_, _) =>
+            {
+                Interlocked.Increment(ref connects);
+                return Task.CompletedTask;
+            },
+            new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), 2, new Random(1)), time);
+        client.Start();
+        var (first, _) = await server.NextConnectionAsync();
+        await first.CloseAsync("server drops the client");
+        var delay = await time.NextTimerAsync();
+        Assert.InRange(delay, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1));
+        time.Advance(delay);
+        await server.NextConnectionAsync();
+        Assert.Equal(2, client.ConnectionCount);
+    }
+
+    [Fact]
+    public async Task Metrics_count_messages_bytes_and_open_connections()
+    {
+        var counts = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == TransportMetrics.MeterName) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => counts.AddOrUpdate(instrument.Name, value, (_, v) => v + value));
+        listener.Start();
+        var transport = DcOsTransports.CreateInMemory();
+        await using var server = new TestServer(await transport.ListenAsync(new InMemoryEndPoint("metrics")));
+        var client = await transport.ConnectAsync(server.EndPoint, new ClientCredentials("m", PeerRole.Agent));
+        client.Start(new RecordingHandler());
+        var (_, handler) = await server.NextConnectionAsync();
+        for (var i = 0; i < 10; i++) await client.SendAsync(new ErrorMessage { Code = "m", Message = i.ToString() });
+        for (var i = 0; i < 10; i++) await handler.NextAsync<ErrorMessage>();
+        Assert.True(counts.GetValueOrDefault("dcos.transport.messages.received") >= 10);
+        Assert.True(counts.GetValueOrDefault("dcos.transport.bytes.received") > 10 * 5);
+        Assert.Equal(2, counts.GetValueOrDefault("dcos.transport.connections.open"));
+        await client.CloseAsync("done");
+        await handler.ClosedReason.Within();
+    }
+
+    [Fact]
+    public void AddDcOsTransport_registers_a_validated_transport_and_can_switch_to_in_memory()
+    {
+        var services = new ServiceCollection();
+        services.AddDcOsTransport(o => o.MaxFrameSize = 1 << 20);
+        services.AddDcOsTransport();
+        using (var provider = services.BuildServiceProvider())
+        {
+            Assert.Equal("TcpTransport", provider.GetRequiredService<IDcOsTransport>().GetType().Name);
+            Assert.Equal(1 << 20, provider.GetRequiredService<IOptions<TransportOptions>>().Value.MaxFrameSize);
+        }
+        var bad = new ServiceCollection();
+        bad.AddDcOsTransport(o => o.IdleTimeout = TimeSpan.FromSeconds(1)).UseInMemoryTransport();
+        using var badProvider = bad.BuildServiceProvider();
+        var e = Assert.Throws<OptionsValidationException>(() => badProvider.GetRequiredService<IOptions<TransportOptions>>().Value);
+        Assert.Contains("IdleTimeout", e.Message);
+    }
+}
+
+/// <summary>A fake clock that also tells the test when a timer is created, so it can advance exactly past it.</summary>
+internal sealed class ObservableTimeProvider : FakeTimeProvider
+{
+    private readonly global::System.Threading.Channels.Channel<TimeSpan> _timers = global::System.Threading.Channels.Channel.CreateUnbounded<TimeSpan>();
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        var timer = base.CreateTimer(callback, state, dueTime, period);
+        _timers.Writer.TryWrite(dueTime);
+        return timer;
+    }
+
+    public async Task<TimeSpan> NextTimerAsync()
+    {
+        using var cts = new CancellationTokenSource(TestTimeouts.Default);
+        return await _timers.Reader.ReadAsync(cts.Token);
+    }
+}
