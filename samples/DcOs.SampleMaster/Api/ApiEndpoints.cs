@@ -1,0 +1,254 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using DcOs.Core;
+using DcOs.SampleMaster.Jobs;
+using DcOs.SampleMaster.Services;
+using DcOs.Scheduling.Master;
+
+namespace DcOs.SampleMaster.Api;
+
+/// <summary>The HTTP API (docs/http-api.md): a thin layer over the master and the two sample frameworks.</summary>
+public static class ApiEndpoints
+{
+    public static void MapDcOsApi(this WebApplication app)
+    {
+        var api = app.MapGroup("/api");
+        api.MapGet("/agents", async (IMaster master) => (await master.GetAgentsAsync()).Select(AgentJson));
+        api.MapPost("/agents/{id}/drain", async (string id, IMaster master, HttpRequest request) =>
+        {
+            double? grace = null;
+            if (request.ContentLength > 0)
+            {
+                using var doc = await JsonDocument.ParseAsync(request.Body);
+                if (doc.RootElement.TryGetProperty("gracePeriodSeconds", out var g)) grace = g.GetDouble();
+            }
+            await master.DrainAgentAsync(ParseAgent(id), grace is { } s ? TimeSpan.FromSeconds(s) : null);
+            return Results.Accepted(value: new { id, status = "Draining" });
+        });
+        api.MapPost("/agents/{id}/reactivate", async (string id, IMaster master) =>
+        {
+            await master.ReactivateAgentAsync(ParseAgent(id));
+            return Results.Accepted(value: new { id, status = "Active" });
+        });
+        api.MapGet("/frameworks", async (IMaster master) => (await master.GetFrameworksAsync()).Select(f => new
+        {
+            id = f.Info.Id.Value,
+            name = f.Info.Name,
+            roles = f.Info.Roles,
+            connected = f.Connected,
+            activeTasks = f.ActiveTasks,
+            outstandingOffers = f.OutstandingOffers,
+            suppressed = f.Suppressed,
+            rejections = f.RejectionCounts.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value),
+            dominantShare = Math.Round(f.DominantShare, 4),
+        }));
+        api.MapGet("/tasks", async (IMaster master, ServicesFramework services, JobsFramework jobs) =>
+        {
+            var agents = (await master.GetAgentsAsync()).ToDictionary(a => a.Info.Id);
+            return (await master.GetTasksAsync()).OrderBy(t => t.Id.Value, StringComparer.Ordinal).Select(t => TaskJson(t, agents));
+        });
+        api.MapGet("/tasks/{id}/logs", async (string id, IMaster master, string? file, long? offset, int? length) =>
+        {
+            var task = (await master.GetTasksAsync()).FirstOrDefault(t => t.Id.Value == id) ?? throw new KeyNotFoundException($"unknown task '{id}'");
+            var name = file ?? "stdout";
+            if (name is not ("stdout" or "stderr")) throw new ValidationException("file", $"must be stdout or stderr (got \"{name}\")");
+            var log = await master.ReadTaskLogAsync(task.FrameworkId, task.Id, name, offset ?? -65536, Math.Clamp(length ?? 65536, 1, 1 << 20));
+            return new { data = log.Data, offset = log.Offset, fileSize = log.FileSize };
+        });
+
+        api.MapGet("/apps", async (ServicesFramework services, IMaster master) => services.List().Select(AppJson));
+        api.MapGet("/apps/{*id}", (string id, ServicesFramework services) =>
+            services.Get(id) is { } view ? Results.Ok(AppJson(view)) : throw new KeyNotFoundException($"unknown app '{id}'"));
+        api.MapPost("/apps", async (HttpRequest request, ServicesFramework services) =>
+        {
+            var definition = await ReadAsync<AppDefinition>(request);
+            var view = services.Add(definition);
+            return Results.Created($"/api/apps/{view.Definition.Key}", AppJson(view));
+        });
+        api.MapPut("/apps/{*id}", async (string id, HttpRequest request, ServicesFramework services) =>
+            AppJson(services.Update(id, await ReadAsync<AppDefinition>(request))));
+        api.MapPost("/apps/{id}/scale", async (string id, HttpRequest request, ServicesFramework services) =>
+        {
+            using var doc = await JsonDocument.ParseAsync(request.Body);
+            if (!doc.RootElement.TryGetProperty("instances", out var n) || n.ValueKind != JsonValueKind.Number || !n.TryGetInt32(out var instances))
+                throw new ValidationException("instances", "must be a whole number");
+            return AppJson(services.Scale(id, instances));
+        });
+        api.MapPost("/apps/{id}/restart", (string id, ServicesFramework services) => AppJson(services.Restart(id)));
+        api.MapDelete("/apps/{*id}", (string id, ServicesFramework services) =>
+        {
+            services.Remove(id);
+            return new { id = "/" + id.Trim('/') };
+        });
+
+        api.MapGet("/jobs", (JobsFramework jobs) => jobs.List().Select(j => new { job = j.Job, lastRun = j.LastRun }).Select(x => JobJson(x.job, x.lastRun)));
+        api.MapPost("/jobs", async (HttpRequest request, JobsFramework jobs) =>
+        {
+            var job = jobs.Add(await ReadAsync<JobDefinition>(request));
+            return Results.Created($"/api/jobs/{job.Key}", JobJson(job, null));
+        });
+        api.MapPost("/jobs/{id}/run", (string id, JobsFramework jobs) => Results.Accepted(value: new { runId = jobs.RunNow(id) }));
+        api.MapGet("/jobs/{id}/history", (string id, JobsFramework jobs) => jobs.History(id));
+        api.MapDelete("/jobs/{id}", (string id, JobsFramework jobs) =>
+        {
+            jobs.Remove(id);
+            return new { id };
+        });
+
+        api.MapGet("/pending", (ServicesFramework services, JobsFramework jobs) =>
+            services.Pending().Select(p => new { appId = (string?)p.AppId, jobId = (string?)null, waiting = p.Waiting, reasons = p.Reasons.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value), summary = p.Summary ?? Summary(p.Waiting, p.Reasons) })
+                .Concat(jobs.Pending().Select(p => new { appId = (string?)null, jobId = (string?)p.JobId, waiting = p.Waiting, reasons = p.Reasons.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value), summary = p.Summary ?? Summary(p.Waiting, p.Reasons) })));
+        api.MapGet("/cost", async (IMaster master, ServicesFramework services) => await CostAsync(master, services));
+        app.MapGet("/metrics", async (IMaster master) => Results.Text(await MetricsAsync(master), "text/plain; version=0.0.4"));
+    }
+
+    private static string Summary(int waiting, IReadOnlyDictionary<OfferRejectionReason, long> reasons) =>
+        reasons.Count == 0 ? $"{waiting} waiting for offers" : $"{waiting} waiting; most offers rejected for {reasons.MaxBy(kv => kv.Value).Key}";
+
+    private static AgentId ParseAgent(string id) => AgentId.TryParse(id, out var agent) ? agent : throw new KeyNotFoundException($"unknown agent '{id}'");
+
+    private static async Task<T> ReadAsync<T>(HttpRequest request)
+    {
+        try
+        {
+            return await JsonSerializer.DeserializeAsync<T>(request.Body, SampleStore.Json) ?? throw new ValidationException("body", "is empty");
+        }
+        catch (JsonException e)
+        {
+            var at = e.Path is { Length: > 1 } path ? path.TrimStart('$', '.') : "body";
+            throw new ValidationException(at, $"invalid JSON at line {e.LineNumber + 1}, position {e.BytePositionInLine + 1}: {e.Message.Split('.')[0]}");
+        }
+    }
+
+    internal static object ResourcesJson(Resources r) => new
+    {
+        cpus = r.Cpus,
+        mem = r.MemMb,
+        disk = r.DiskMb,
+        gpus = r.Gpus,
+        ports = r.Ports.IsEmpty ? "" : r.Ports.ToString(),
+    };
+
+    private static object AgentJson(AgentView a) => new
+    {
+        id = a.Info.Id.Value,
+        hostname = a.Info.Hostname,
+        status = a.Status.ToString(),
+        attributes = a.Info.Attributes.ToDictionary(kv => kv.Key, kv => kv.Value.Text),
+        region = a.Info.Region,
+        zone = a.Info.Zone,
+        total = ResourcesJson(a.Info.Resources),
+        used = ResourcesJson(a.Used),
+        offered = ResourcesJson(a.Offered),
+        activeTasks = a.ActiveTasks,
+        isolationWarning = a.IsolationWarning,
+        cost = new { machinePerHour = a.Info.Cost.MachinePerHour, speedFactor = a.Info.Cost.SpeedFactor, preemptible = a.Info.Cost.Preemptible },
+        registeredAt = a.RegisteredAt,
+    };
+
+    private static object TaskJson(TaskView t, Dictionary<AgentId, AgentView> agents) => new
+    {
+        id = t.Id.Value,
+        appId = t.Spec.Labels.GetValueOrDefault("app"),
+        jobId = t.Spec.Labels.GetValueOrDefault("job"),
+        frameworkId = t.FrameworkId.Value,
+        agentId = t.AgentId.Value,
+        hostname = agents.TryGetValue(t.AgentId, out var a) ? a.Info.Hostname : null,
+        state = t.State.MesosName(),
+        message = t.Status.Message,
+        healthy = t.Status.Healthy,
+        startedAt = t.StartedAt,
+        updatedAt = t.Status.Timestamp == default ? (DateTimeOffset?)null : t.Status.Timestamp,
+        cpus = t.Spec.Resources.Cpus,
+        mem = t.Spec.Resources.MemMb,
+        ports = t.Spec.Resources.Ports.Values().ToArray(),
+    };
+
+    private static object AppJson(AppView v)
+    {
+        var d = v.Definition;
+        return new
+        {
+            id = d.Id,
+            cmd = d.Cmd,
+            args = d.Args,
+            cpus = d.Cpus,
+            mem = d.Mem,
+            disk = d.Disk,
+            gpus = d.Gpus,
+            instances = d.Instances,
+            ports = d.Ports,
+            env = d.Env,
+            constraints = d.Constraints,
+            healthChecks = d.HealthChecks,
+            costObjective = d.CostObjective,
+            upgradeStrategy = d.UpgradeStrategy,
+            tasksRunning = v.TasksRunning,
+            tasksHealthy = v.TasksHealthy,
+            tasksStaged = v.TasksStaged,
+            version = v.Version,
+            deploying = v.Deploying,
+            tasks = v.Tasks,
+        };
+    }
+
+    private static object JobJson(JobDefinition job, JobRun? last) => new { id = job.Id, run = job.Run, schedule = job.Schedule, lastRun = last };
+
+    private static async Task<object> CostAsync(IMaster master, ServicesFramework services)
+    {
+        var agents = await master.GetAgentsAsync();
+        var byId = agents.ToDictionary(a => a.Info.Id);
+        var tasks = (await master.GetTasksAsync()).Where(t => t.State is TaskState.Running or TaskState.Staging or TaskState.Starting).ToList();
+        double Price(TaskView t) => byId.TryGetValue(t.AgentId, out var a) ? a.Info.Cost.TaskPricePerHour(t.Spec.Resources, a.Info.Resources) : 0;
+        var byAgent = agents.Select(a =>
+        {
+            var mine = tasks.Where(t => t.AgentId == a.Info.Id).ToList();
+            var totalCpus = a.Info.Resources.Cpus;
+            return new
+            {
+                agentId = a.Info.Id.Value,
+                hostname = a.Info.Hostname,
+                perHour = Math.Round(mine.Sum(Price), 6),
+                machinePerHour = Math.Round(a.Info.Cost.MachinePricePerHour(a.Info.Resources), 6),
+                utilization = totalCpus > 0 ? Math.Round(a.Used.Cpus / totalCpus, 4) : 0,
+            };
+        }).ToList();
+        var byApp = tasks.Where(t => t.Spec.Labels.ContainsKey("app")).GroupBy(t => t.Spec.Labels["app"]).Select(g => new
+        {
+            appId = g.Key,
+            perHour = Math.Round(g.Sum(Price), 6),
+            instances = g.Count(),
+        }).OrderBy(x => x.appId, StringComparer.Ordinal).ToList();
+        return new { totalPerHour = Math.Round(byAgent.Sum(a => a.perHour), 6), byAgent, byApp };
+    }
+
+    private static async Task<string> MetricsAsync(IMaster master)
+    {
+        var agents = await master.GetAgentsAsync();
+        var tasks = await master.GetTasksAsync();
+        var frameworks = await master.GetFrameworksAsync();
+        var text = new StringBuilder();
+        void Line(string name, string labels, double value) =>
+            text.Append(CultureInfo.InvariantCulture, $"{name}{(labels.Length > 0 ? "{" + labels + "}" : "")} {value.ToString(CultureInfo.InvariantCulture)}\n");
+        text.Append("# HELP dcos_agents Agents by status.\n# TYPE dcos_agents gauge\n");
+        foreach (var status in Enum.GetValues<AgentStatus>()) Line("dcos_agents", $"status=\"{status}\"", agents.Count(a => a.Status == status));
+        text.Append("# HELP dcos_tasks Tasks by state.\n# TYPE dcos_tasks gauge\n");
+        foreach (var group in tasks.GroupBy(t => t.State).OrderBy(g => g.Key)) Line("dcos_tasks", $"state=\"{group.Key.MesosName()}\"", group.Count());
+        text.Append("# HELP dcos_frameworks Frameworks by connection.\n# TYPE dcos_frameworks gauge\n");
+        Line("dcos_frameworks", "connected=\"true\"", frameworks.Count(f => f.Connected));
+        Line("dcos_frameworks", "connected=\"false\"", frameworks.Count(f => !f.Connected));
+        text.Append("# HELP dcos_resources_total Resources of active agents.\n# TYPE dcos_resources_total gauge\n");
+        var active = agents.Where(a => a.Status == AgentStatus.Active).ToList();
+        foreach (var name in new[] { "cpus", "mem", "disk", "gpus" })
+        {
+            Line("dcos_resources_total", $"resource=\"{name}\"", active.Sum(a => a.Info.Resources.GetScalar(name).Value));
+        }
+        text.Append("# HELP dcos_resources_used Resources held by tasks.\n# TYPE dcos_resources_used gauge\n");
+        foreach (var name in new[] { "cpus", "mem", "disk", "gpus" })
+        {
+            Line("dcos_resources_used", $"resource=\"{name}\"", agents.Sum(a => a.Used.GetScalar(name).Value));
+        }
+        return text.ToString();
+    }
+}

@@ -1,0 +1,315 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using DcOs.Core;
+using DcOs.Scheduling.Framework;
+
+namespace DcOs.SampleMaster.Jobs;
+
+/// <summary>
+/// A Metronome-like framework: jobs run on demand or on a cron schedule, are retried on failure up to their limit,
+/// and keep a history with exit status. A run with a deadline is placed with the cheapest-within-deadline objective:
+/// among offers whose machine finishes the estimated duration (divided by its speed factor) before the deadline, the
+/// one with the lowest cost for that runtime; other runs go to the cheapest offer.
+/// </summary>
+public sealed partial class JobsFramework : FrameworkScheduler, IDisposable
+{
+    private const string JobKind = "job";
+    private const string RunKind = "run";
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, JobDefinition> _jobs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, JobRun> _runs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _nextScheduled = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<OfferRejectionReason, long>> _reasons = new(StringComparer.Ordinal);
+    private readonly SampleStore _store;
+    private readonly TimeProvider _time;
+    private readonly ITimer _cron;
+    private IFrameworkDriver? _driver;
+    private long _counter;
+
+    public JobsFramework(SampleStore store, TimeProvider time)
+    {
+        _store = store;
+        _time = time;
+        foreach (var job in store.All<JobDefinition>(JobKind)) _jobs[job.Key] = job;
+        foreach (var run in store.All<JobRun>(RunKind)) _runs[run.RunId] = run;
+        _counter = _runs.Count;
+        _cron = time.CreateTimer(_ => CheckSchedules(), null, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15));
+    }
+
+    public static FrameworkInfo Info(FrameworkId id) => new()
+    {
+        Id = id,
+        Name = "jobs",
+        Roles = ["*"],
+        FailoverTimeout = TimeSpan.FromDays(7),
+    };
+
+    // ---- the HTTP API's operations ----
+
+    public JobDefinition Add(JobDefinition job)
+    {
+        job.Validate();
+        lock (_gate)
+        {
+            if (_jobs.ContainsKey(job.Key)) throw new InvalidOperationException($"job '{job.Id}' already exists");
+            _jobs[job.Key] = job;
+            _store.Put(JobKind, job.Key, job);
+        }
+        return job;
+    }
+
+    public void Remove(string key)
+    {
+        lock (_gate)
+        {
+            if (!_jobs.Remove(Normalize(key))) throw new KeyNotFoundException($"unknown job '{key}'");
+            _store.Delete(JobKind, Normalize(key));
+        }
+    }
+
+    public IReadOnlyList<(JobDefinition Job, JobRun? LastRun)> List()
+    {
+        lock (_gate)
+        {
+            return [.. _jobs.Values.OrderBy(j => j.Id, StringComparer.Ordinal)
+                .Select(j => (j, _runs.Values.Where(r => r.JobId == j.Id).OrderByDescending(r => r.CreatedAt).FirstOrDefault()))];
+        }
+    }
+
+    public JobDefinition? Get(string key)
+    {
+        lock (_gate) return _jobs.GetValueOrDefault(Normalize(key));
+    }
+
+    public IReadOnlyList<JobRun> History(string key)
+    {
+        lock (_gate)
+        {
+            if (!_jobs.TryGetValue(Normalize(key), out var job)) throw new KeyNotFoundException($"unknown job '{key}'");
+            return [.. _runs.Values.Where(r => r.JobId == job.Id).OrderByDescending(r => r.CreatedAt).Select(r => r with { })];
+        }
+    }
+
+    /// <summary>Starts a run now; returns its id.</summary>
+    public string RunNow(string key)
+    {
+        string id;
+        lock (_gate)
+        {
+            if (!_jobs.TryGetValue(Normalize(key), out var job)) throw new KeyNotFoundException($"unknown job '{key}'");
+            id = NewRun(job).RunId;
+        }
+        _ = ReviveAsync();
+        return id;
+    }
+
+    public IReadOnlyList<(string JobId, int Waiting, IReadOnlyDictionary<OfferRejectionReason, long> Reasons, string? Summary)> Pending()
+    {
+        lock (_gate)
+        {
+            return [.. _runs.Values.Where(r => r.Status == "PENDING").GroupBy(r => r.JobId)
+                .Select(g => (g.Key, g.Count(), (IReadOnlyDictionary<OfferRejectionReason, long>)new Dictionary<OfferRejectionReason, long>(_reasons.GetValueOrDefault(g.Key) ?? []), g.First().Message))];
+        }
+    }
+
+    public string? JobIdOf(TaskId taskId)
+    {
+        lock (_gate) return _runs.Values.FirstOrDefault(r => r.TaskId == taskId.Value)?.JobId;
+    }
+
+    private static string Normalize(string key) => key.Trim('/').Replace('/', '_');
+
+    private JobRun NewRun(JobDefinition job)
+    {
+        var now = _time.GetUtcNow();
+        var run = new JobRun
+        {
+            RunId = string.Create(CultureInfo.InvariantCulture, $"{job.Key}.{now:yyyyMMddHHmmss}{Interlocked.Increment(ref _counter):D4}"),
+            JobId = job.Id,
+            CreatedAt = now,
+            Deadline = job.Run!.DeadlineSeconds is { } d ? now + TimeSpan.FromSeconds(d) : null,
+        };
+        _runs[run.RunId] = run;
+        _store.Put(RunKind, run.RunId, run);
+        return run;
+    }
+
+    private void CheckSchedules()
+    {
+        var now = _time.GetUtcNow();
+        var started = false;
+        lock (_gate)
+        {
+            foreach (var job in _jobs.Values.Where(j => j.Schedule is not null))
+            {
+                var cron = CronSchedule.Parse(job.Schedule!);
+                if (!_nextScheduled.TryGetValue(job.Key, out var next)) _nextScheduled[job.Key] = next = cron.Next(now);
+                if (next > now) continue;
+                NewRun(job);
+                _nextScheduled[job.Key] = cron.Next(now);
+                started = true;
+            }
+        }
+        if (started) _ = ReviveAsync();
+    }
+
+    // ---- scheduler callbacks ----
+
+    public override async Task SubscribedAsync(IFrameworkDriver driver, FrameworkId frameworkId, bool reconnected)
+    {
+        _driver = driver;
+        _store.Put("framework", "jobs", frameworkId.Value);
+        await driver.ReconcileAsync([]).ConfigureAwait(false);
+        await driver.ReviveAsync().ConfigureAwait(false);
+    }
+
+    public override async Task OffersAsync(IFrameworkDriver driver, IReadOnlyList<Offer> offers)
+    {
+        _driver = driver;
+        var now = _time.GetUtcNow();
+        var launches = offers.ToDictionary(o => o.Id, _ => new List<TaskSpec>());
+        var remaining = offers.ToDictionary(o => o.Id, o => o.Resources);
+        var declineReasons = new Dictionary<OfferRejectionReason, long>();
+        var anyPending = false;
+        lock (_gate)
+        {
+            foreach (var run in _runs.Values.Where(r => r.Status == "PENDING").OrderBy(r => r.CreatedAt).ToList())
+            {
+                if (!_jobs.TryGetValue(Normalize(run.JobId), out var job))
+                {
+                    Finish(run, "FAILED", null, "the job was removed");
+                    continue;
+                }
+                var spec = job.Run!;
+                var estimated = TimeSpan.FromSeconds(spec.EstimatedDurationSeconds);
+                if (run.Deadline is { } deadline && now >= deadline)
+                {
+                    Finish(run, "FAILED", null, "deadline missed before the run could start");
+                    continue;
+                }
+                anyPending = true;
+                var reasons = _reasons.TryGetValue(job.Id, out var r) ? r : _reasons[job.Id] = [];
+                Offer? best = null;
+                double bestCost = double.MaxValue;
+                foreach (var offer in offers)
+                {
+                    if (!remaining[offer.Id].Contains(spec.Resources))
+                    {
+                        Count(OfferMatcher.ShortOf(spec.Resources, remaining[offer.Id]), reasons, declineReasons);
+                        continue;
+                    }
+                    var runtime = offer.Cost.RuntimeFor(estimated);
+                    if (run.Deadline is { } d && now + runtime > d)
+                    {
+                        // Too slow to finish in time: the cheap slow machine is passed over only when the deadline demands it.
+                        Count(OfferRejectionReason.Constraint, reasons, declineReasons);
+                        continue;
+                    }
+                    var cost = offer.Cost.TaskCost(spec.Resources, offer.AgentTotal, estimated);
+                    if (cost < bestCost || (cost == bestCost && best is not null && string.CompareOrdinal(offer.AgentId.Value, best.AgentId.Value) < 0))
+                    {
+                        best = offer;
+                        bestCost = cost;
+                    }
+                }
+                if (best is null)
+                {
+                    run.Message = run.Deadline is null ? "waiting for an offer with room" : "waiting for an offer that can finish before the deadline";
+                    continue;
+                }
+                run.Attempts++;
+                var taskId = new TaskId($"{run.RunId}.a{run.Attempts}");
+                var task = new TaskSpec
+                {
+                    Id = taskId,
+                    Name = job.Id,
+                    Command = CommandSpec.FromShell(spec.Cmd!) with { Environment = spec.Env ?? new Dictionary<string, string>() },
+                    Resources = spec.Resources,
+                    Labels = new Dictionary<string, string> { [TaskLabels.Group] = job.Id, ["job"] = job.Id, ["run"] = run.RunId },
+                };
+                launches[best.Id].Add(task);
+                remaining[best.Id] = remaining[best.Id].Subtract(spec.Resources);
+                run.Status = "STARTING";
+                run.TaskId = taskId.Value;
+                run.AgentId = best.AgentId.Value;
+                run.CostEstimate = Math.Round(bestCost, 6);
+                run.Message = null;
+                _store.Put(RunKind, run.RunId, run);
+            }
+        }
+        foreach (var offer in offers)
+        {
+            if (launches[offer.Id].Count > 0) await driver.AcceptAsync([offer.Id], launches[offer.Id], new Filters(1)).ConfigureAwait(false);
+            else await driver.DeclineAsync([offer.Id], new Filters(anyPending ? 1 : 30), declineReasons).ConfigureAwait(false);
+        }
+    }
+
+    private static void Count(OfferRejectionReason reason, Dictionary<OfferRejectionReason, long> a, Dictionary<OfferRejectionReason, long> b)
+    {
+        a[reason] = a.GetValueOrDefault(reason) + 1;
+        b[reason] = b.GetValueOrDefault(reason) + 1;
+    }
+
+    public override async Task StatusUpdateAsync(IFrameworkDriver driver, TaskStatus status)
+    {
+        _driver = driver;
+        var retry = false;
+        lock (_gate)
+        {
+            var run = _runs.Values.FirstOrDefault(r => r.TaskId == status.TaskId.Value);
+            if (run is null || run.Status is "SUCCESS" or "FAILED") return;
+            var now = _time.GetUtcNow();
+            switch (status.State)
+            {
+                case TaskState.Starting or TaskState.Running:
+                    run.Status = "RUNNING";
+                    run.StartedAt ??= now;
+                    break;
+                case TaskState.Finished:
+                    Finish(run, "SUCCESS", 0, status.Message);
+                    break;
+                default:
+                    if (!status.State.IsTerminal()) break;
+                    var job = _jobs.GetValueOrDefault(Normalize(run.JobId));
+                    var exit = ExitCode(status.Message);
+                    if (job is not null && run.Attempts <= job.Run!.MaxRetries && (run.Deadline is null || now < run.Deadline))
+                    {
+                        run.Status = "PENDING";
+                        run.ExitCode = exit;
+                        run.Message = $"attempt {run.Attempts} ended {status.State.MesosName()}: {status.Message}; retrying";
+                        retry = true;
+                    }
+                    else
+                    {
+                        Finish(run, "FAILED", exit, $"{status.State.MesosName()}: {status.Message}");
+                    }
+                    break;
+            }
+            _store.Put(RunKind, run.RunId, run);
+        }
+        if (retry) await driver.ReviveAsync().ConfigureAwait(false);
+    }
+
+    private void Finish(JobRun run, string status, int? exitCode, string? message)
+    {
+        run.Status = status;
+        run.ExitCode = exitCode;
+        run.Message = message;
+        run.FinishedAt = _time.GetUtcNow();
+        _store.Put(RunKind, run.RunId, run);
+    }
+
+    private static int? ExitCode(string? message) =>
+        message is not null && ExitPattern().Match(message) is { Success: true } m ? int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : null;
+
+    [GeneratedRegex(@"status (\d+)")]
+    private static partial Regex ExitPattern();
+
+    private async Task ReviveAsync()
+    {
+        if (_driver is { } driver) await driver.ReviveAsync().ConfigureAwait(false);
+    }
+
+    public void Dispose() => _cron.Dispose();
+}

@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using DcOs.Scheduling.Master;
+using Microsoft.Extensions.Options;
+
+namespace DcOs.SampleMaster.LocalAgents;
+
+/// <summary>
+/// Starts <c>--local-agents N</c> agent processes on this machine, each with its own work dir under the data dir, a
+/// share of the machine's cpus and memory, its own port range and a price and speed from the options, so one command
+/// gives a working, priced cluster. They stop with the master (their process trees are killed, tasks included).
+/// Remote agents run the agent host themselves: <c>dotnet DcOs.AgentHost.dll --master HOST:5050 --work-dir DIR</c>.
+/// </summary>
+public sealed partial class LocalAgentLauncher(IOptions<SampleMasterOptions> options, IMaster master, ILogger<LocalAgentLauncher> logger) : IHostedService
+{
+    private readonly List<Process> _agents = [];
+
+    public IReadOnlyList<Process> Processes => _agents;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        if (o.LocalAgents == 0) return Task.CompletedTask;
+        var host = FindAgentHost(o.AgentHost);
+        var endPoint = (IPEndPoint)master.LocalEndPoint!;
+        var cpus = Math.Max(0.5, Math.Round(Environment.ProcessorCount / (double)o.LocalAgents, 2));
+        var memMb = Math.Max(256, Math.Floor(TotalMemoryMb() * 0.5 / o.LocalAgents));
+        for (var i = 0; i < o.LocalAgents; i++)
+        {
+            var workDir = Path.GetFullPath(Path.Combine(o.DataDir, "agents", $"agent-{i + 1}"));
+            Directory.CreateDirectory(workDir);
+            var ports = $"{31000 + i * 1000}-{31000 + i * 1000 + 999}";
+            var info = new ProcessStartInfo("dotnet")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            foreach (var arg in new[]
+                     {
+                         host, "--master", $"{endPoint.Address}:{endPoint.Port}", "--work-dir", workDir,
+                         "--cpus", cpus.ToString(CultureInfo.InvariantCulture), "--mem", memMb.ToString(CultureInfo.InvariantCulture),
+                         "--ports", ports, "--hostname", $"local-agent-{i + 1}",
+                         "--attributes", $"rack:r{i + 1};zone:local",
+                         "--price-per-hour", o.AgentPrices[i % o.AgentPrices.Length].ToString(CultureInfo.InvariantCulture),
+                         "--speed", o.AgentSpeeds[i % o.AgentSpeeds.Length].ToString(CultureInfo.InvariantCulture),
+                     })
+            {
+                info.ArgumentList.Add(arg);
+            }
+            var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start agent {i + 1}");
+            var log = new StreamWriter(Path.Combine(workDir, "agent.log"), append: true) { AutoFlush = true };
+            process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            _agents.Add(process);
+            Log.Started(logger, i + 1, process.Id, workDir);
+        }
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        foreach (var process in _agents)
+        {
+            try
+            {
+                if (!process.HasExited) process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is InvalidOperationException or TimeoutException or System.ComponentModel.Win32Exception)
+            {
+                Log.StopFailed(logger, process.Id, e.Message);
+            }
+        }
+    }
+
+    /// <summary>DcOs.AgentHost.dll from the option, next to this program, or built in the repository.</summary>
+    private static string FindAgentHost(string? configured)
+    {
+        if (!string.IsNullOrEmpty(configured))
+            return File.Exists(configured) ? Path.GetFullPath(configured) : throw new FileNotFoundException($"DcOs:AgentHost points to a missing file: {configured}");
+        var beside = Path.Combine(AppContext.BaseDirectory, "DcOs.AgentHost.dll");
+        if (File.Exists(beside) && File.Exists(Path.ChangeExtension(beside, ".runtimeconfig.json"))) return beside;
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var project = Path.Combine(dir.FullName, "samples", "DcOs.AgentHost", "bin");
+            if (!Directory.Exists(project)) continue;
+            var built = Directory.GetFiles(project, "DcOs.AgentHost.dll", SearchOption.AllDirectories)
+                .Where(f => File.Exists(Path.ChangeExtension(f, ".runtimeconfig.json")))
+                .OrderByDescending(File.GetLastWriteTimeUtc)
+                .FirstOrDefault();
+            if (built is not null) return built;
+        }
+        throw new FileNotFoundException("DcOs.AgentHost.dll was not found; build samples/DcOs.AgentHost or set DcOs:AgentHost");
+    }
+
+    private static double TotalMemoryMb()
+    {
+        foreach (var line in File.Exists("/proc/meminfo") ? File.ReadLines("/proc/meminfo") : [])
+        {
+            if (!line.StartsWith("MemTotal:", StringComparison.Ordinal)) continue;
+            var kb = double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+            return kb / 1024;
+        }
+        return 4096;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Started local agent {Number} (pid {Pid}) in {WorkDir}")]
+        public static partial void Started(ILogger logger, int number, int pid, string workDir);
+
+        [LoggerMessage(2, LogLevel.Warning, "Could not stop agent process {Pid}: {Reason}")]
+        public static partial void StopFailed(ILogger logger, int pid, string reason);
+    }
+}

@@ -1,0 +1,78 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace DcOs.SampleMaster;
+
+/// <summary>
+/// The sample frameworks' own durable state (apps, jobs, runs, framework ids) in one SQLite file, so apps and jobs
+/// survive a restart of the master process. Values are JSON; writes are small and immediate.
+/// </summary>
+public sealed class SampleStore : IDisposable
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false };
+
+    private readonly SqliteConnection _connection;
+    private readonly Lock _gate = new();
+
+    public SampleStore(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        _connection.Open();
+        Execute("PRAGMA journal_mode=WAL; CREATE TABLE IF NOT EXISTS items (kind TEXT NOT NULL, id TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (kind, id));");
+    }
+
+    public void Put<T>(string kind, string id, T value)
+    {
+        lock (_gate)
+        {
+            using var cmd = _connection.CreateCommand();
+            cmd.CommandText = "INSERT OR REPLACE INTO items (kind, id, value) VALUES ($k, $i, $v)";
+            cmd.Parameters.AddWithValue("$k", kind);
+            cmd.Parameters.AddWithValue("$i", id);
+            cmd.Parameters.AddWithValue("$v", JsonSerializer.Serialize(value, Json));
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    public void Delete(string kind, string id)
+    {
+        lock (_gate)
+        {
+            using var cmd = _connection.CreateCommand();
+            cmd.CommandText = "DELETE FROM items WHERE kind = $k AND id = $i";
+            cmd.Parameters.AddWithValue("$k", kind);
+            cmd.Parameters.AddWithValue("$i", id);
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    public T? Get<T>(string kind, string id) => All<T>(kind, id).FirstOrDefault();
+
+    public List<T> All<T>(string kind, string? id = null)
+    {
+        lock (_gate)
+        {
+            using var cmd = _connection.CreateCommand();
+            cmd.CommandText = id is null ? "SELECT value FROM items WHERE kind = $k ORDER BY id" : "SELECT value FROM items WHERE kind = $k AND id = $i";
+            cmd.Parameters.AddWithValue("$k", kind);
+            if (id is not null) cmd.Parameters.AddWithValue("$i", id);
+            using var reader = cmd.ExecuteReader();
+            var list = new List<T>();
+            while (reader.Read()) list.Add(JsonSerializer.Deserialize<T>(reader.GetString(0), Json)!);
+            return list;
+        }
+    }
+
+    private void Execute(string sql)
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    public void Dispose()
+    {
+        lock (_gate) _connection.Dispose();
+    }
+}

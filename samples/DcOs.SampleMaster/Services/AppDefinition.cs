@@ -1,0 +1,164 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using DcOs.Core;
+
+namespace DcOs.SampleMaster.Services;
+
+/// <summary>An app as users write it, with Marathon's field names.</summary>
+public sealed record AppDefinition
+{
+    public string Id { get; init; } = "";
+    public string? Cmd { get; init; }
+    public List<string>? Args { get; init; }
+    public double Cpus { get; init; } = 1;
+    public double Mem { get; init; } = 128;
+    public double Disk { get; init; }
+    public double Gpus { get; init; }
+    public int Instances { get; init; } = 1;
+    public List<int>? Ports { get; init; }
+    public Dictionary<string, string>? Env { get; init; }
+    public List<List<string>>? Constraints { get; init; }
+    public List<AppHealthCheck>? HealthChecks { get; init; }
+    public string CostObjective { get; init; } = "cheapest";
+    public UpgradeStrategy? UpgradeStrategy { get; init; }
+    public double BackoffSeconds { get; init; } = 1;
+    public double BackoffFactor { get; init; } = 1.15;
+    public double MaxLaunchDelaySeconds { get; init; } = 300;
+    public double KillGracePeriodSeconds { get; init; } = 3;
+
+    /// <summary>The id without slashes, safe in task ids: "/team/web" becomes "team_web".</summary>
+    [JsonIgnore]
+    public string Key => Id.Trim('/').Replace('/', '_');
+
+    /// <summary>Checks every field; throws <see cref="ValidationException"/> naming the first at fault.</summary>
+    public AppDefinition Validate()
+    {
+        var key = Id?.Trim('/') ?? "";
+        if (key.Length == 0) throw new ValidationException("id", "is required (e.g. \"/web\")");
+        foreach (var segment in key.Split('/'))
+        {
+            if (!IdText.IsValid(segment) || segment.Contains('_')) throw new ValidationException("id", $"\"{Id}\" may contain only letters, digits, '.', '-' and '/'");
+        }
+        if (string.IsNullOrWhiteSpace(Cmd) && (Args is null || Args.Count == 0)) throw new ValidationException("cmd", "is required (or args)");
+        if (Cmd is not null && Args is { Count: > 0 }) throw new ValidationException("cmd", "give cmd or args, not both");
+        Check(Cpus, "cpus");
+        Check(Mem, "mem");
+        Check(Disk, "disk");
+        Check(Gpus, "gpus");
+        if (Cpus <= 0 && Mem <= 0) throw new ValidationException("cpus", "an app needs cpus or mem greater than zero");
+        if (Instances < 0) throw new ValidationException("instances", $"must not be negative (got {Instances})");
+        if (Ports is not null)
+        {
+            for (var i = 0; i < Ports.Count; i++)
+                if (Ports[i] is < 0 or > 65535) throw new ValidationException($"ports[{i}]", $"must be 0 (any) or a port number, not {Ports[i]}");
+        }
+        if (CostObjective is not ("cheapest" or "fastest" or "pack"))
+            throw new ValidationException("costObjective", $"must be cheapest, fastest or pack (got \"{CostObjective}\")");
+        if (Constraints is not null)
+        {
+            for (var i = 0; i < Constraints.Count; i++) PlacementConstraint.FromParts(Constraints[i] ?? [], $"constraints[{i}]");
+        }
+        if (HealthChecks is not null)
+        {
+            for (var i = 0; i < HealthChecks.Count; i++) HealthChecks[i].ToSpec($"healthChecks[{i}]", PortCount).Validate($"healthChecks[{i}]");
+        }
+        if (UpgradeStrategy is { } u)
+        {
+            if (u.MinimumHealthCapacity is < 0 or > 1) throw new ValidationException("upgradeStrategy.minimumHealthCapacity", "must be between 0 and 1");
+            if (u.MaximumOverCapacity is < 0 or > 1) throw new ValidationException("upgradeStrategy.maximumOverCapacity", "must be between 0 and 1");
+        }
+        if (!(BackoffSeconds > 0)) throw new ValidationException("backoffSeconds", "must be positive");
+        if (!(BackoffFactor >= 1)) throw new ValidationException("backoffFactor", "must be at least 1");
+        if (!(MaxLaunchDelaySeconds >= BackoffSeconds)) throw new ValidationException("maxLaunchDelaySeconds", "must be at least backoffSeconds");
+        Check(KillGracePeriodSeconds, "killGracePeriodSeconds");
+        if (Env is not null) _ = CommandSpec.FromShell("x") with { Environment = Env };
+        return this;
+    }
+
+    [JsonIgnore]
+    public int PortCount => Ports?.Count ?? 0;
+
+    [JsonIgnore]
+    public Resources Resources => Resources.FromScalars(Cpus, Mem, Disk, Gpus);
+
+    /// <summary>The task spec of one instance, with the ports it was given.</summary>
+    public TaskSpec ToTask(TaskId id, RangeSet ports, int version)
+    {
+        var resources = Resources;
+        if (!ports.IsEmpty) resources = resources.Add(Resource.OfRanges(ResourceNames.Ports, ports));
+        var command = Args is { Count: > 0 } ? CommandSpec.FromArgv([.. Args]) : CommandSpec.FromShell(Cmd!);
+        return new TaskSpec
+        {
+            Id = id,
+            Name = Id,
+            Command = command with { Environment = Env ?? new Dictionary<string, string>() },
+            Resources = resources,
+            Constraints = [.. (Constraints ?? []).Select((c, i) => PlacementConstraint.FromParts(c, $"constraints[{i}]"))],
+            HealthCheck = HealthChecks is { Count: > 0 } ? HealthChecks[0].ToSpec("healthChecks[0]", PortCount) : null,
+            KillGracePeriod = TimeSpan.FromSeconds(KillGracePeriodSeconds),
+            Labels = new Dictionary<string, string> { [TaskLabels.Group] = Id, ["app"] = Id, ["version"] = version.ToString(CultureInfo.InvariantCulture) },
+        };
+    }
+
+    private static void Check(double value, string field)
+    {
+        if (!double.IsFinite(value)) throw new ValidationException(field, "must be a finite number");
+        if (value < 0) throw new ValidationException(field, $"must not be negative (got {value.ToString(CultureInfo.InvariantCulture)})");
+    }
+}
+
+public sealed record UpgradeStrategy
+{
+    public double MinimumHealthCapacity { get; init; } = 1;
+    public double MaximumOverCapacity { get; init; } = 1;
+}
+
+/// <summary>A health check with Marathon's field names.</summary>
+public sealed record AppHealthCheck
+{
+    public string Protocol { get; init; } = "HTTP";
+    public string Path { get; init; } = "/";
+    public int PortIndex { get; init; }
+    public int? Port { get; init; }
+    public AppCommand? Command { get; init; }
+    public double GracePeriodSeconds { get; init; } = 300;
+    public double IntervalSeconds { get; init; } = 60;
+    public double TimeoutSeconds { get; init; } = 20;
+    public int MaxConsecutiveFailures { get; init; } = 3;
+    public double DelaySeconds { get; init; } = 15;
+
+    public HealthCheckSpec ToSpec(string field, int portCount)
+    {
+        var kind = Protocol?.ToUpperInvariant() switch
+        {
+            "HTTP" or "MESOS_HTTP" => HealthCheckKind.Http,
+            "TCP" or "MESOS_TCP" => HealthCheckKind.Tcp,
+            "COMMAND" => HealthCheckKind.Command,
+            _ => throw new ValidationException(field + ".protocol", $"must be HTTP, TCP or COMMAND (got \"{Protocol}\")"),
+        };
+        if (kind != HealthCheckKind.Command && Port is null && PortIndex >= portCount)
+            throw new ValidationException(field + ".portIndex", $"is {PortIndex} but the app has {portCount} ports");
+        foreach (var (v, name) in new[] { (GracePeriodSeconds, "gracePeriodSeconds"), (IntervalSeconds, "intervalSeconds"), (TimeoutSeconds, "timeoutSeconds"), (DelaySeconds, "delaySeconds") })
+        {
+            if (!double.IsFinite(v) || v < 0) throw new ValidationException($"{field}.{name}", "must be a non-negative number");
+        }
+        return new HealthCheckSpec
+        {
+            Kind = kind,
+            Path = Path,
+            PortIndex = PortIndex,
+            Port = Port,
+            Command = kind == HealthCheckKind.Command ? CommandSpec.FromShell(Command?.Value ?? throw new ValidationException(field + ".command", "a COMMAND check needs command.value")) : null,
+            GracePeriod = TimeSpan.FromSeconds(GracePeriodSeconds),
+            Interval = TimeSpan.FromSeconds(Math.Max(IntervalSeconds, 0.1)),
+            Timeout = TimeSpan.FromSeconds(Math.Max(TimeoutSeconds, 0.1)),
+            ConsecutiveFailures = MaxConsecutiveFailures,
+            Delay = TimeSpan.FromSeconds(DelaySeconds),
+        };
+    }
+}
+
+public sealed record AppCommand
+{
+    public string? Value { get; init; }
+}

@@ -1,0 +1,434 @@
+using System.Globalization;
+using DcOs.Core;
+using DcOs.Scheduling.Framework;
+
+namespace DcOs.SampleMaster.Services;
+
+/// <summary>
+/// A Marathon-like framework: keeps each app's wanted number of instances running, restarts failed ones with
+/// exponential backoff, scales, restarts and upgrades apps rolling (honouring minimumHealthCapacity and
+/// maximumOverCapacity), and places instances on the offer that best fits the app's cost objective:
+/// cheapest (lowest price per hour of the instance on that agent), fastest (highest speed factor) or pack (the
+/// offer with the least room left, so whole machines stay free). Apps are stored, so they survive a restart; tasks
+/// are recovered by reconciliation with the master (an app's key and version are in every task id).
+/// </summary>
+public sealed class ServicesFramework : FrameworkScheduler
+{
+    public const string Kind = "app";
+
+    /// <summary>A task that ran at least this long resets its app's launch backoff when it ends.</summary>
+    private static readonly TimeSpan BackoffReset = TimeSpan.FromSeconds(60);
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, AppState> _apps = new(StringComparer.Ordinal);
+    private readonly SampleStore _store;
+    private readonly TimeProvider _time;
+    private IFrameworkDriver? _driver;
+
+    public ServicesFramework(SampleStore store, TimeProvider time)
+    {
+        _store = store;
+        _time = time;
+        foreach (var saved in store.All<SavedApp>(Kind)) _apps[saved.Definition.Key] = new AppState(saved.Definition, saved.Version);
+    }
+
+    public static FrameworkInfo Info(FrameworkId id) => new()
+    {
+        Id = id,
+        Name = "services",
+        Roles = ["*"],
+        FailoverTimeout = TimeSpan.FromDays(7),
+        Capabilities = FrameworkCapabilities.PartitionAware,
+    };
+
+    private sealed record SavedApp(AppDefinition Definition, int Version);
+
+    private sealed class AppState(AppDefinition definition, int version)
+    {
+        public AppDefinition Definition { get; set; } = definition;
+        public int Version { get; set; } = version;
+        public Dictionary<TaskId, AppTask> Tasks { get; } = [];
+        public TimeSpan? Backoff { get; set; }
+        public DateTimeOffset NextLaunch { get; set; }
+        public Dictionary<OfferRejectionReason, long> Reasons { get; } = [];
+        public int Waiting { get; set; }
+        public string? Summary { get; set; }
+        public bool Removed { get; set; }
+    }
+
+    private sealed class AppTask(TaskId id, int version, AgentId agent, IPlacementTarget target)
+    {
+        public TaskId Id { get; } = id;
+        public int Version { get; } = version;
+        public AgentId Agent { get; set; } = agent;
+        public IPlacementTarget Target { get; set; } = target;
+        public TaskState State { get; set; } = TaskState.Staging;
+        public bool? Healthy { get; set; }
+        public bool KillRequested { get; set; }
+        public DateTimeOffset? StartedAt { get; set; }
+        public IReadOnlyList<ulong> Ports { get; init; } = [];
+        public bool Active => !State.IsTerminal();
+    }
+
+    private sealed record UnknownTarget(string Hostname) : IPlacementTarget
+    {
+        public string? Region => null;
+        public string? Zone => null;
+        public Attributes Attributes => Attributes.Empty;
+    }
+
+    // ---- the HTTP API's operations ----
+
+    public AppView Add(AppDefinition definition)
+    {
+        definition.Validate();
+        CheckUpgradeStrategy(definition);
+        lock (_gate)
+        {
+            if (_apps.ContainsKey(definition.Key)) throw new InvalidOperationException($"app '{definition.Id}' already exists");
+            var app = new AppState(definition, 1);
+            _apps[definition.Key] = app;
+            Save(app);
+        }
+        _ = ReviveAsync();
+        return Get(definition.Key)!;
+    }
+
+    public AppView Update(string key, AppDefinition definition)
+    {
+        definition.Validate();
+        CheckUpgradeStrategy(definition);
+        lock (_gate)
+        {
+            var app = Find(key);
+            if (definition.Key != app.Definition.Key) throw new ValidationException("id", $"the body's id '{definition.Id}' is not the app '{app.Definition.Id}'");
+            app.Definition = definition;
+            app.Version++;
+            Save(app);
+        }
+        Converge();
+        return Get(key)!;
+    }
+
+    public AppView Scale(string key, int instances)
+    {
+        if (instances < 0) throw new ValidationException("instances", $"must not be negative (got {instances})");
+        lock (_gate)
+        {
+            var app = Find(key);
+            app.Definition = app.Definition with { Instances = instances };
+            Save(app);
+        }
+        Converge();
+        return Get(key)!;
+    }
+
+    public AppView Restart(string key)
+    {
+        lock (_gate)
+        {
+            var app = Find(key);
+            app.Version++;
+            Save(app);
+        }
+        Converge();
+        return Get(key)!;
+    }
+
+    public void Remove(string key)
+    {
+        List<(TaskId, AgentId)> kills;
+        lock (_gate)
+        {
+            var app = Find(key);
+            app.Removed = true;
+            _apps.Remove(key);
+            _store.Delete(Kind, key);
+            kills = [.. app.Tasks.Values.Where(t => t.Active).Select(t => (t.Id, t.Agent))];
+        }
+        _ = KillAsync(kills);
+    }
+
+    public IReadOnlyList<AppView> List()
+    {
+        lock (_gate) return [.. _apps.Values.OrderBy(a => a.Definition.Id, StringComparer.Ordinal).Select(View)];
+    }
+
+    public AppView? Get(string key)
+    {
+        lock (_gate) return _apps.TryGetValue(key.Trim('/').Replace('/', '_'), out var app) ? View(app) : null;
+    }
+
+    /// <summary>Apps with instances waiting to launch, and why (counts per reason over the offers tried).</summary>
+    public IReadOnlyList<(string AppId, int Waiting, IReadOnlyDictionary<OfferRejectionReason, long> Reasons, string? Summary)> Pending()
+    {
+        lock (_gate)
+        {
+            return [.. _apps.Values.Select(a => (App: a, Waiting: Math.Max(0, Need(a)))).Where(x => x.Waiting > 0)
+                .Select(x => (x.App.Definition.Id, x.Waiting, (IReadOnlyDictionary<OfferRejectionReason, long>)new Dictionary<OfferRejectionReason, long>(x.App.Reasons),
+                    x.App.Summary ?? (x.App.Reasons.Count == 0 ? $"{x.Waiting} instance(s) waiting: no offer seen yet (no agent with free resources?)" : null)))];
+        }
+    }
+
+    /// <summary>The app of a task id, from the key in it.</summary>
+    public string? AppIdOf(TaskId taskId)
+    {
+        var key = KeyOf(taskId);
+        lock (_gate) return key is not null && _apps.TryGetValue(key, out var app) ? app.Definition.Id : null;
+    }
+
+    private AppState Find(string key) =>
+        _apps.TryGetValue(key.Trim('/').Replace('/', '_'), out var app) ? app : throw new KeyNotFoundException($"unknown app '{key}'");
+
+    private void Save(AppState app) => _store.Put(Kind, app.Definition.Key, new SavedApp(app.Definition, app.Version));
+
+    private static void CheckUpgradeStrategy(AppDefinition d)
+    {
+        if (d.UpgradeStrategy is { MinimumHealthCapacity: >= 1, MaximumOverCapacity: <= 0 })
+            throw new ValidationException("upgradeStrategy", "minimumHealthCapacity 1 with maximumOverCapacity 0 leaves no room to replace any instance");
+    }
+
+    private AppView View(AppState app)
+    {
+        var active = app.Tasks.Values.Where(t => t.Active).ToList();
+        return new AppView(
+            app.Definition,
+            app.Version,
+            active.Count(t => t.State == TaskState.Running),
+            active.Count(t => t.State == TaskState.Running && t.Healthy != false),
+            active.Count(t => t.State is TaskState.Staging or TaskState.Starting),
+            active.Any(t => t.Version != app.Version) || active.Count != app.Definition.Instances,
+            [.. active.OrderBy(t => t.Id.Value, StringComparer.Ordinal).Select(t => new AppTaskView(t.Id.Value, t.State.MesosName(), t.Agent.Value, t.Target.Hostname, t.Healthy, t.Version, t.StartedAt, t.Ports))]);
+    }
+
+    // ---- scheduler callbacks ----
+
+    public override async Task SubscribedAsync(IFrameworkDriver driver, FrameworkId frameworkId, bool reconnected)
+    {
+        _driver = driver;
+        _store.Put("framework", "services", frameworkId.Value);
+        // Learn the truth about every task after a (re)subscription: it rebuilds the instances after a restart.
+        await driver.ReconcileAsync([]).ConfigureAwait(false);
+        await driver.ReviveAsync().ConfigureAwait(false);
+    }
+
+    public override async Task OffersAsync(IFrameworkDriver driver, IReadOnlyList<Offer> offers)
+    {
+        _driver = driver;
+        var now = _time.GetUtcNow();
+        var launches = offers.ToDictionary(o => o.Id, _ => new List<TaskSpec>());
+        var remaining = offers.ToDictionary(o => o.Id, o => o.Resources);
+        var declineReasons = new Dictionary<OfferRejectionReason, long>();
+        var anyNeed = false;
+        lock (_gate)
+        {
+            foreach (var app in _apps.Values.OrderBy(a => a.Definition.Key, StringComparer.Ordinal))
+            {
+                var need = Need(app);
+                app.Waiting = Math.Max(0, need);
+                if (need <= 0) continue;
+                anyNeed = true;
+                if (now < app.NextLaunch)
+                {
+                    app.Summary = $"waiting {(app.NextLaunch - now).TotalSeconds:0.#} s of launch backoff after failures";
+                    continue;
+                }
+                var placed = app.Tasks.Values.Where(t => t.Active).Select(t => t.Target).ToList();
+                string? lastReason = null;
+                foreach (var offer in Order(offers, app.Definition))
+                {
+                    while (need > 0)
+                    {
+                        var ports = app.Definition.Ports is { Count: > 0 } wanted ? PortsFor(wanted, remaining[offer.Id]) : RangeSet.Empty;
+                        var id = new TaskId(string.Create(CultureInfo.InvariantCulture, $"{app.Definition.Key}.v{app.Version}.{Guid.NewGuid().ToString("N")[..12]}"));
+                        OfferRejectionReason? reason = ports is null ? OfferRejectionReason.InsufficientPorts : null;
+                        TaskSpec? spec = null;
+                        if (reason is null)
+                        {
+                            spec = app.Definition.ToTask(id, ports!, app.Version);
+                            reason = OfferMatcher.Check(spec, offer, remaining[offer.Id], placed);
+                        }
+                        if (reason is { } r)
+                        {
+                            app.Reasons[r] = app.Reasons.GetValueOrDefault(r) + 1;
+                            declineReasons[r] = declineReasons.GetValueOrDefault(r) + 1;
+                            lastReason = r.ToString();
+                            break;
+                        }
+                        launches[offer.Id].Add(spec!);
+                        remaining[offer.Id] = remaining[offer.Id].Subtract(spec!.Resources);
+                        placed.Add(offer);
+                        app.Tasks[id] = new AppTask(id, app.Version, offer.AgentId, offer) { Ports = [.. ports!.Values()] };
+                        need--;
+                    }
+                    if (need == 0) break;
+                }
+                app.Waiting = need;
+                app.Summary = need == 0 ? null : $"{need} instance(s) waiting; last offer rejected for {lastReason ?? "no offer"}";
+            }
+        }
+        foreach (var offer in offers)
+        {
+            if (launches[offer.Id].Count > 0) await driver.AcceptAsync([offer.Id], launches[offer.Id], new Filters(1)).ConfigureAwait(false);
+            else await driver.DeclineAsync([offer.Id], new Filters(anyNeed ? 1 : 30), declineReasons).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Offers in the order the app's cost objective prefers.</summary>
+    private static IEnumerable<Offer> Order(IReadOnlyList<Offer> offers, AppDefinition app)
+    {
+        var resources = app.Resources;
+        return app.CostObjective switch
+        {
+            "fastest" => offers.OrderByDescending(o => o.Cost.SpeedFactor).ThenBy(o => o.Cost.TaskPricePerHour(resources, o.AgentTotal)).ThenBy(o => o.AgentId.Value, StringComparer.Ordinal),
+            "pack" => offers.OrderBy(o => o.Resources.DominantShare(o.AgentTotal)).ThenBy(o => o.AgentId.Value, StringComparer.Ordinal),
+            _ => offers.OrderBy(o => o.Cost.TaskPricePerHour(resources, o.AgentTotal)).ThenByDescending(o => o.Cost.SpeedFactor).ThenBy(o => o.AgentId.Value, StringComparer.Ordinal),
+        };
+    }
+
+    private static RangeSet? PortsFor(List<int> wanted, Resources available)
+    {
+        var any = wanted.Count(p => p == 0);
+        var fixedPorts = wanted.Where(p => p > 0).Select(p => new ValueRange((ulong)p, (ulong)p)).ToList();
+        var set = fixedPorts.Count > 0 ? RangeSet.Create(fixedPorts) : RangeSet.Empty;
+        var free = available.GetRanges(ResourceNames.Ports).Except(set);
+        var dynamic = OfferMatcher.TakePorts(Resources.Of(Resource.OfRanges(ResourceNames.Ports, free)), any);
+        return dynamic is null ? null : set.Union(dynamic);
+    }
+
+    /// <summary>How many instances to launch now: the wanted count, or during a rolling upgrade what over-capacity allows.</summary>
+    private static int Need(AppState app)
+    {
+        if (app.Removed) return 0;
+        var wanted = app.Definition.Instances;
+        var active = app.Tasks.Values.Count(t => t.Active && !t.KillRequested);
+        var current = app.Tasks.Values.Count(t => t.Active && !t.KillRequested && t.Version == app.Version);
+        if (active == current) return wanted - active;
+        var over = (int)Math.Ceiling(wanted * (app.Definition.UpgradeStrategy?.MaximumOverCapacity ?? 1));
+        return Math.Min(wanted - current, wanted + over - active);
+    }
+
+    public override async Task StatusUpdateAsync(IFrameworkDriver driver, TaskStatus status)
+    {
+        _driver = driver;
+        var key = KeyOf(status.TaskId);
+        var kill = false;
+        lock (_gate)
+        {
+            if (key is null || !_apps.TryGetValue(key, out var app))
+            {
+                kill = !status.State.IsTerminal() && key is not null;
+            }
+            else
+            {
+                if (!app.Tasks.TryGetValue(status.TaskId, out var task))
+                {
+                    if (status.State.IsTerminal()) goto done;
+                    // Recovered by reconciliation after a restart.
+                    task = new AppTask(status.TaskId, VersionOf(status.TaskId), status.AgentId, new UnknownTarget(status.AgentId.Value));
+                    app.Tasks[status.TaskId] = task;
+                }
+                task.State = status.State;
+                task.Agent = status.AgentId.IsEmpty ? task.Agent : status.AgentId;
+                if (status.Healthy is { } healthy) task.Healthy = healthy;
+                if (status.State == TaskState.Running) task.StartedAt ??= status.Timestamp == default ? _time.GetUtcNow() : status.Timestamp;
+                if (status.State.IsTerminal())
+                {
+                    app.Tasks.Remove(status.TaskId);
+                    if (!task.KillRequested) Backoff(app, task);
+                }
+            }
+        }
+    done:
+        if (kill) await driver.KillTaskAsync(status.TaskId, status.AgentId).ConfigureAwait(false);
+        Converge();
+    }
+
+    private void Backoff(AppState app, AppTask task)
+    {
+        var now = _time.GetUtcNow();
+        var ranLong = task.StartedAt is { } started && now - started >= BackoffReset;
+        var d = app.Definition;
+        app.Backoff = ranLong || app.Backoff is null
+            ? TimeSpan.FromSeconds(d.BackoffSeconds)
+            : TimeSpan.FromSeconds(Math.Min(app.Backoff.Value.TotalSeconds * d.BackoffFactor, d.MaxLaunchDelaySeconds));
+        app.NextLaunch = now + app.Backoff.Value;
+        // Wake up when the backoff ends: offers are declined for only a second while there is a need.
+        _ = Task.Delay(app.Backoff.Value, _time).ContinueWith(_ => ReviveAsync(), TaskScheduler.Default);
+    }
+
+    /// <summary>Kills what scaling down and rolling upgrades no longer need, then asks for offers if anything must launch.</summary>
+    private void Converge()
+    {
+        var kills = new List<(TaskId, AgentId)>();
+        var needOffers = false;
+        lock (_gate)
+        {
+            foreach (var app in _apps.Values)
+            {
+                var wanted = app.Definition.Instances;
+                var active = app.Tasks.Values.Where(t => t.Active && !t.KillRequested).ToList();
+                var old = active.Where(t => t.Version != app.Version).OrderBy(t => t.State == TaskState.Running).ThenBy(t => t.Id.Value, StringComparer.Ordinal).ToList();
+                var current = active.Where(t => t.Version == app.Version).ToList();
+                if (old.Count == 0 && current.Count > wanted)
+                {
+                    // Scale down: newest (not yet running first) go.
+                    foreach (var t in current.OrderBy(t => t.State == TaskState.Running).ThenByDescending(t => t.StartedAt ?? DateTimeOffset.MaxValue).Take(current.Count - wanted)) Kill(t, kills);
+                }
+                else if (old.Count > 0)
+                {
+                    var minHealthy = (int)Math.Ceiling(wanted * (app.Definition.UpgradeStrategy?.MinimumHealthCapacity ?? 1));
+                    var ready = active.Count(IsReady);
+                    foreach (var t in old)
+                    {
+                        if (IsReady(t))
+                        {
+                            if (ready - 1 < minHealthy && current.Count(IsReady) < wanted) continue;
+                            ready--;
+                        }
+                        Kill(t, kills);
+                    }
+                }
+                if (Need(app) > 0) needOffers = true;
+            }
+        }
+        if (kills.Count > 0) _ = KillAsync(kills);
+        if (needOffers) _ = ReviveAsync();
+    }
+
+    private static bool IsReady(AppTask t) => t.State == TaskState.Running && t.Healthy != false;
+
+    private static void Kill(AppTask task, List<(TaskId, AgentId)> kills)
+    {
+        task.KillRequested = true;
+        kills.Add((task.Id, task.Agent));
+    }
+
+    private async Task KillAsync(List<(TaskId Id, AgentId Agent)> kills)
+    {
+        if (_driver is not { } driver) return;
+        foreach (var (id, agent) in kills) await driver.KillTaskAsync(id, agent).ConfigureAwait(false);
+    }
+
+    private async Task ReviveAsync()
+    {
+        if (_driver is { } driver) await driver.ReviveAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>"team_web.v3.&lt;uuid&gt;" → "team_web".</summary>
+    private static string? KeyOf(TaskId id)
+    {
+        var parts = id.Value.Split('.');
+        return parts.Length >= 3 && parts[^2].StartsWith('v') ? string.Join('.', parts[..^2]) : null;
+    }
+
+    private static int VersionOf(TaskId id)
+    {
+        var parts = id.Value.Split('.');
+        return parts.Length >= 3 && int.TryParse(parts[^2].AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : 0;
+    }
+}
+
+public sealed record AppView(AppDefinition Definition, int Version, int TasksRunning, int TasksHealthy, int TasksStaged, bool Deploying, IReadOnlyList<AppTaskView> Tasks);
+
+public sealed record AppTaskView(string Id, string State, string AgentId, string Host, bool? Healthy, int Version, DateTimeOffset? StartedAt, IReadOnlyList<ulong> Ports);
