@@ -96,6 +96,11 @@ internal sealed partial class MasterEngine
         }
         fw.Connection = connection;
         _frameworkByConnection[connection] = fw;
+        if (failover)
+        {
+            _connectedSinceDrop.Add(fw.Id);
+            if (_connectWaiters.Remove(fw.Id, out var connected)) connected.TrySetResult();
+        }
         _allocator.SetFrameworkActive(fw.Handle, true);
         await _store.SaveFrameworkAsync(new FrameworkRecord(fw.Info, fw.RegisteredAt)).ConfigureAwait(false);
         MasterLog.FrameworkSubscribed(_logger, fw.Id.Value, fw.Info.Name, failover ? " (failover)" : "");
@@ -124,10 +129,29 @@ internal sealed partial class MasterEngine
         return waiter.Task;
     }).Unwrap();
 
+    /// <summary>The framework's live connection (tests, tools).</summary>
+    internal Task<IMessageConnection?> FrameworkConnectionAsync(FrameworkId id) =>
+        InvokeAsync(() => _frameworks.TryGetValue(id, out var fw) ? fw.Connection : null);
+
+    private readonly Dictionary<FrameworkId, TaskCompletionSource> _connectWaiters = [];
+
+    /// <summary>Completes when the framework is subscribed on a new connection after having been disconnected (tests, tools).</summary>
+    internal Task WhenFrameworkConnectedAsync(FrameworkId id) => InvokeAsync(() =>
+    {
+        if (_connectedSinceDrop.Contains(id) && _frameworks.TryGetValue(id, out var fw) && fw.Connection is not null) return Task.CompletedTask;
+        if (!_connectWaiters.TryGetValue(id, out var waiter))
+            _connectWaiters[id] = waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return waiter.Task;
+    }).Unwrap();
+
+    /// <summary>Frameworks that re-subscribed after a disconnection and have stayed connected since.</summary>
+    private readonly HashSet<FrameworkId> _connectedSinceDrop = [];
+
     private async ValueTask OnFrameworkDisconnectedAsync(IMessageConnection connection, CloseReason reason)
     {
         if (!_frameworkByConnection.Remove(connection, out var fw) || !ReferenceEquals(fw.Connection, connection)) return;
         fw.Connection = null;
+        _connectedSinceDrop.Remove(fw.Id);
         if (_disconnectWaiters.Remove(fw.Id, out var waiter)) waiter.TrySetResult();
         if (fw.Removed) return;
         _allocator.SetFrameworkActive(fw.Handle, false);

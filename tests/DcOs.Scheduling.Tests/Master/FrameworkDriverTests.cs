@@ -1,0 +1,52 @@
+using DcOs.Core;
+using DcOs.Scheduling.Framework;
+using DcOs.Transport;
+using Microsoft.Extensions.Time.Testing;
+
+namespace DcOs.Scheduling.Tests.Master;
+
+public sealed class FrameworkDriverTests
+{
+    /// <summary>A fake clock that reports each timer it creates, so the test can advance exactly past a backoff.</summary>
+    private sealed class ObservableTime : FakeTimeProvider
+    {
+        public global::System.Threading.Channels.Channel<TimeSpan> Timers { get; } = global::System.Threading.Channels.Channel.CreateUnbounded<TimeSpan>();
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = base.CreateTimer(callback, state, dueTime, period);
+            Timers.Writer.TryWrite(dueTime);
+            return timer;
+        }
+    }
+
+    [Fact]
+    public async Task A_dropped_connection_is_reestablished_and_the_framework_resubscribes_with_its_id()
+    {
+        await using var h = new MasterHarness();
+        await h.StartAsync();
+        var time = new ObservableTime();
+        var scheduler = new TestScheduler();
+        await using var client = DcOsFramework.Create(h.Transport, new FrameworkOptions
+        {
+            Master = h.EndPoint,
+            Framework = new FrameworkInfo { Name = "resilient", FailoverTimeout = TimeSpan.FromMinutes(5) },
+        }, scheduler, time);
+        scheduler.Client = client;
+        await client.StartAsync();
+        await client.Subscribed.WaitAsync(MasterHarness.Timeout);
+        var id = client.FrameworkId;
+
+        // The master side drops the connection.
+        var connection = (await h.Engine.FrameworkConnectionAsync(id))!;
+        await connection.CloseAsync("test drops the framework");
+        using var cts = new CancellationTokenSource(MasterHarness.Timeout);
+        var backoff = await time.Timers.Reader.ReadAsync(cts.Token);
+        time.Advance(backoff);
+        await h.Engine.WhenFrameworkConnectedAsync(id).WaitAsync(MasterHarness.Timeout);
+        Assert.Equal(id, client.FrameworkId);
+        Assert.Equal(2, scheduler.Subscriptions);
+        var frameworks = await h.Master.GetFrameworksAsync();
+        Assert.True(Assert.Single(frameworks).Connected);
+    }
+}
