@@ -40,6 +40,8 @@ namespace DcOs.Transport.Messages;
 [Union(40, typeof(FrameworkMessage))]
 [Union(41, typeof(Teardown))]
 [Union(42, typeof(AgentLost))]
+[Union(43, typeof(PlaceTasks))]
+[Union(44, typeof(PlacementResult))]
 [Union(50, typeof(RunTask))]
 [Union(60, typeof(StatusUpdate))]
 [Union(61, typeof(StatusUpdateAck))]

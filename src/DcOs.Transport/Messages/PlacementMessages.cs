@@ -1,0 +1,58 @@
+using DcOs.Core;
+using MessagePack;
+
+namespace DcOs.Transport.Messages;
+
+/// <summary>
+/// Framework to master, as a <see cref="Request"/>: the centralized mode next to offers. The master places the tasks
+/// across the whole cluster's free resources with its cost optimizer, launches those it could place, and answers with
+/// a <see cref="PlacementResult"/>. Status updates of the launched tasks follow as usual.
+/// </summary>
+[MessagePackObject]
+public sealed class PlaceTasks : DcOsMessage
+{
+    /// <summary>The tasks to place.</summary>
+    [Key(0)] public List<TaskSpec> Tasks { get; set; } = [];
+
+    /// <summary>"cheapest" (default), "fastest", "pack" or "spread".</summary>
+    [Key(1)] public string Objective { get; set; } = "cheapest";
+
+    /// <summary>Estimated duration of each task at speed 1, in seconds (for cost and completion); default 3600.</summary>
+    [Key(2)] public double EstimatedDurationSeconds { get; set; } = 3600;
+}
+
+/// <summary>The master's answer to <see cref="PlaceTasks"/>.</summary>
+[MessagePackObject]
+public sealed class PlacementResult : DcOsMessage
+{
+    /// <summary>Tasks launched, with their agents.</summary>
+    [Key(0)] public List<PlacedTask> Placed { get; set; } = [];
+
+    /// <summary>Tasks not launched, each with the reason.</summary>
+    [Key(1)] public List<UnplacedTaskInfo> Unplaced { get; set; } = [];
+
+    /// <summary>The placed tasks' cost per hour on their agents.</summary>
+    [Key(2)] public double CostPerHour { get; set; }
+}
+
+/// <summary>A task the master launched in centralized mode.</summary>
+[MessagePackObject]
+public sealed class PlacedTask
+{
+    /// <summary>The task.</summary>
+    [Key(0)] public TaskId TaskId { get; set; }
+
+    /// <summary>Its agent.</summary>
+    [Key(1)] public AgentId AgentId { get; set; }
+}
+
+/// <summary>A task the master could not place.</summary>
+[MessagePackObject]
+public sealed class UnplacedTaskInfo
+{
+    /// <summary>The task.</summary>
+    [Key(0)] public TaskId TaskId { get; set; }
+
+    /// <summary>Why, for a person.</summary>
+    [Key(1)] public string Reason { get; set; } = "";
+}
