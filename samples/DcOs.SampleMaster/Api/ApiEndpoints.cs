@@ -68,14 +68,26 @@ public static class ApiEndpoints
         });
         api.MapPut("/apps/{*id}", async (string id, HttpRequest request, ServicesFramework services) =>
             AppJson(services.Update(id, await ReadAsync<AppDefinition>(request))));
-        api.MapPost("/apps/{id}/scale", async (string id, HttpRequest request, ServicesFramework services) =>
+        // Nested app ids ("/team/web") make these routes "/apps/team/web/scale": one catch-all, dispatched on the last segment.
+        api.MapPost("/apps/{*path}", async (string path, HttpRequest request, ServicesFramework services) =>
         {
-            using var doc = await JsonDocument.ParseAsync(request.Body);
-            if (!doc.RootElement.TryGetProperty("instances", out var n) || n.ValueKind != JsonValueKind.Number || !n.TryGetInt32(out var instances))
-                throw new ValidationException("instances", "must be a whole number");
-            return AppJson(services.Scale(id, instances));
+            var slash = path.LastIndexOf('/');
+            var (id, action) = slash < 0 ? (path, "") : (path[..slash], path[(slash + 1)..]);
+            switch (action)
+            {
+                case "scale":
+                    using (var doc = await JsonDocument.ParseAsync(request.Body))
+                    {
+                        if (!doc.RootElement.TryGetProperty("instances", out var n) || n.ValueKind != JsonValueKind.Number || !n.TryGetInt32(out var instances))
+                            throw new ValidationException("instances", "must be a whole number");
+                        return Results.Ok(AppJson(services.Scale(id, instances)));
+                    }
+                case "restart":
+                    return Results.Ok(AppJson(services.Restart(id)));
+                default:
+                    throw new KeyNotFoundException($"no such action '{action}' on apps (use scale or restart)");
+            }
         });
-        api.MapPost("/apps/{id}/restart", (string id, ServicesFramework services) => AppJson(services.Restart(id)));
         api.MapDelete("/apps/{*id}", (string id, ServicesFramework services) =>
         {
             services.Remove(id);
