@@ -43,8 +43,8 @@ public sealed partial class LocalAgentLauncher(IOptions<SampleMasterOptions> opt
                          "--cpus", cpus.ToString(CultureInfo.InvariantCulture), "--mem", memMb.ToString(CultureInfo.InvariantCulture),
                          "--ports", ports, "--hostname", $"local-agent-{i + 1}",
                          "--attributes", $"rack:r{i + 1};zone:local",
-                         "--price-per-hour", o.AgentPrices[i % o.AgentPrices.Length].ToString(CultureInfo.InvariantCulture),
-                         "--speed", o.AgentSpeeds[i % o.AgentSpeeds.Length].ToString(CultureInfo.InvariantCulture),
+                         "--Agent:Cost:MachinePerHour", o.AgentPrices[i % o.AgentPrices.Length].ToString(CultureInfo.InvariantCulture),
+                         "--Agent:Cost:SpeedFactor", o.AgentSpeeds[i % o.AgentSpeeds.Length].ToString(CultureInfo.InvariantCulture),
                      })
             {
                 info.ArgumentList.Add(arg);
