@@ -41,7 +41,7 @@ public sealed partial class LocalAgentLauncher(IOptions<SampleMasterOptions> opt
                      {
                          host, "--master", $"{endPoint.Address}:{endPoint.Port}", "--work-dir", workDir,
                          "--cpus", cpus.ToString(CultureInfo.InvariantCulture), "--mem", memMb.ToString(CultureInfo.InvariantCulture),
-                         "--ports", ports, "--hostname", $"local-agent-{i + 1}",
+                         "--ports", ports, "--hostname", $"local-agent-{i + 1}", "--kill-tasks-on-shutdown", "true",
                          "--attributes", $"rack:r{i + 1};zone:local",
                          "--Agent:Cost:MachinePerHour", o.AgentPrices[i % o.AgentPrices.Length].ToString(CultureInfo.InvariantCulture),
                          "--Agent:Cost:SpeedFactor", o.AgentSpeeds[i % o.AgentSpeeds.Length].ToString(CultureInfo.InvariantCulture),
@@ -61,14 +61,26 @@ public sealed partial class LocalAgentLauncher(IOptions<SampleMasterOptions> opt
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Asks each agent to stop (SIGTERM: it kills its tasks and removes its cgroups), and kills the process tree of any
+    /// agent still running after a few seconds.
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        foreach (var process in _agents.Where(p => !p.HasExited)) _ = SendSigterm(process.Id);
         foreach (var process in _agents)
         {
             try
             {
-                if (!process.HasExited) process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await process.WaitForExitAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(8), cancellationToken).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    process.Kill(entireProcessTree: true);
+                    await process.WaitForExitAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+                }
             }
             catch (Exception e) when (e is InvalidOperationException or TimeoutException or System.ComponentModel.Win32Exception)
             {
@@ -96,6 +108,11 @@ public sealed partial class LocalAgentLauncher(IOptions<SampleMasterOptions> opt
         }
         throw new FileNotFoundException("DcOs.AgentHost.dll was not found; build samples/DcOs.AgentHost or set DcOs:AgentHost");
     }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+
+    private static int SendSigterm(int pid) => OperatingSystem.IsWindows() ? -1 : Kill(pid, 15);
 
     private static double TotalMemoryMb()
     {

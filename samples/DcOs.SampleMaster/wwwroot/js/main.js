@@ -27,6 +27,7 @@ let active = 'overview';
 let inFlight = null;
 let again = false;
 let timer = 0;
+let polling = false; // the loop has started
 
 // ---- banners ----
 
@@ -97,9 +98,10 @@ async function poll() {
     if (r.status === 'fulfilled') state[name] = r.value ?? state[name];
     else errors.push(r.reason);
   });
+  const answered = errors.length < names.length;
   const extraResult = results[names.length];
   if (extraResult.status === 'rejected') errors.push(extraResult.reason);
-  if (errors.length < names.length) {
+  if (answered) {
     state.loaded = true;
     state.updatedAt = new Date();
   }
@@ -128,7 +130,9 @@ function refresh() {
   return inFlight;
 }
 
+/** Polls every second (every five while the page is hidden), one poll at a time. */
 async function loop() {
+  timer = 0;
   const started = performance.now();
   await refresh();
   const period = document.hidden ? HIDDEN_POLL_MS : POLL_MS;
@@ -136,9 +140,10 @@ async function loop() {
 }
 
 document.addEventListener('visibilitychange', () => {
-  if (!document.hidden) {
+  // Back in view: poll now instead of at the end of the slow hidden period.
+  if (!document.hidden && timer) {
     clearTimeout(timer);
-    loop();
+    timer = setTimeout(loop, 0);
   }
 });
 
@@ -176,7 +181,7 @@ function showTab(name, options = {}) {
   if (location.hash !== `#${name}`) history.replaceState(null, '', `#${name}`);
   views[name].show?.(options);
   if (state.loaded) views[name].render(state);
-  if (timer && (changed || views[name].poll)) refresh();
+  if (polling && (changed || views[name].poll)) refresh();
 }
 
 for (const button of document.querySelectorAll('[data-tab]')) {
@@ -214,4 +219,5 @@ for (const [name, view] of Object.entries(views)) {
   view.init(document.querySelector(`[data-view="${name}"]`), context);
 }
 showTab(location.hash.slice(1) || 'overview');
+polling = true;
 loop();
