@@ -168,9 +168,7 @@ public sealed partial class JobsFramework : FrameworkScheduler, IDisposable
     {
         _driver = driver;
         var now = _time.GetUtcNow();
-        var launches = offers.ToDictionary(o => o.Id, _ => new List<TaskSpec>());
-        var remaining = offers.ToDictionary(o => o.Id, o => o.Resources);
-        var declineReasons = new Dictionary<OfferRejectionReason, long>();
+        var batch = new OfferBatch(offers);
         var anyPending = false;
         lock (_gate)
         {
@@ -194,16 +192,16 @@ public sealed partial class JobsFramework : FrameworkScheduler, IDisposable
                 double bestCost = double.MaxValue;
                 foreach (var offer in offers)
                 {
-                    if (!remaining[offer.Id].Contains(spec.Resources))
+                    if (!batch.Remaining(offer).Contains(spec.Resources))
                     {
-                        Count(OfferMatcher.ShortOf(spec.Resources, remaining[offer.Id]), reasons, declineReasons);
+                        Count(OfferMatcher.ShortOf(spec.Resources, batch.Remaining(offer)), reasons, batch);
                         continue;
                     }
                     var runtime = offer.Cost.RuntimeFor(estimated);
                     if (run.Deadline is { } d && now + runtime > d)
                     {
                         // Too slow to finish in time: the cheap slow machine is passed over only when the deadline demands it.
-                        Count(OfferRejectionReason.Constraint, reasons, declineReasons);
+                        Count(OfferRejectionReason.Constraint, reasons, batch);
                         continue;
                     }
                     var cost = offer.Cost.TaskCost(spec.Resources, offer.AgentTotal, estimated);
@@ -228,8 +226,7 @@ public sealed partial class JobsFramework : FrameworkScheduler, IDisposable
                     Resources = spec.Resources,
                     Labels = new Dictionary<string, string> { [TaskLabels.Group] = job.Id, ["job"] = job.Id, ["run"] = run.RunId },
                 };
-                launches[best.Id].Add(task);
-                remaining[best.Id] = remaining[best.Id].Subtract(spec.Resources);
+                batch.Launch(best, task);
                 run.Status = "STARTING";
                 run.TaskId = taskId.Value;
                 run.AgentId = best.AgentId.Value;
@@ -238,17 +235,13 @@ public sealed partial class JobsFramework : FrameworkScheduler, IDisposable
                 _store.Put(RunKind, run.RunId, run);
             }
         }
-        foreach (var offer in offers)
-        {
-            if (launches[offer.Id].Count > 0) await driver.AcceptAsync([offer.Id], launches[offer.Id], new Filters(1)).ConfigureAwait(false);
-            else await driver.DeclineAsync([offer.Id], new Filters(anyPending ? 1 : 30), declineReasons).ConfigureAwait(false);
-        }
+        await batch.AnswerAsync(driver, anyPending).ConfigureAwait(false);
     }
 
-    private static void Count(OfferRejectionReason reason, Dictionary<OfferRejectionReason, long> a, Dictionary<OfferRejectionReason, long> b)
+    private static void Count(OfferRejectionReason reason, Dictionary<OfferRejectionReason, long> perJob, OfferBatch batch)
     {
-        a[reason] = a.GetValueOrDefault(reason) + 1;
-        b[reason] = b.GetValueOrDefault(reason) + 1;
+        perJob[reason] = perJob.GetValueOrDefault(reason) + 1;
+        batch.Reject(reason);
     }
 
     public override async Task StatusUpdateAsync(IFrameworkDriver driver, TaskStatus status)

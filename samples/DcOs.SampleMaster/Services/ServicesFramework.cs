@@ -216,9 +216,7 @@ public sealed class ServicesFramework : FrameworkScheduler
     {
         _driver = driver;
         var now = _time.GetUtcNow();
-        var launches = offers.ToDictionary(o => o.Id, _ => new List<TaskSpec>());
-        var remaining = offers.ToDictionary(o => o.Id, o => o.Resources);
-        var declineReasons = new Dictionary<OfferRejectionReason, long>();
+        var batch = new OfferBatch(offers);
         var anyNeed = false;
         lock (_gate)
         {
@@ -239,24 +237,23 @@ public sealed class ServicesFramework : FrameworkScheduler
                 {
                     while (need > 0)
                     {
-                        var ports = app.Definition.Ports is { Count: > 0 } wanted ? PortsFor(wanted, remaining[offer.Id]) : RangeSet.Empty;
+                        var ports = app.Definition.Ports is { Count: > 0 } wanted ? PortsFor(wanted, batch.Remaining(offer)) : RangeSet.Empty;
                         var id = new TaskId(string.Create(CultureInfo.InvariantCulture, $"{app.Definition.Key}.v{app.Version}.{Guid.NewGuid().ToString("N")[..12]}"));
                         OfferRejectionReason? reason = ports is null ? OfferRejectionReason.InsufficientPorts : null;
                         TaskSpec? spec = null;
                         if (reason is null)
                         {
                             spec = app.Definition.ToTask(id, ports!, app.Version);
-                            reason = OfferMatcher.Check(spec, offer, remaining[offer.Id], placed);
+                            reason = OfferMatcher.Check(spec, offer, batch.Remaining(offer), placed);
                         }
                         if (reason is { } r)
                         {
                             app.Reasons[r] = app.Reasons.GetValueOrDefault(r) + 1;
-                            declineReasons[r] = declineReasons.GetValueOrDefault(r) + 1;
+                            batch.Reject(r);
                             lastReason = r.ToString();
                             break;
                         }
-                        launches[offer.Id].Add(spec!);
-                        remaining[offer.Id] = remaining[offer.Id].Subtract(spec!.Resources);
+                        batch.Launch(offer, spec!);
                         placed.Add(offer);
                         app.Tasks[id] = new AppTask(id, app.Version, offer.AgentId, offer) { Ports = [.. ports!.Values()] };
                         need--;
@@ -267,11 +264,7 @@ public sealed class ServicesFramework : FrameworkScheduler
                 app.Summary = need == 0 ? null : $"{need} instance(s) waiting; last offer rejected for {lastReason ?? "no offer"}";
             }
         }
-        foreach (var offer in offers)
-        {
-            if (launches[offer.Id].Count > 0) await driver.AcceptAsync([offer.Id], launches[offer.Id], new Filters(1)).ConfigureAwait(false);
-            else await driver.DeclineAsync([offer.Id], new Filters(anyNeed ? 1 : 30), declineReasons).ConfigureAwait(false);
-        }
+        await batch.AnswerAsync(driver, anyNeed).ConfigureAwait(false);
     }
 
     /// <summary>Offers in the order the app's cost objective prefers.</summary>

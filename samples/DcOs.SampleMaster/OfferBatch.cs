@@ -1,0 +1,38 @@
+using DcOs.Core;
+using DcOs.Scheduling.Framework;
+
+namespace DcOs.SampleMaster;
+
+/// <summary>
+/// One round of offers as the sample frameworks work through them: what is left of each offer, the tasks placed on it,
+/// and why offers were of no use; then one accept per used offer and one decline (with the reasons) per unused one.
+/// </summary>
+internal sealed class OfferBatch(IReadOnlyList<Offer> offers)
+{
+    private readonly Dictionary<OfferId, List<TaskSpec>> _launches = offers.ToDictionary(o => o.Id, _ => new List<TaskSpec>());
+    private readonly Dictionary<OfferId, Resources> _remaining = offers.ToDictionary(o => o.Id, o => o.Resources);
+
+    public IReadOnlyList<Offer> Offers => offers;
+
+    public Dictionary<OfferRejectionReason, long> Reasons { get; } = [];
+
+    public Resources Remaining(Offer offer) => _remaining[offer.Id];
+
+    public void Launch(Offer offer, TaskSpec task)
+    {
+        _launches[offer.Id].Add(task);
+        _remaining[offer.Id] = _remaining[offer.Id].Subtract(task.Resources);
+    }
+
+    public void Reject(OfferRejectionReason reason) => Reasons[reason] = Reasons.GetValueOrDefault(reason) + 1;
+
+    /// <summary>Accepts used offers (short filter, more may follow) and declines the rest: briefly while work still waits, long otherwise.</summary>
+    public async Task AnswerAsync(IFrameworkDriver driver, bool workWaiting)
+    {
+        foreach (var offer in offers)
+        {
+            if (_launches[offer.Id].Count > 0) await driver.AcceptAsync([offer.Id], _launches[offer.Id], new Filters(1)).ConfigureAwait(false);
+            else await driver.DeclineAsync([offer.Id], new Filters(workWaiting ? 1 : 30), Reasons).ConfigureAwait(false);
+        }
+    }
+}
