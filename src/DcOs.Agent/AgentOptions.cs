@@ -1,0 +1,195 @@
+using System.Globalization;
+using System.Net;
+using DcOs.Core;
+
+namespace DcOs.Agent;
+
+/// <summary>
+/// Settings of one agent. Resources are discovered from the machine unless set here; every setting is checked by
+/// <see cref="Validate"/> when the agent starts, so a bad configuration fails before the agent connects.
+/// </summary>
+public sealed class AgentOptions
+{
+    /// <summary>The master as "host:port" ("10.0.0.1:5050", "[::1]:5050", "master.local:5050"). Required unless <see cref="MasterEndPoint"/> is set.</summary>
+    public string? Master { get; set; }
+
+    /// <summary>The master's endpoint; wins over <see cref="Master"/> (e.g. an in-memory endpoint in tests).</summary>
+    public EndPoint? MasterEndPoint { get; set; }
+
+    /// <summary>
+    /// The agent's work directory: agent id, task checkpoints, the status-update log and the sandboxes. Required. An
+    /// agent restarted with the same work directory keeps its id and recovers its tasks; two agents must not share one.
+    /// </summary>
+    public string? WorkDir { get; set; }
+
+    /// <summary>The hostname tasks are reached at (HOST in their environment). Default: the machine's hostname.</summary>
+    public string? Hostname { get; set; }
+
+    /// <summary>The principal the agent authenticates as. Default "dcos-agent".</summary>
+    public string Principal { get; set; } = "dcos-agent";
+
+    /// <summary>The shared secret (UTF-8) for the master's authentication; null against an open master.</summary>
+    public string? Secret { get; set; }
+
+    /// <summary>Cpus to offer. Default: discovered (cgroup cpu quota, cpu affinity, processor count).</summary>
+    public double? Cpus { get; set; }
+
+    /// <summary>Memory to offer, in MiB. Default: discovered (/proc/meminfo or the cgroup limit, less <see cref="MemReserveMb"/>).</summary>
+    public double? MemMb { get; set; }
+
+    /// <summary>
+    /// Memory kept back for the system and the agent when memory is discovered, in MiB. Default (null): Mesos' rule,
+    /// 1 GiB on machines with at least 2 GiB, half the memory on smaller ones.
+    /// </summary>
+    public double? MemReserveMb { get; set; }
+
+    /// <summary>Disk to offer, in MiB. Default: the free space of the file system holding <see cref="WorkDir"/>.</summary>
+    public double? DiskMb { get; set; }
+
+    /// <summary>GPUs to offer. Default: the count <c>nvidia-smi</c> reports, or none when it is absent.</summary>
+    public double? Gpus { get; set; }
+
+    /// <summary>Port ranges to offer, e.g. "31000-32000" or "31000-31099,32000-32099". Default "31000-32000" (Mesos' default).</summary>
+    public string Ports { get; set; } = "31000-32000";
+
+    /// <summary>
+    /// Attributes in Mesos' text form, "rack:r1;zone:us-east-1a;instance_type:m5.large". The agent adds "os" and
+    /// "os_version" from /etc/os-release (unless given here) and, with GPUs, "gpu_model" and "gpu_memory_mb".
+    /// </summary>
+    public string? Attributes { get; set; }
+
+    /// <summary>The fault-domain region (<c>@region</c> in constraints), if known.</summary>
+    public string? Region { get; set; }
+
+    /// <summary>The fault-domain zone (<c>@zone</c> in constraints), if known.</summary>
+    public string? Zone { get; set; }
+
+    /// <summary>What the machine costs and how fast it is, for the master's cost optimizer. Default: free, speed 1.</summary>
+    public AgentCostOptions Cost { get; set; } = new();
+
+    /// <summary>How tasks are isolated. Default <see cref="AgentIsolation.Auto"/>: cgroups where writable, plain processes otherwise.</summary>
+    public AgentIsolation Isolation { get; set; } = AgentIsolation.Auto;
+
+    /// <summary>
+    /// Where the agent's cgroups go in each hierarchy. A relative path is created under the agent's own cgroup (so tasks
+    /// stay inside whatever limits the agent's service or container has); an absolute one under the hierarchy's root
+    /// (as Mesos' "/mesos"). Each agent adds a child named after its work directory. Default "dcos".
+    /// </summary>
+    public string CgroupsRoot { get; set; } = "dcos";
+
+    /// <summary>Whether a task's cpus also become a hard CFS quota (cpu.max / cpu.cfs_quota_us), not only a share. Default true (as DC/OS).</summary>
+    public bool CgroupsEnableCfsQuota { get; set; } = true;
+
+    /// <summary>Size above which a task's stdout or stderr file is cut to its most recent half. Default 10 MiB.</summary>
+    public long MaxLogFileBytes { get; set; } = 10 * 1024 * 1024;
+
+    /// <summary>How often running tasks' log files are checked against <see cref="MaxLogFileBytes"/>. Default 2 s.</summary>
+    public TimeSpan LogCheckInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a finished task's sandbox is kept (for its logs) before it is deleted. Default 1 day (Mesos keeps a week, with disk pressure shortening it).</summary>
+    public TimeSpan SandboxGcDelay { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>First delay before an unacknowledged status update is sent again. Default 1 s.</summary>
+    public TimeSpan StatusUpdateRetryInitial { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest delay between resends of an unacknowledged status update. Default 30 s.</summary>
+    public TimeSpan StatusUpdateRetryMax { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long the agent waits for the master's answer to a registration. Default 10 s.</summary>
+    public TimeSpan RegistrationTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Longest wait between attempts to reach the master. Default 30 s.</summary>
+    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Whether stopping the agent kills its tasks. Default false: as in Mesos, tasks keep running while the agent is
+    /// restarted or upgraded, and the next agent with the same work directory re-attaches to them.
+    /// </summary>
+    public bool KillTasksOnShutdown { get; set; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        Require(MasterEndPoint is not null || !string.IsNullOrWhiteSpace(Master), nameof(Master), "is required (\"host:port\")");
+        if (MasterEndPoint is null) _ = ParseMaster(Master!);
+        Require(!string.IsNullOrWhiteSpace(WorkDir), nameof(WorkDir), "is required");
+        Require(WorkDir!.IndexOf('\0', StringComparison.Ordinal) < 0, nameof(WorkDir), "must not contain NUL");
+        Require(Hostname is null || (Hostname.Length is > 0 and <= 253 && !Hostname.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))),
+            nameof(Hostname), $"\"{Hostname}\" is not a valid hostname");
+        Require(!string.IsNullOrWhiteSpace(Principal), nameof(Principal), "must not be empty");
+        RequireAmount(Cpus, nameof(Cpus));
+        RequireAmount(MemMb, nameof(MemMb));
+        RequireAmount(MemReserveMb, nameof(MemReserveMb));
+        RequireAmount(DiskMb, nameof(DiskMb));
+        RequireAmount(Gpus, nameof(Gpus));
+        Require(Gpus is null || Gpus == Math.Floor(Gpus.Value), nameof(Gpus), "must be a whole number");
+        _ = ParsePorts(Ports);
+        _ = ParseAttributes(Attributes);
+        Require(Region is null || Region.Trim().Length > 0, nameof(Region), "must not be empty when set");
+        Require(Zone is null || Zone.Trim().Length > 0, nameof(Zone), "must not be empty when set");
+        Require(Cost is not null, nameof(Cost), "must not be null");
+        _ = Cost!.ToCostModel();
+        Require(Enum.IsDefined(Isolation), nameof(Isolation), $"unknown value {(int)Isolation}");
+        Require(!string.IsNullOrWhiteSpace(CgroupsRoot) && CgroupsRoot.Split('/').All(s => s is not ".." and not "."),
+            nameof(CgroupsRoot), "must be a cgroup path without '.' or '..' segments");
+        Require(MaxLogFileBytes >= 4096, nameof(MaxLogFileBytes), "must be at least 4096 bytes");
+        Require(LogCheckInterval > TimeSpan.Zero, nameof(LogCheckInterval), "must be positive");
+        Require(SandboxGcDelay >= TimeSpan.Zero, nameof(SandboxGcDelay), "must not be negative");
+        Require(StatusUpdateRetryInitial > TimeSpan.Zero, nameof(StatusUpdateRetryInitial), "must be positive");
+        Require(StatusUpdateRetryMax >= StatusUpdateRetryInitial, nameof(StatusUpdateRetryMax), "must be at least StatusUpdateRetryInitial");
+        Require(RegistrationTimeout > TimeSpan.Zero, nameof(RegistrationTimeout), "must be positive");
+        Require(ReconnectMaxDelay >= TimeSpan.FromMilliseconds(100), nameof(ReconnectMaxDelay), "must be at least 100 ms");
+    }
+
+    /// <summary>The master's endpoint from <see cref="MasterEndPoint"/> or <see cref="Master"/>.</summary>
+    internal EndPoint ResolveMaster() => MasterEndPoint ?? ParseMaster(Master!);
+
+    internal static EndPoint ParseMaster(string text)
+    {
+        text = text.Trim();
+        var colon = text.LastIndexOf(':');
+        Require(colon > 0 && colon < text.Length - 1, nameof(Master), $"\"{text}\" is not of the form host:port");
+        var host = text[..colon].Trim('[', ']');
+        Require(int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and <= 65535,
+            nameof(Master), $"\"{text}\" has no valid port");
+        Require(host.Length > 0, nameof(Master), $"\"{text}\" has no host");
+        return IPAddress.TryParse(host, out var ip) ? new IPEndPoint(ip, port) : new DnsEndPoint(host, port);
+    }
+
+    internal static RangeSet ParsePorts(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return RangeSet.Empty;
+        try
+        {
+            var inner = text.Trim().TrimStart('[').TrimEnd(']');
+            var ports = RangeSet.Parse("[" + inner + "]", "AgentOptions.Ports");
+            if (!ports.IsEmpty && ports.Ranges[^1].End > 65535) throw new ValidationException("AgentOptions.Ports", "ports end at 65535");
+            return ports;
+        }
+        catch (ValidationException e)
+        {
+            throw new ArgumentException($"AgentOptions.{nameof(Ports)}: \"{text}\" is not a list of port ranges ({e.Reason})", nameof(Ports), e);
+        }
+    }
+
+    internal static Attributes ParseAttributes(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return Core.Attributes.Empty;
+        try
+        {
+            return Core.Attributes.Parse(text);
+        }
+        catch (ValidationException e)
+        {
+            throw new ArgumentException($"AgentOptions.{nameof(Attributes)}: {e.Message} (expected \"name:value;name:value\")", nameof(Attributes), e);
+        }
+    }
+
+    private static void RequireAmount(double? value, string name) =>
+        Require(value is null || (double.IsFinite(value.Value) && value.Value >= 0), name, "must be a finite number, not negative");
+
+    private static void Require(bool condition, string name, string reason)
+    {
+        if (!condition) throw new ArgumentException($"AgentOptions.{name}: {reason}", name);
+    }
+}

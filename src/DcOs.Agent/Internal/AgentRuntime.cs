@@ -1,0 +1,314 @@
+using System.Collections;
+using System.Globalization;
+using System.Text;
+using DcOs.Agent.Internal.Discovery;
+using DcOs.Agent.Internal.Isolation;
+using DcOs.Agent.Internal.Linux;
+using DcOs.Agent.Internal.Tasks;
+using DcOs.Agent.Internal.Updates;
+using DcOs.Core;
+using DcOs.Transport;
+using DcOs.Transport.Messages;
+using Microsoft.Extensions.Logging;
+
+namespace DcOs.Agent.Internal;
+
+/// <summary>
+/// The agent: owns the work directory, recovers it at start, keeps one connection to the master (re-registering after
+/// every reconnect), turns master messages into task launches and kills, and keeps the books of free resources.
+/// </summary>
+internal sealed partial class AgentRuntime : IDcOsAgent, IMessageHandler, IAsyncDisposable
+{
+    private readonly AgentOptions _options;
+    private readonly IDcOsTransport _transport;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly object _lock = new();
+    private readonly Dictionary<(FrameworkId, TaskId), AgentTask> _tasks = [];
+    private readonly List<string> _problems = [];
+    private readonly List<ITimer> _orphanGc = [];
+    private readonly List<Task> _cleanups = [];
+    private readonly TaskCompletionSource _idKnown = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _registered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private AgentPaths? _paths;
+    private FileStream? _workDirLock;
+    private Cgroups? _cgroups;
+    private ProcessReaper? _reaper;
+    private StatusUpdateManager? _updates;
+    private UpdateLog? _log;
+    private TaskServices? _services;
+    private ReconnectingConnection? _connection;
+    private ITimer? _logCapTimer;
+    private volatile IMessageConnection? _registeredOn;
+    private Resources _allocated = Resources.Empty;
+    private AgentId _agentId;
+    private int _state; // 0 new, 1 started, 2 stopped
+
+    public AgentRuntime(AgentOptions options, IDcOsTransport transport, TimeProvider time, ILoggerFactory loggers)
+    {
+        _options = options;
+        _transport = transport;
+        _time = time;
+        _logger = loggers.CreateLogger("DcOs.Agent");
+    }
+
+    public AgentId AgentId => _agentId;
+
+    public AgentInfo? Info { get; private set; }
+
+    public string? IsolationWarning { get; private set; }
+
+    public IReadOnlyList<string> RecoveryProblems
+    {
+        get
+        {
+            lock (_problems) return [.. _problems];
+        }
+    }
+
+    /// <summary>Task count by state, for tests and diagnostics.</summary>
+    internal int ActiveTasks
+    {
+        get
+        {
+            lock (_lock) return _tasks.Values.Count(t => t.IsActive);
+        }
+    }
+
+    internal Resources Allocated
+    {
+        get
+        {
+            lock (_lock) return _allocated;
+        }
+    }
+
+    internal StatusUpdateManager Updates => _updates ?? throw new InvalidOperationException("the agent has not started");
+
+    internal AgentPaths Paths => _paths ?? throw new InvalidOperationException("the agent has not started");
+
+    internal Cgroups? Cgroups => _cgroups;
+
+    internal AgentTask? FindTask(FrameworkId framework, TaskId task)
+    {
+        lock (_lock) return _tasks.GetValueOrDefault((framework, task));
+    }
+
+    public async Task WaitUntilRegisteredAsync(CancellationToken cancellationToken = default)
+    {
+        Task registered;
+        lock (_lock) registered = _registered.Task;
+        await registered.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0) throw new InvalidOperationException("the agent was started already");
+        try
+        {
+            await StartCoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Release what was taken (the work directory lock above all), so a corrected retry can start.
+            await StopAsync(CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task StartCoreAsync(CancellationToken cancellationToken)
+    {
+        _options.Validate();
+        var paths = _paths = new AgentPaths(_options.WorkDir!);
+        Directory.CreateDirectory(paths.Root);
+        Directory.CreateDirectory(paths.Sandboxes);
+        Directory.CreateDirectory(paths.Meta);
+        try
+        {
+            // An exclusive lock (flock) on a file in the work directory: two agents must never share one. The kernel
+            // drops it when the agent dies, even by SIGKILL.
+            _workDirLock = new FileStream(Path.Combine(paths.Root, "agent.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new InvalidOperationException($"the work directory {paths.Root} is used by another agent ({e.Message})", e);
+        }
+
+        var discovered = ResourceDiscovery.Discover(_options, paths.Root);
+        Info = discovered.Info;
+        AgentLog.Starting(_logger, paths.Root, Info.Hostname, Info.Resources.ToString(), Info.Attributes.ToString());
+        foreach (var note in discovered.Notes) AgentLog.Discovered(_logger, note);
+        SetUpIsolation(paths);
+        if (!Info.Attributes.TryGet("isolation", out _))
+        {
+            // Said to the master from the first registration on (ReregisterAgent also carries the warning's text),
+            // and usable in constraints: isolation:LIKE:cgroups.*
+            var isolation = _cgroups is null ? "none" : "cgroups_v" + _cgroups.Version.ToString(CultureInfo.InvariantCulture);
+            Info = Info with { Attributes = Info.Attributes.With("isolation", AttributeValue.OfText(isolation)) };
+        }
+        _reaper = new ProcessReaper();
+
+        ReadAgentId(paths);
+        var problems = new List<string>();
+        var records = UpdateLog.Read(paths.UpdateLog, problems);
+        _updates = new StatusUpdateManager(_time, _options.StatusUpdateRetryInitial, _options.StatusUpdateRetryMax) { Drained = OnDrained };
+        _updates.Restore(records);
+        _log = UpdateLog.Open(paths.UpdateLog, _updates.Snapshot(), _updates.OnDurable, _updates.Snapshot);
+        _updates.AttachLog(_log);
+        foreach (var p in problems) AddProblem(p);
+
+        _services = new TaskServices
+        {
+            Options = _options,
+            Paths = paths,
+            Time = _time,
+            Reaper = _reaper,
+            Cgroups = _cgroups,
+            Updates = _updates,
+            Logger = _logger,
+            Hostname = Info.Hostname,
+            BaseEnvironment = BaseEnvironment(),
+            AgentId = () => _agentId,
+            OnTerminal = OnTerminal,
+        };
+        // Tasks that ended while the agent was down are settled before registering, so the re-registration reports
+        // their final state rather than a RUNNING that the next update contradicts.
+        await Task.WhenAll(Recover(paths)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        _logCapTimer = _time.CreateTimer(static s => ((AgentRuntime)s!).CapLogs(), this, _options.LogCheckInterval, _options.LogCheckInterval);
+
+        var secret = _options.Secret is null ? null : Encoding.UTF8.GetBytes(_options.Secret);
+        _connection = new ReconnectingConnection(_transport, _options.ResolveMaster(), new ClientCredentials(_options.Principal, PeerRole.Agent, secret),
+            this, OnConnectedAsync, new Backoff(TimeSpan.FromMilliseconds(100), _options.ReconnectMaxDelay), _time, _logger);
+        _connection.Start();
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _state, 2) != 1) return;
+        _logCapTimer?.Dispose();
+        List<AgentTask> tasks;
+        lock (_lock)
+        {
+            tasks = [.. _tasks.Values];
+            foreach (var t in _orphanGc) t.Dispose();
+            foreach (var t in tasks) t.GcTimer?.Dispose();
+        }
+        var active = tasks.Where(t => t.IsActive).ToList();
+        if (_options.KillTasksOnShutdown)
+        {
+            foreach (var t in active) t.Kill(t.Spec.KillGracePeriod, TaskStatusReason.TaskKilled, "killed because the agent stopped");
+            try
+            {
+                await Task.WhenAll(active.Select(t => t.Completion)).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The host's shutdown timeout: leave the rest to the next agent's recovery.
+            }
+            // Give the master a moment to receive (and the framework to acknowledge) the KILLED updates; what is not
+            // acknowledged stays in the log for the next agent. Real time: this bounds a shutdown, it is no protocol timer.
+            if (_registeredOn is not null && _updates is not null)
+            {
+                try
+                {
+                    await _updates.WhenAllAcknowledged().WaitAsync(TimeSpan.FromSeconds(2), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+                {
+                    // Delivered by the next agent.
+                }
+            }
+        }
+        else
+        {
+            foreach (var t in active) t.Detach();
+        }
+        if (_connection is not null) await _connection.DisposeAsync().ConfigureAwait(false);
+        AgentLog.Stopped(_logger, active.Count, _options.KillTasksOnShutdown ? "killed" : "left running");
+        if (_log is not null)
+        {
+            await _log.FlushAsync().ConfigureAwait(false);
+            _updates?.Dispose();
+            await _log.DisposeAsync().ConfigureAwait(false);
+        }
+        _reaper?.Dispose();
+        Task[] cleanups;
+        lock (_lock) cleanups = [.. _cleanups];
+        await Task.WhenAll(cleanups).ConfigureAwait(false);
+        _cgroups?.RemoveParents();
+        if (_workDirLock is not null) await _workDirLock.DisposeAsync().ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    private void SetUpIsolation(AgentPaths paths)
+    {
+        if (_options.Isolation == AgentIsolation.None)
+        {
+            IsolationWarning = "isolation is turned off (AgentOptions.Isolation = None): tasks run as plain processes without cpu or memory limits";
+        }
+        else
+        {
+            _cgroups = Cgroups.TryCreate(_options.CgroupsRoot, Cgroups.AgentKey(paths.Root), _options.CgroupsEnableCfsQuota, out var reason);
+            if (_cgroups is null)
+            {
+                if (_options.Isolation == AgentIsolation.Cgroups)
+                    throw new InvalidOperationException($"AgentOptions.Isolation is Cgroups but cgroups cannot be used here: {reason}");
+                IsolationWarning = $"cgroups are not writable ({reason}): tasks run as plain processes without cpu or memory limits";
+            }
+        }
+        if (IsolationWarning is not null) AgentLog.NotIsolated(_logger, IsolationWarning);
+        else AgentLog.Isolated(_logger, _cgroups!.Describe());
+    }
+
+    private void ReadAgentId(AgentPaths paths)
+    {
+        if (!File.Exists(paths.AgentIdFile)) return;
+        var text = File.ReadAllText(paths.AgentIdFile).Trim();
+        if (AgentId.TryParse(text, out var id))
+        {
+            _agentId = id;
+            _idKnown.TrySetResult();
+        }
+        else
+        {
+            AddProblem($"{paths.AgentIdFile} does not hold a valid agent id (\"{Printable(text)}\"); the agent registers as a new agent");
+        }
+    }
+
+    private void WriteAgentId(AgentId id)
+    {
+        // Atomic and durable: the id must never be half-written or lost, or the tasks would belong to nobody.
+        var path = _paths!.AgentIdFile;
+        var temp = path + ".tmp";
+        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            file.Write(Encoding.UTF8.GetBytes(id.Value + "\n"));
+            file.Flush(flushToDisk: true);
+        }
+        File.Move(temp, path, overwrite: true);
+        LibC.FsyncDirectory(_paths.Root);
+    }
+
+    private static string Printable(string text) => text.Length > 60 ? text[..60] + "..." : new string(text.Select(c => char.IsControl(c) ? '?' : c).ToArray());
+
+    private void AddProblem(string problem)
+    {
+        lock (_problems) _problems.Add(problem);
+        AgentLog.RecoveryProblem(_logger, problem);
+    }
+
+    private static Dictionary<string, string> BaseEnvironment()
+    {
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (DictionaryEntry e in Environment.GetEnvironmentVariables())
+        {
+            var name = (string)e.Key;
+            // Variables the agent sets per task are never inherited from the agent's own environment.
+            if (name.StartsWith("DCOS_", StringComparison.Ordinal) || name.StartsWith("MESOS_", StringComparison.Ordinal) || name.StartsWith("PORT", StringComparison.Ordinal)) continue;
+            env[name] = (string?)e.Value ?? "";
+        }
+        return env;
+    }
+
+}

@@ -1,0 +1,102 @@
+using System.Globalization;
+using DcOs.Core;
+
+namespace DcOs.Agent.Internal.Tasks;
+
+/// <summary>
+/// Builds the command line and environment of a task. Every task runs under a small POSIX shell wrapper, started by
+/// posix_spawn in a new session (so the task's processes share one process group the agent can signal):
+/// <list type="number">
+/// <item>it writes its pid and start time (field 22 of /proc/self/stat) to meta/.../pid: the identity a restarted
+/// agent checks before re-attaching, written by the process itself, so no launch leaves a window without it;</item>
+/// <item>it writes its pid to the task's cgroup.procs files, so the command starts inside the cgroup;</item>
+/// <item>it runs the command as its child (argv directly, shell text in a subshell) and traps SIGTERM, so when the
+/// agent signals the group the command gets SIGTERM and the wrapper lives on to record how it ended;</item>
+/// <item>it writes the command's status to meta/.../exit and exits with it.</item>
+/// </list>
+/// The wrapper is the agent's child, so a running agent learns the exact status from waitid; an agent restarted while
+/// the task ran is no longer the parent and reads the exit file instead. dash starts in about half a millisecond.
+/// </summary>
+internal static class TaskWrapper
+{
+    public const string Shell = "/bin/sh";
+
+    /// <summary>$1 meta dir, $2 sandbox, $3 mode (s: shell text in $5, a: argv), then cgroup.procs files, "--", the command.</summary>
+    private const string Script =
+        "m=$1 d=$2 k=$3\n" +
+        "shift 3\n" +
+        "i() { echo \"$1 ${22}\"; }\n" +
+        "read -r t < /proc/self/stat\n" +
+        "i $t > \"$m/pid\"\n" +
+        "while [ \"$1\" != -- ]; do echo $$ > \"$1\" || { echo \"dcos-agent: could not join cgroup $1\" >&2; exit 125; }; shift; done\n" +
+        "shift\n" +
+        "cd \"$d\" || exit 126\n" +
+        "trap : HUP INT TERM\n" +
+        "if [ \"$k\" = s ]; then (eval \"$1\"); else \"$@\"; fi\n" +
+        "s=$?\n" +
+        "echo $s > \"$m/exit\"\n" +
+        "exit $s\n";
+
+    /// <summary>Health-check commands: join the task's cgroup, run in its sandbox, no status file.</summary>
+    private const string CheckScript =
+        "d=$1 k=$2\n" +
+        "shift 2\n" +
+        "while [ \"$1\" != -- ]; do echo $$ > \"$1\" || exit 125; shift; done\n" +
+        "shift\n" +
+        "cd \"$d\" || exit 126\n" +
+        "if [ \"$k\" = s ]; then eval \"$1\"; else exec \"$@\"; fi\n";
+
+    public static List<string> TaskArgv(CommandSpec command, string metaDir, string sandbox, IEnumerable<string> cgroupProcs)
+    {
+        var argv = new List<string> { Shell, "-c", Script, "sh", metaDir, sandbox, command.Shell is null ? "a" : "s" };
+        argv.AddRange(cgroupProcs);
+        argv.Add("--");
+        if (command.Shell is not null) argv.Add(command.Shell);
+        else argv.AddRange(command.Argv!);
+        return argv;
+    }
+
+    public static List<string> CheckArgv(CommandSpec command, string sandbox, IEnumerable<string> cgroupProcs)
+    {
+        var argv = new List<string> { Shell, "-c", CheckScript, "sh", sandbox, command.Shell is null ? "a" : "s" };
+        argv.AddRange(cgroupProcs);
+        argv.Add("--");
+        if (command.Shell is not null) argv.Add(command.Shell);
+        else argv.AddRange(command.Argv!);
+        return argv;
+    }
+
+    /// <summary>
+    /// The agent's own environment, then DCOS_TASK_ID, DCOS_FRAMEWORK_ID, DCOS_AGENT_ID, DCOS_SANDBOX (and Mesos'
+    /// MESOS_SANDBOX), HOST, PORT0..PORTn, PORT (= PORT0) and PORTS, then the task's own variables, which win.
+    /// </summary>
+    public static List<string> Environment(IReadOnlyDictionary<string, string> baseEnvironment, FrameworkId framework, TaskSpec spec,
+        AgentId agent, string sandbox, string hostname, IReadOnlyDictionary<string, string>? extra = null)
+    {
+        var env = new Dictionary<string, string>(baseEnvironment, StringComparer.Ordinal)
+        {
+            ["DCOS_TASK_ID"] = spec.Id.Value,
+            ["DCOS_FRAMEWORK_ID"] = framework.Value,
+            ["DCOS_AGENT_ID"] = agent.Value ?? "",
+            ["DCOS_SANDBOX"] = sandbox,
+            ["MESOS_SANDBOX"] = sandbox,
+            ["HOST"] = hostname,
+        };
+        var ports = PortsOf(spec);
+        for (var i = 0; i < ports.Count; i++) env["PORT" + i.ToString(CultureInfo.InvariantCulture)] = ports[i].ToString(CultureInfo.InvariantCulture);
+        if (ports.Count > 0)
+        {
+            env["PORT"] = ports[0].ToString(CultureInfo.InvariantCulture);
+            env["PORTS"] = string.Join(",", ports);
+        }
+        foreach (var (name, value) in spec.Command.Environment) env[name] = value;
+        if (extra is not null)
+        {
+            foreach (var (name, value) in extra) env[name] = value;
+        }
+        return [.. env.Select(kv => kv.Key + "=" + kv.Value)];
+    }
+
+    /// <summary>The task's ports in ascending order (PORT0 is the lowest), at most 1,000 of them.</summary>
+    public static List<ulong> PortsOf(TaskSpec spec) => [.. spec.Resources.Ports.Values().Take(1000)];
+}

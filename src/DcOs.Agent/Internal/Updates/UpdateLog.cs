@@ -1,0 +1,261 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Threading.Channels;
+using DcOs.Agent.Internal.Linux;
+using DcOs.Transport.Messages;
+using DcOs.Transport.Serialization;
+using MessagePack;
+
+namespace DcOs.Agent.Internal.Updates;
+
+/// <summary>
+/// The append-only status-update log: every <see cref="StatusUpdate"/> is written and fsync'd here before it is sent,
+/// and every <see cref="StatusUpdateAck"/> is written after it arrives, so a restarted agent knows which updates the
+/// framework has not acknowledged yet. One writer loop does group commit: it drains every queued record, writes them,
+/// fsyncs once, then reports the batch durable; a thousand updates queued at once cost one fsync, not a thousand.
+/// </summary>
+/// <remarks>
+/// Record: magic "DCU1", payload length (u32 LE), CRC-32 of the payload (u32 LE), payload (the message in the wire
+/// format). Reading skips what does not check out: a torn tail (the agent died mid-write) is cut off, a corrupt record
+/// in the middle is skipped by searching for the next magic, and both are reported. Replaying twice the same update id
+/// counts once, so compaction racing with appends is harmless.
+/// </remarks>
+internal sealed class UpdateLog : IAsyncDisposable
+{
+    private const uint Magic = 0x31554344; // "DCU1" little-endian
+    private const int HeaderSize = 12;
+    private const int MaxRecordSize = 16 * 1024 * 1024;
+
+    private readonly string _path;
+    private readonly Channel<Item> _queue = Channel.CreateUnbounded<Item>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Action<List<object>> _onDurable;
+    private readonly Func<IReadOnlyList<DcOsMessage>>? _snapshot;
+    private readonly int _compactAfter;
+    private readonly Task _writer;
+    private FileStream _file;
+    private int _sinceCompaction;
+
+    private UpdateLog(string path, FileStream file, Action<List<object>> onDurable, Func<IReadOnlyList<DcOsMessage>>? snapshot, int compactAfter)
+    {
+        _path = path;
+        _file = file;
+        _onDurable = onDurable;
+        _snapshot = snapshot;
+        _compactAfter = compactAfter;
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>Reads every record that checks out; <paramref name="problems"/> says what was skipped or cut.</summary>
+    public static List<DcOsMessage> Read(string path, List<string> problems)
+    {
+        var records = new List<DcOsMessage>();
+        if (!File.Exists(path)) return records;
+        var data = File.ReadAllBytes(path);
+        var offset = 0;
+        while (offset < data.Length)
+        {
+            var status = TryReadRecord(data, offset, out var length, out var message, out var error);
+            if (status == RecordStatus.Ok)
+            {
+                records.Add(message!);
+                offset += HeaderSize + length;
+                continue;
+            }
+            // Find the next record that checks out; everything before it is lost.
+            var next = FindNextRecord(data, offset + 1);
+            if (next < 0)
+            {
+                problems.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"{Path.GetFileName(path)}: {data.Length - offset} bytes at offset {offset} are not a complete record ({error}); they were dropped (a write cut short when the agent stopped)"));
+                break;
+            }
+            problems.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{Path.GetFileName(path)}: {next - offset} corrupt bytes at offset {offset} ({error}) were skipped; the records after them were recovered"));
+            offset = next;
+        }
+        return records;
+    }
+
+    /// <summary>
+    /// Rewrites the log with <paramref name="live"/> only (temp file, fsync, rename), then opens it for appending.
+    /// <paramref name="onDurable"/> receives the tokens of each batch once it is on disk; <paramref name="snapshot"/>
+    /// supplies the live records when the log has grown by <paramref name="compactAfter"/> records.
+    /// </summary>
+    public static UpdateLog Open(string path, IReadOnlyList<DcOsMessage> live, Action<List<object>> onDurable,
+        Func<IReadOnlyList<DcOsMessage>>? snapshot = null, int compactAfter = 50_000)
+    {
+        Rewrite(path, live);
+        return new UpdateLog(path, OpenForAppend(path), onDurable, snapshot, compactAfter);
+    }
+
+    /// <summary>Queues <paramref name="record"/>; <paramref name="token"/> (if any) is reported durable after the fsync that covers it.</summary>
+    public void Append(DcOsMessage record, object? token)
+    {
+        if (!_queue.Writer.TryWrite(new Item(Frame(record), token, null)))
+            throw new ObjectDisposedException(nameof(UpdateLog), "the update log is closed");
+    }
+
+    /// <summary>Waits until everything queued so far is on disk.</summary>
+    public Task FlushAsync()
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return _queue.Writer.TryWrite(new Item(null, null, done)) ? done.Task : Task.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _writer.ConfigureAwait(false);
+        await _file.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var reader = _queue.Reader;
+        var tokens = new List<object>();
+        var flushes = new List<TaskCompletionSource>();
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            var written = 0;
+            var mustSync = false;
+            while (reader.TryRead(out var item))
+            {
+                if (item.Frame is not null)
+                {
+                    _file.Write(item.Frame);
+                    written++;
+                }
+                if (item.Token is not null) tokens.Add(item.Token);
+                if (item.Flushed is not null) flushes.Add(item.Flushed);
+                mustSync |= item.Token is not null || item.Flushed is not null;
+            }
+            try
+            {
+                // Updates wait for the disk; acknowledgements alone only go to the OS: losing one in a machine crash
+                // means the update is sent once more, which the framework deduplicates by update id.
+                if (mustSync) _file.Flush(flushToDisk: true);
+                else if (written > 0) _file.Flush(flushToDisk: false);
+            }
+            catch (IOException e)
+            {
+                // The records stay queued in memory and are sent anyway; a full or failing disk must not stop the agent.
+                foreach (var f in flushes) f.TrySetException(e);
+                flushes.Clear();
+            }
+            _sinceCompaction += written;
+            if (tokens.Count > 0)
+            {
+                var batch = tokens;
+                tokens = [];
+                _onDurable(batch);
+            }
+            foreach (var f in flushes) f.TrySetResult();
+            flushes.Clear();
+            if (_snapshot is not null && _sinceCompaction >= _compactAfter) Compact(_snapshot());
+        }
+        _file.Flush(flushToDisk: true);
+    }
+
+    private void Compact(IReadOnlyList<DcOsMessage> live)
+    {
+        _file.Dispose();
+        Rewrite(_path, live);
+        _file = OpenForAppend(_path);
+        _sinceCompaction = 0;
+    }
+
+    private static void Rewrite(string path, IReadOnlyList<DcOsMessage> live)
+    {
+        var temp = path + ".tmp";
+        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024))
+        {
+            foreach (var record in live) file.Write(Frame(record));
+            file.Flush(flushToDisk: true);
+        }
+        File.Move(temp, path, overwrite: true);
+        LibC.FsyncDirectory(Path.GetDirectoryName(path)!);
+    }
+
+    private static FileStream OpenForAppend(string path) =>
+        new(path, FileMode.Append, FileAccess.Write, FileShare.Read, 64 * 1024);
+
+    internal static byte[] Frame(DcOsMessage record)
+    {
+        var payload = DcOsSerializer.ToBytes(record);
+        var frame = new byte[HeaderSize + payload.Length];
+        BinaryPrimitives.WriteUInt32LittleEndian(frame, Magic);
+        BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(4), (uint)payload.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(8), Crc32.Compute(payload));
+        payload.CopyTo(frame, HeaderSize);
+        return frame;
+    }
+
+    private static RecordStatus TryReadRecord(byte[] data, int offset, out int length, out DcOsMessage? message, out string error)
+    {
+        length = 0;
+        message = null;
+        error = "";
+        if (data.Length - offset < HeaderSize)
+        {
+            error = "header cut short";
+            return RecordStatus.Bad;
+        }
+        var span = data.AsSpan(offset);
+        if (BinaryPrimitives.ReadUInt32LittleEndian(span) != Magic)
+        {
+            error = "no record marker";
+            return RecordStatus.Bad;
+        }
+        var size = BinaryPrimitives.ReadUInt32LittleEndian(span[4..]);
+        if (size > MaxRecordSize || size > (uint)(data.Length - offset - HeaderSize))
+        {
+            error = "length runs past the end";
+            return RecordStatus.Bad;
+        }
+        length = (int)size;
+        var payload = span.Slice(HeaderSize, length);
+        if (BinaryPrimitives.ReadUInt32LittleEndian(span[8..]) != Crc32.Compute(payload))
+        {
+            error = "checksum mismatch";
+            return RecordStatus.Bad;
+        }
+        try
+        {
+            message = DcOsSerializer.Deserialize(new ReadOnlySequence<byte>(data, offset + HeaderSize, length));
+        }
+        catch (MessagePackSerializationException e)
+        {
+            error = "unreadable payload: " + e.GetBaseException().Message;
+            return RecordStatus.Bad;
+        }
+        if (message is not (StatusUpdate or StatusUpdateAck))
+        {
+            error = $"unexpected {message.GetType().Name} record";
+            return RecordStatus.Bad;
+        }
+        return RecordStatus.Ok;
+    }
+
+    private static int FindNextRecord(byte[] data, int from)
+    {
+        var magic = new byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(magic, Magic);
+        for (var i = from; i <= data.Length - HeaderSize; i++)
+        {
+            var found = data.AsSpan(i).IndexOf(magic);
+            if (found < 0) return -1;
+            i += found;
+            if (TryReadRecord(data, i, out _, out _, out _) == RecordStatus.Ok) return i;
+        }
+        return -1;
+    }
+
+    private enum RecordStatus
+    {
+        Ok,
+        Bad,
+    }
+
+    private readonly record struct Item(byte[]? Frame, object? Token, TaskCompletionSource? Flushed);
+}
