@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+
+namespace DcOs.IntegrationTests.SampleMaster;
+
+/// <summary>
+/// The sample master started the way a user starts it: a real process with real local agent processes, a data dir of
+/// its own, ports from the OS. Disposing kills the whole process tree (agents and their tasks) and deletes the dir.
+/// </summary>
+internal sealed class SampleCluster : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly DirectoryInfo _dataDir;
+    private readonly List<string> _output = [];
+
+    private SampleCluster(Process process, DirectoryInfo dataDir, Uri api)
+    {
+        _process = process;
+        _dataDir = dataDir;
+        Api = api;
+        Http = new HttpClient { BaseAddress = api, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public Uri Api { get; }
+
+    public HttpClient Http { get; }
+
+    public string DataDir => _dataDir.FullName;
+
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "DcOs.sln"))) return dir.FullName;
+        }
+        throw new InvalidOperationException("DcOs.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>The built program <paramref name="project"/> (e.g. "DcOs.SampleMaster") of the same configuration as the tests.</summary>
+    public static string Program(string project, string? assembly = null)
+    {
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        var path = Path.Combine(RepositoryRoot(), "samples", project, "bin", configuration, "net10.0", (assembly ?? project) + ".dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is not built; build the solution first");
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public static async Task<SampleCluster> StartAsync(int localAgents)
+    {
+        var dataDir = Directory.CreateTempSubdirectory("dcos-sample-");
+        var port = FreePort();
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { Program("DcOs.SampleMaster"), "--http-port", port.ToString(), "--master-port", "0", "--data-dir", dataDir.FullName, "--local-agents", localAgents.ToString() })
+            info.ArgumentList.Add(a);
+        var process = Process.Start(info)!;
+        var ready = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var cluster = new SampleCluster(process, dataDir, new Uri($"http://127.0.0.1:{port}/"));
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (cluster._output) cluster._output.Add(e.Data);
+            if (e.Data.StartsWith("dcos: api ", StringComparison.Ordinal)) ready.TrySetResult(cluster.Api);
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null) lock (cluster._output) cluster._output.Add(e.Data);
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var exited = process.WaitForExitAsync();
+        var first = await Task.WhenAny(ready.Task, exited, Task.Delay(TimeSpan.FromSeconds(60)));
+        if (first != ready.Task)
+        {
+            await cluster.DisposeAsync();
+            throw new InvalidOperationException("the sample master did not start:\n" + cluster.Output);
+        }
+        await cluster.EventuallyAsync(async () => (await cluster.GetAsync("api/agents")).EnumerateArray().Count(a => a.GetProperty("status").GetString() == "Active") == localAgents,
+            TimeSpan.FromSeconds(90), $"{localAgents} active agents");
+        return cluster;
+    }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output) return string.Join('\n', _output.TakeLast(200));
+        }
+    }
+
+    public async Task<JsonElement> GetAsync(string path) => await Http.GetFromJsonAsync<JsonElement>(path);
+
+    /// <summary>
+    /// Polls <paramref name="condition"/> until it holds. An end-to-end test watches other processes (tasks started by
+    /// agents), which raise no event this test can await; the poll is short and bounded by <paramref name="timeout"/>.
+    /// </summary>
+    public async Task EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                if (await condition()) return;
+            }
+            catch (HttpRequestException)
+            {
+                // The API may be briefly busy; keep trying until the deadline.
+            }
+            if (deadline.Elapsed > timeout) throw new TimeoutException($"timed out after {timeout.TotalSeconds:0} s waiting for {what}\n--- sample master output ---\n{Output}");
+            if (_process.HasExited) throw new InvalidOperationException($"the sample master exited ({_process.ExitCode}) while waiting for {what}\n{Output}");
+            await Task.Delay(200);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        try
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException)
+        {
+        }
+        _process.Dispose();
+        try
+        {
+            _dataDir.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

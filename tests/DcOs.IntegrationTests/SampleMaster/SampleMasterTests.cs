@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+
+namespace DcOs.IntegrationTests.SampleMaster;
+
+/// <summary>
+/// The newcomer's path, end to end with real processes: the sample master with 3 local agents, driven through the
+/// `dcos` CLI. Tasks are real `sleep` processes found in /proc by a marker only this test uses.
+/// </summary>
+public sealed class SampleMasterTests
+{
+    private static async Task<(int Code, string Out, string Err)> DcosAsync(SampleCluster cluster, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(SampleCluster.Program("DcOs.Cli"));
+        foreach (var a in args) info.ArgumentList.Add(a);
+        info.Environment["DCOS_MASTER"] = cluster.Api.ToString().TrimEnd('/');
+        info.Environment["NO_COLOR"] = "1";
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Pids of processes whose command line is exactly `sleep &lt;marker&gt;`.</summary>
+    private static List<int> SleepProcesses(string marker)
+    {
+        var pids = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
+            try
+            {
+                var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+                if (cmdline.Length == 2 && Path.GetFileName(cmdline[0]) == "sleep" && cmdline[1] == marker) pids.Add(pid);
+            }
+            catch (IOException)
+            {
+                // The process ended while we looked.
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+        return pids;
+    }
+
+    [Fact]
+    public async Task A_newcomer_runs_an_app_and_a_job_on_three_local_agents_through_the_cli()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Skip("tasks are Linux processes found through /proc");
+        await using var cluster = await SampleCluster.StartAsync(localAgents: 3);
+        var marker = $"{Random.Shared.Next(100000, 999999)}.{Random.Shared.Next(100, 999)}";
+        var appFile = Path.Combine(cluster.DataDir, "app.json");
+        await File.WriteAllTextAsync(appFile, $$"""{"id":"/e2e","cmd":"exec sleep {{marker}}","cpus":0.1,"mem":32,"instances":5}""");
+
+        var add = await DcosAsync(cluster, "app", "add", appFile, "--timeout", "120");
+        Assert.True(add.Code == 0, $"app add failed ({add.Code}): {add.Out}{add.Err}");
+        await cluster.EventuallyAsync(() => Task.FromResult(SleepProcesses(marker).Count == 5), TimeSpan.FromSeconds(60), "5 sleep processes");
+
+        // A killed instance is replaced.
+        var victim = SleepProcesses(marker)[0];
+        Process.GetProcessById(victim).Kill();
+        await cluster.EventuallyAsync(() => Task.FromResult(SleepProcesses(marker) is { Count: 5 } p && !p.Contains(victim)), TimeSpan.FromSeconds(60), "the killed instance to be replaced");
+
+        var scale = await DcosAsync(cluster, "app", "scale", "e2e", "2", "--timeout", "120");
+        Assert.True(scale.Code == 0, $"app scale failed ({scale.Code}): {scale.Out}{scale.Err}");
+        await cluster.EventuallyAsync(() => Task.FromResult(SleepProcesses(marker).Count == 2), TimeSpan.FromSeconds(60), "2 sleep processes after scaling");
+
+        var jobFile = Path.Combine(cluster.DataDir, "job.json");
+        await File.WriteAllTextAsync(jobFile, """{"id":"e2e-job","run":{"cmd":"echo finished-job","cpus":0.1,"mem":32}}""");
+        Assert.Equal(0, (await DcosAsync(cluster, "job", "add", jobFile)).Code);
+        Assert.Equal(0, (await DcosAsync(cluster, "job", "run", "e2e-job")).Code);
+        await cluster.EventuallyAsync(async () =>
+        {
+            var history = await DcosAsync(cluster, "job", "history", "e2e-job", "--json");
+            if (history.Code != 0) return false;
+            using var doc = JsonDocument.Parse(history.Out);
+            return doc.RootElement.EnumerateArray().Any(r => r.GetProperty("status").GetString() == "SUCCESS" && r.GetProperty("exitCode").GetInt32() == 0);
+        }, TimeSpan.FromSeconds(60), "the job run to succeed");
+
+        var cost = await DcosAsync(cluster, "cluster", "cost", "--json");
+        Assert.True(cost.Code == 0, cost.Err);
+        using (var doc = JsonDocument.Parse(cost.Out))
+        {
+            Assert.True(doc.RootElement.GetProperty("totalPerHour").GetDouble() > 0);
+            Assert.Equal(3, doc.RootElement.GetProperty("byAgent").GetArrayLength());
+            Assert.Contains(doc.RootElement.GetProperty("byApp").EnumerateArray(), a => a.GetProperty("appId").GetString() == "/e2e");
+        }
+        var costTable = await DcosAsync(cluster, "cluster", "cost");
+        Assert.Equal(0, costTable.Code);
+
+        var remove = await DcosAsync(cluster, "app", "remove", "e2e");
+        Assert.True(remove.Code == 0, remove.Err);
+        await cluster.EventuallyAsync(() => Task.FromResult(SleepProcesses(marker).Count == 0), TimeSpan.FromSeconds(60), "no sleep process left after removing the app");
+    }
+
+    [Fact]
+    public async Task The_cli_says_clearly_when_the_master_is_unreachable_or_the_app_unknown()
+    {
+        var unreachable = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        unreachable.ArgumentList.Add(SampleCluster.Program("DcOs.Cli"));
+        foreach (var a in new[] { "--master", $"http://127.0.0.1:{SampleCluster.FreePort()}", "app", "list" }) unreachable.ArgumentList.Add(a);
+        using var p = Process.Start(unreachable)!;
+        var err = await p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.NotEqual(0, p.ExitCode);
+        Assert.Contains("cannot reach the master", err);
+    }
+}
