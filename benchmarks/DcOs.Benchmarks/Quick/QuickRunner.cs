@@ -12,6 +12,8 @@ public static class QuickRunner
         new CoreQuickSuite(),
         new TransportQuickSuite(),
         new AllocatorQuickSuite(),
+        new DcOs.Benchmarks.Agent.AgentQuickSuite(),
+        new DcOs.Benchmarks.Optimizer.OptimizerQuickSuite(),
     ];
 
     public static async Task<int> RunAsync(string[] names, TextWriter output)

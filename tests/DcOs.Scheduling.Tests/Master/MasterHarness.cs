@@ -123,9 +123,13 @@ internal sealed class TestScheduler : FrameworkScheduler
 
     public int Subscriptions;
 
+    /// <summary>One entry per subscription callback: whether it was a re-subscription.</summary>
+    public Channel<bool> SubscribedEvents { get; } = Channel.CreateUnbounded<bool>();
+
     public override Task SubscribedAsync(IFrameworkDriver driver, FrameworkId frameworkId, bool reconnected)
     {
         Interlocked.Increment(ref Subscriptions);
+        SubscribedEvents.Writer.TryWrite(reconnected);
         return Task.CompletedTask;
     }
 

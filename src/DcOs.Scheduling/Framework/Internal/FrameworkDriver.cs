@@ -217,6 +217,27 @@ internal sealed class FrameworkDriver : IFrameworkClient, IMessageHandler
     public ValueTask SendFrameworkMessageAsync(AgentId agentId, ExecutorId executorId, byte[] data) =>
         SendAsync(new FrameworkMessage { FrameworkId = FrameworkId, AgentId = agentId, ExecutorId = executorId, Data = data });
 
+    public async Task<BatchPlacement> PlaceTasksAsync(IReadOnlyList<TaskSpec> tasks, string objective = "cheapest", TimeSpan? estimatedDuration = null)
+    {
+        ArgumentNullException.ThrowIfNull(tasks);
+        var connection = _connection ?? throw new InvalidOperationException("not connected to the master");
+        var answer = await connection.RequestAsync(new PlaceTasks
+        {
+            Tasks = [.. tasks],
+            Objective = objective,
+            EstimatedDurationSeconds = (estimatedDuration ?? TimeSpan.FromHours(1)).TotalSeconds,
+        }, _options.SubscribeTimeout).ConfigureAwait(false);
+        return answer switch
+        {
+            PlacementResult r => new BatchPlacement(
+                [.. r.Placed.Select(p => (p.TaskId, p.AgentId))],
+                [.. r.Unplaced.Select(u => (u.TaskId, u.Reason))],
+                r.CostPerHour),
+            ErrorMessage e => throw new InvalidOperationException("the master refused the placement: " + e.Message),
+            _ => throw new InvalidOperationException($"unexpected answer {answer.GetType().Name}"),
+        };
+    }
+
     public async Task TeardownAsync()
     {
         await SendAsync(new Teardown { FrameworkId = FrameworkId }).ConfigureAwait(false);

@@ -46,6 +46,16 @@ internal sealed partial class MasterEngine
             case FrameworkMessage relay:
                 if (_agents.TryGetValue(relay.AgentId, out var agent)) Send(agent.Connection, new FrameworkMessage { FrameworkId = fw.Id, AgentId = relay.AgentId, ExecutorId = relay.ExecutorId, Data = relay.Data });
                 break;
+            case PlaceTasks place:
+                try
+                {
+                    await PlaceTasksAsync(connection, message, fw, place).ConfigureAwait(false);
+                }
+                catch (ValidationException e)
+                {
+                    await RefuseAsync(connection, message, "invalid", e.Message).ConfigureAwait(false);
+                }
+                break;
             case Teardown:
                 await RemoveFrameworkAsync(fw, "teardown").ConfigureAwait(false);
                 await connection.CloseAsync("framework torn down").ConfigureAwait(false);

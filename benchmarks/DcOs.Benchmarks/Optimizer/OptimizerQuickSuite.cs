@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using DcOs.Benchmarks.Quick;
+using DcOs.Scheduling.Optimization;
+
+namespace DcOs.Benchmarks.Optimizer;
+
+/// <summary>
+/// <c>quick optimizer</c>: cost saved by the optimizer's Cheapest plan against first-fit and best-fit on the same
+/// tasks (10,000 tasks on 1,000 machines), the time to place 10,000 tasks on 1,000 machines and 100,000 on 12,500
+/// from scratch (min-cost flow), and CP-SAT's gap and time for Pack with 1,000 tasks on 200 machines (5 s limit).
+/// </summary>
+public sealed class OptimizerQuickSuite : IQuickSuite
+{
+    public string Name => "optimizer";
+
+    public Task RunAsync(MetricWriter output, CancellationToken cancellationToken)
+    {
+        var flow = OptimizerWorkload.Optimizer(OptimizerAlgorithm.Auto);
+
+        // Warm up the JIT and OR-Tools' native library on a small instance.
+        var warm = OptimizerWorkload.Problem(2_000, 200, PlacementObjective.Cheapest);
+        for (var i = 0; i < 3; i++) flow.Solve(warm, cancellationToken);
+
+        var small = OptimizerWorkload.Problem(10_000, 1_000, PlacementObjective.Cheapest);
+        var cheapest = flow.Solve(small, cancellationToken);
+        var firstFit = OptimizerWorkload.Optimizer(OptimizerAlgorithm.FirstFit).Solve(small, cancellationToken);
+        var bestFit = OptimizerWorkload.Optimizer(OptimizerAlgorithm.BestFit).Solve(small, cancellationToken);
+        RequireAllPlaced(small, cheapest, firstFit, bestFit);
+        output.Write("savings_vs_firstfit_pct", Savings(cheapest, firstFit), "%");
+        output.Write("savings_vs_bestfit_pct", Savings(cheapest, bestFit), "%");
+
+        output.Write("ms_10k_1k", MedianMs(() => flow.Solve(small, cancellationToken), 5), "ms");
+        var large = OptimizerWorkload.Problem(100_000, 12_500, PlacementObjective.Cheapest);
+        output.Write("ms_100k_12500", MedianMs(() => RequireAllPlaced(large, flow.Solve(large, cancellationToken)), 5), "ms");
+
+        var pack = OptimizerWorkload.Problem(1_000, 200, PlacementObjective.Pack);
+        var cpSat = OptimizerWorkload.Optimizer(OptimizerAlgorithm.CpSat, TimeSpan.FromSeconds(5));
+        PlacementPlan? packed = null;
+        var ms = MedianMs(() => packed = RequireAllPlaced(pack, cpSat.Solve(pack, cancellationToken)), 3);
+        output.Write("cpsat_gap_pct", (packed!.OptimalityGap ?? double.NaN) * 100, "%");
+        output.Write("cpsat_ms", ms, "ms");
+        return Task.CompletedTask;
+    }
+
+    private static double Savings(PlacementPlan optimizer, PlacementPlan baseline) => (baseline.TotalCost - optimizer.TotalCost) / baseline.TotalCost * 100;
+
+    private static PlacementPlan RequireAllPlaced(PlacementProblem problem, params PlacementPlan[] plans)
+    {
+        foreach (var plan in plans)
+        {
+            if (plan.Unplaced.Count > 0)
+                throw new InvalidOperationException($"{plan.Statistics.Algorithm} left {plan.Unplaced.Count} of {problem.Tasks.Count} tasks unplaced: {plan.Unplaced[0].Detail}");
+        }
+        return plans[0];
+    }
+
+    private static double MedianMs(Action action, int runs)
+    {
+        var samples = new double[runs];
+        for (var i = 0; i < runs; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            action();
+            samples[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+        return Measure.Median(samples);
+    }
+}

@@ -1,0 +1,111 @@
+using DcOs.Core;
+using DcOs.Scheduling.Optimization;
+using DcOs.Transport;
+using DcOs.Transport.Messages;
+
+namespace DcOs.Scheduling.Master.Internal;
+
+internal sealed partial class MasterEngine
+{
+    private IPlacementOptimizer? _optimizer;
+
+    /// <summary>
+    /// Centralized mode, next to offers: the framework hands the master a batch of tasks and the master places them on
+    /// the cluster's free resources (not those held in offers) with the cost optimizer, records and launches the ones it
+    /// could place, and answers with where each went and why the others could not. The solve runs on the master's loop,
+    /// so the cluster does not change under it; its time is bounded by the optimizer's limits.
+    /// </summary>
+    private async ValueTask PlaceTasksAsync(IMessageConnection connection, DcOsMessage request, FrameworkState fw, PlaceTasks place)
+    {
+        var result = new PlacementResult();
+        var candidates = new List<PendingTask>();
+        var batchIds = new HashSet<TaskId>();
+        foreach (var spec in place.Tasks)
+        {
+            if (spec is null) continue;
+            string? error = null;
+            try
+            {
+                spec.Validate();
+            }
+            catch (ValidationException e)
+            {
+                error = e.Message;
+            }
+            if (error is null && (!batchIds.Add(spec.Id) || (fw.Tasks.TryGetValue(spec.Id, out var existing) && !existing.State.IsTerminal())))
+                error = $"task id {spec.Id} is already used in this framework";
+            if (error is not null) result.Unplaced.Add(new UnplacedTaskInfo { TaskId = spec.Id, Reason = error });
+            else candidates.Add(new PendingTask { Spec = spec, Duration = TimeSpan.FromSeconds(Math.Max(1, place.EstimatedDurationSeconds)), Group = TaskLabels.GroupOf(spec) });
+        }
+        if (candidates.Count > 0)
+        {
+            var role = fw.PrimaryRole;
+            var gpu = fw.Info.Capabilities.HasFlag(FrameworkCapabilities.GpuResources);
+            var machines = new List<PlacementMachine>();
+            var agentsByMachine = new List<AgentState>();
+            foreach (var agent in _agents.Values.OrderBy(a => a.Id.Value, StringComparer.Ordinal))
+            {
+                if (agent.Status != AgentStatus.Active || agent.Connection is null || !_allocator.IsUsable(agent.Slot)) continue;
+                if (!gpu && agent.Info.Resources.Gpus > 0) continue;
+                var free = _allocator.Free(agent.Slot).AllocatableTo(role);
+                if (free.IsEmpty) continue;
+                machines.Add(PlacementMachine.FromAgent(agent.Info, free));
+                agentsByMachine.Add(agent);
+            }
+            var groups = candidates.Select(c => c.Group!).Distinct(StringComparer.Ordinal).ToDictionary(
+                g => g,
+                g => (IReadOnlyList<IPlacementTarget>)[.. fw.Tasks.Values
+                    .Where(t => !t.State.IsTerminal() && TaskLabels.GroupOf(t.Spec) == g && _agents.ContainsKey(t.AgentId))
+                    .Select(t => (IPlacementTarget)_agents[t.AgentId].Info)],
+                StringComparer.Ordinal);
+            PlacementPlan plan;
+            try
+            {
+                _optimizer ??= PlacementOptimizer.Create(new OptimizerOptions { TimeProvider = _time });
+                plan = _optimizer.Solve(new PlacementProblem
+                {
+                    Tasks = candidates,
+                    Machines = machines,
+                    Objective = PlacementObjective.For(ParseObjective(place.Objective)),
+                    GroupPlacements = groups,
+                });
+            }
+            catch (ValidationException e)
+            {
+                await RefuseAsync(connection, request, "invalid", e.Message).ConfigureAwait(false);
+                return;
+            }
+            foreach (var assignment in plan.Assignments)
+            {
+                var spec = candidates[assignment.TaskIndex].Spec;
+                var agent = agentsByMachine[assignment.MachineIndex];
+                if (!_allocator.Free(agent.Slot).Contains(spec.Resources))
+                {
+                    result.Unplaced.Add(new UnplacedTaskInfo { TaskId = spec.Id, Reason = $"agent {agent.Id} no longer has room" });
+                    continue;
+                }
+                _allocator.AddAllocation(agent.Slot, fw.Handle, role, spec.Resources);
+                var task = new TaskEntry(fw.Id, agent.Id, spec, Status(spec.Id, TaskState.Staging, TaskStatusReason.None, agent.Id, null), role);
+                fw.Tasks[spec.Id] = task;
+                agent.Tasks[(fw.Id, spec.Id)] = task;
+                await _store.SaveTaskAsync(task.ToRecord()).ConfigureAwait(false);
+                Send(agent.Connection, new RunTask { FrameworkId = fw.Id, Task = spec });
+                result.Placed.Add(new PlacedTask { TaskId = spec.Id, AgentId = agent.Id });
+                result.CostPerHour += agent.Info.Cost.TaskPricePerHour(spec.Resources, agent.Info.Resources);
+            }
+            foreach (var unplaced in plan.Unplaced)
+                result.Unplaced.Add(new UnplacedTaskInfo { TaskId = unplaced.TaskId, Reason = $"{unplaced.Reason}: {unplaced.Detail}" });
+        }
+        await ReplyAsync(connection, request, result).ConfigureAwait(false);
+    }
+
+    private static ObjectiveKind ParseObjective(string? text) => text?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "cheapest" => ObjectiveKind.Cheapest,
+        "fastest" => ObjectiveKind.Fastest,
+        "pack" => ObjectiveKind.Pack,
+        "spread" => ObjectiveKind.Spread,
+        "cheapest-within-deadline" or "cheapestwithindeadline" => ObjectiveKind.CheapestWithinDeadline,
+        _ => throw new ValidationException("objective", $"must be cheapest, fastest, pack, spread or cheapest-within-deadline (got \"{text}\")"),
+    };
+}

@@ -1,0 +1,60 @@
+using DcOs.Core;
+
+namespace DcOs.Scheduling.Tests.Master;
+
+/// <summary>The centralized mode: a framework hands the master a batch and the master places it with the optimizer.</summary>
+public sealed class BatchPlacementTests
+{
+    [Fact]
+    public async Task The_master_places_a_batch_on_the_cheapest_agents_launches_it_and_explains_the_rest()
+    {
+        await using var h = new MasterHarness();
+        await h.StartAsync();
+        var fw = await h.AddFrameworkAsync("batch");
+        var expensive = await FakeAgent.RegisterAsync(h.Transport, h.EndPoint, new AgentInfo
+        {
+            Hostname = "expensive",
+            Resources = Resources.Parse("cpus:4;mem:4096"),
+            Cost = new CostModel { MachinePerHour = 4.0 },
+        });
+        var cheap = await FakeAgent.RegisterAsync(h.Transport, h.EndPoint, new AgentInfo
+        {
+            Hostname = "cheap",
+            Resources = Resources.Parse("cpus:2;mem:2048"),
+            Cost = new CostModel { MachinePerHour = 0.5 },
+        });
+        await h.IdleAsync();
+        // The framework holds offers for both agents; decline them so the resources are free for the batch.
+        var o1 = await fw.NextOfferAsync();
+        var o2 = await fw.NextOfferAsync();
+        await fw.Driver.DeclineAsync([o1.Id, o2.Id], new Filters(600));
+        await h.SettleAsync(fw);
+
+        TaskSpec Task(string id, string resources) => new() { Id = new TaskId(id), Command = CommandSpec.FromShell("sleep 60"), Resources = Resources.Parse(resources) };
+        var result = await fw.Driver.PlaceTasksAsync([Task("a", "cpus:1;mem:512"), Task("b", "cpus:1;mem:512"), Task("c", "cpus:1;mem:512"), Task("huge", "cpus:64;mem:512")]);
+
+        var placed = result.Placed.ToDictionary(p => p.TaskId.Value, p => p.AgentId);
+        Assert.Equal(3, placed.Count);
+        // Two fit on the cheap agent; the third has to go to the expensive one.
+        Assert.Equal(2, placed.Values.Count(a => a == cheap.Id));
+        Assert.Equal(1, placed.Values.Count(a => a == expensive.Id));
+        var unplaced = Assert.Single(result.Unplaced);
+        Assert.Equal("huge", unplaced.TaskId.Value);
+        Assert.Contains("cpus", unplaced.Reason, StringComparison.OrdinalIgnoreCase);
+        Assert.True(result.CostPerHour > 0);
+
+        // The agents were told to run them, and the master tracks them as staging.
+        var launchedOnCheap = new[] { await cheap.NextLaunchAsync(), await cheap.NextLaunchAsync() };
+        Assert.All(launchedOnCheap, r => Assert.Contains(r.Task!.Id.Value, placed.Keys));
+        Assert.Equal(placed.Single(p => p.Value == expensive.Id).Key, (await expensive.NextLaunchAsync()).Task!.Id.Value);
+        var tasks = await h.Master.GetTasksAsync();
+        Assert.Equal(3, tasks.Count(t => t.State == TaskState.Staging));
+
+        // Reusing a task id in a second batch is refused for that task.
+        var again = await fw.Driver.PlaceTasksAsync([Task("a", "cpus:0.1;mem:32")]);
+        Assert.Empty(again.Placed);
+        Assert.Contains("already used", Assert.Single(again.Unplaced).Reason);
+        await cheap.DisposeAsync();
+        await expensive.DisposeAsync();
+    }
+}
