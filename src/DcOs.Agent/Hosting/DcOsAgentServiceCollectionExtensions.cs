@@ -1,6 +1,7 @@
 using DcOs.Agent;
 using DcOs.Agent.Internal;
 using DcOs.Transport;
+using DcOs.Transport.Hosting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -24,8 +25,7 @@ public static class DcOsAgentServiceCollectionExtensions
         if (configure is not null) options.Configure(configure);
         if (services.Any(d => d.ServiceType == typeof(AgentMarker))) return new DcOsAgentBuilder(services, transport);
         services.AddSingleton<AgentMarker>();
-        services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
-        options.ValidateOnStart();
+        options.ValidateOnStartWith(o => o.Validate());
         services.TryAddSingleton<IDcOsAgent>(sp => new AgentRuntime(
             sp.GetRequiredService<IOptions<AgentOptions>>().Value,
             sp.GetRequiredService<IDcOsTransport>(),
@@ -37,21 +37,6 @@ public static class DcOsAgentServiceCollectionExtensions
 
     private sealed class AgentMarker;
 
-    private sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, AgentOptions options)
-        {
-            try
-            {
-                options.Validate();
-                return ValidateOptionsResult.Success;
-            }
-            catch (ArgumentException e)
-            {
-                return ValidateOptionsResult.Fail(e.Message);
-            }
-        }
-    }
 
     private sealed class AgentHostedService(IDcOsAgent agent) : IHostedService
     {

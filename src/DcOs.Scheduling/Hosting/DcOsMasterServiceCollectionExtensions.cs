@@ -1,6 +1,7 @@
 using DcOs.Scheduling.Master;
 using DcOs.Scheduling.Master.Internal;
 using DcOs.Transport;
+using DcOs.Transport.Hosting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -24,8 +25,7 @@ public static class DcOsMasterServiceCollectionExtensions
         if (configure is not null) options.Configure(configure);
         if (services.Any(d => d.ServiceType == typeof(MasterMarker))) return new DcOsMasterBuilder(services, transport);
         services.AddSingleton<MasterMarker>();
-        services.AddSingleton<IValidateOptions<MasterOptions>, MasterOptionsValidator>();
-        options.ValidateOnStart();
+        options.ValidateOnStartWith(o => o.Validate());
         services.TryAddSingleton(_ => MasterStores.InMemory());
         services.TryAddSingleton<IMaster>(sp => new MasterEngine(
             sp.GetRequiredService<IOptions<MasterOptions>>().Value,
@@ -48,21 +48,6 @@ public static class DcOsMasterServiceCollectionExtensions
 
     private sealed class MasterMarker;
 
-    private sealed class MasterOptionsValidator : IValidateOptions<MasterOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, MasterOptions options)
-        {
-            try
-            {
-                options.Validate();
-                return ValidateOptionsResult.Success;
-            }
-            catch (ArgumentException e)
-            {
-                return ValidateOptionsResult.Fail(e.Message);
-            }
-        }
-    }
 
     private sealed class MasterHostedService(IMaster master) : IHostedService
     {

@@ -27,8 +27,7 @@ public static class DcOsTransportServiceCollectionExtensions
         if (services.Any(d => d.ServiceType == typeof(TransportMarker))) return new DcOsTransportBuilder(services);
 
         services.AddSingleton<TransportMarker>();
-        services.AddSingleton<IValidateOptions<DcOs.Transport.TransportOptions>, TransportOptionsValidator>();
-        optionsBuilder.ValidateOnStart();
+        optionsBuilder.ValidateOnStartWith(o => o.Validate());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new TransportMetrics(sp.GetService<IMeterFactory>()));
         services.TryAddSingleton(sp => new ConnectionBuilder(
@@ -50,19 +49,4 @@ public static class DcOsTransportServiceCollectionExtensions
 
     private sealed class TransportMarker;
 
-    private sealed class TransportOptionsValidator : IValidateOptions<DcOs.Transport.TransportOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, DcOs.Transport.TransportOptions options)
-        {
-            try
-            {
-                options.Validate();
-                return ValidateOptionsResult.Success;
-            }
-            catch (ArgumentException e)
-            {
-                return ValidateOptionsResult.Fail(e.Message);
-            }
-        }
-    }
 }
