@@ -82,18 +82,16 @@ app.Lifetime.ApplicationStarted.Register(() =>
 app.Run();
 
 /// <summary>Hosts the services and jobs frameworks in this process, connected to the master over its own endpoint.</summary>
-internal sealed class LocalFrameworks(IMaster master, IDcOsTransport transport, ServicesFramework services, JobsFramework jobs, SampleStore store, TimeProvider time, ILoggerFactory loggers) : IHostedService
+internal sealed class LocalFrameworks(IMaster master, IDcOsTransport transport, ServicesFramework services, JobsFramework jobs, TimeProvider time, ILoggerFactory loggers) : IHostedService
 {
     private readonly List<IFrameworkClient> _clients = [];
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var servicesId = store.Get<string>("framework", "services");
-        var jobsId = store.Get<string>("framework", "jobs");
         foreach (var (scheduler, info) in new (IFrameworkScheduler, FrameworkInfo)[]
                  {
-                     (services, ServicesFramework.Info(servicesId is null ? default : new FrameworkId(servicesId))),
-                     (jobs, JobsFramework.Info(jobsId is null ? default : new FrameworkId(jobsId))),
+                     (services, ServicesFramework.Info(services.SavedId)),
+                     (jobs, JobsFramework.Info(jobs.SavedId)),
                  })
         {
             var client = DcOsFramework.Create(transport, new FrameworkOptions { Master = master.LocalEndPoint!, Framework = info }, scheduler, time, loggers);

@@ -11,7 +11,7 @@ namespace DcOs.SampleMaster.Jobs;
 /// among offers whose machine finishes the estimated duration (divided by its speed factor) before the deadline, the
 /// one with the lowest cost for that runtime; other runs go to the cheapest offer.
 /// </summary>
-public sealed partial class JobsFramework : FrameworkScheduler, IDisposable
+public sealed partial class JobsFramework : SampleFramework, IDisposable
 {
     private const string JobKind = "job";
     private const string RunKind = "run";
@@ -24,10 +24,10 @@ public sealed partial class JobsFramework : FrameworkScheduler, IDisposable
     private readonly SampleStore _store;
     private readonly TimeProvider _time;
     private readonly ITimer _cron;
-    private IFrameworkDriver? _driver;
     private long _counter;
 
     public JobsFramework(SampleStore store, TimeProvider time)
+        : base(store, "jobs")
     {
         _store = store;
         _time = time;
@@ -156,17 +156,9 @@ public sealed partial class JobsFramework : FrameworkScheduler, IDisposable
 
     // ---- scheduler callbacks ----
 
-    public override async Task SubscribedAsync(IFrameworkDriver driver, FrameworkId frameworkId, bool reconnected)
-    {
-        _driver = driver;
-        _store.Put("framework", "jobs", frameworkId.Value);
-        await driver.ReconcileAsync([]).ConfigureAwait(false);
-        await driver.ReviveAsync().ConfigureAwait(false);
-    }
-
     public override async Task OffersAsync(IFrameworkDriver driver, IReadOnlyList<Offer> offers)
     {
-        _driver = driver;
+        Driver = driver;
         var now = _time.GetUtcNow();
         var batch = new OfferBatch(offers);
         var anyPending = false;
@@ -246,7 +238,7 @@ public sealed partial class JobsFramework : FrameworkScheduler, IDisposable
 
     public override async Task StatusUpdateAsync(IFrameworkDriver driver, TaskStatus status)
     {
-        _driver = driver;
+        Driver = driver;
         var retry = false;
         lock (_gate)
         {
@@ -298,11 +290,6 @@ public sealed partial class JobsFramework : FrameworkScheduler, IDisposable
 
     [GeneratedRegex(@"status (\d+)")]
     private static partial Regex ExitPattern();
-
-    private async Task ReviveAsync()
-    {
-        if (_driver is { } driver) await driver.ReviveAsync().ConfigureAwait(false);
-    }
 
     public void Dispose() => _cron.Dispose();
 }

@@ -12,7 +12,7 @@ namespace DcOs.SampleMaster.Services;
 /// offer with the least room left, so whole machines stay free). Apps are stored, so they survive a restart; tasks
 /// are recovered by reconciliation with the master (an app's key and version are in every task id).
 /// </summary>
-public sealed class ServicesFramework : FrameworkScheduler
+public sealed class ServicesFramework : SampleFramework
 {
     public const string Kind = "app";
 
@@ -23,9 +23,9 @@ public sealed class ServicesFramework : FrameworkScheduler
     private readonly Dictionary<string, AppState> _apps = new(StringComparer.Ordinal);
     private readonly SampleStore _store;
     private readonly TimeProvider _time;
-    private IFrameworkDriver? _driver;
 
     public ServicesFramework(SampleStore store, TimeProvider time)
+        : base(store, "services")
     {
         _store = store;
         _time = time;
@@ -203,18 +203,9 @@ public sealed class ServicesFramework : FrameworkScheduler
 
     // ---- scheduler callbacks ----
 
-    public override async Task SubscribedAsync(IFrameworkDriver driver, FrameworkId frameworkId, bool reconnected)
-    {
-        _driver = driver;
-        _store.Put("framework", "services", frameworkId.Value);
-        // Learn the truth about every task after a (re)subscription: it rebuilds the instances after a restart.
-        await driver.ReconcileAsync([]).ConfigureAwait(false);
-        await driver.ReviveAsync().ConfigureAwait(false);
-    }
-
     public override async Task OffersAsync(IFrameworkDriver driver, IReadOnlyList<Offer> offers)
     {
-        _driver = driver;
+        Driver = driver;
         var now = _time.GetUtcNow();
         var batch = new OfferBatch(offers);
         var anyNeed = false;
@@ -303,7 +294,7 @@ public sealed class ServicesFramework : FrameworkScheduler
 
     public override async Task StatusUpdateAsync(IFrameworkDriver driver, TaskStatus status)
     {
-        _driver = driver;
+        Driver = driver;
         var key = KeyOf(status.TaskId);
         var kill = false;
         lock (_gate)
@@ -399,13 +390,8 @@ public sealed class ServicesFramework : FrameworkScheduler
 
     private async Task KillAsync(List<(TaskId Id, AgentId Agent)> kills)
     {
-        if (_driver is not { } driver) return;
+        if (Driver is not { } driver) return;
         foreach (var (id, agent) in kills) await driver.KillTaskAsync(id, agent).ConfigureAwait(false);
-    }
-
-    private async Task ReviveAsync()
-    {
-        if (_driver is { } driver) await driver.ReviveAsync().ConfigureAwait(false);
     }
 
     /// <summary>"team_web.v3.&lt;uuid&gt;" → "team_web".</summary>
