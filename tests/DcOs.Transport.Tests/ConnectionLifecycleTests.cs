@@ -62,21 +62,30 @@ public sealed class ConnectionLifecycleTests
         var (serverSide, handler) = await server.NextConnectionAsync();
         var connection = (MessageConnection)serverSide;
         var message = new ErrorMessage { Code = "x", Message = new string('y', 200) };
-        var refused = false;
-        for (var i = 0; i < 1_000_000 && !(refused && connection.IsFlushBlocked); i++)
+        // Keep sending (waiting when the queue is full) until the send loop blocks on the full pipe: the peer never reads.
+        using var stop = new CancellationTokenSource();
+        var producer = Task.Run(async () =>
         {
-            if (!serverSide.TrySend(message))
+            try
             {
-                refused = true;
-                await Task.Yield();
+                while (!stop.IsCancellationRequested) await serverSide.SendAsync(message, stop.Token);
             }
-        }
+            catch (Exception e) when (e is OperationCanceledException or ConnectionClosedException)
+            {
+            }
+        });
+        await connection.WhenFlushBlocked.Within();
+        // The loop no longer drains, so the bounded queue must refuse within its capacity.
+        var refused = false;
+        for (var i = 0; i <= options.SendQueueCapacity && !refused; i++) refused = !serverSide.TrySend(message);
         Assert.True(refused, "the bounded queue never filled");
-        Assert.True(connection.IsFlushBlocked, "the send loop never blocked on the full pipe");
+        Assert.True(connection.IsFlushBlocked, "the send loop is not waiting on the full pipe");
         time.Advance(TimeSpan.FromSeconds(6));
         var reason = await handler.ClosedReason.Within();
         Assert.StartsWith("peer is not reading", reason.Message);
         await Assert.ThrowsAsync<ConnectionClosedException>(() => serverSide.SendAsync(message).AsTask());
+        await stop.CancelAsync();
+        await producer.Within();
         await reader.DisposeAsync();
     }
 

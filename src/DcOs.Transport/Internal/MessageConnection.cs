@@ -32,6 +32,7 @@ internal sealed class MessageConnection : IMessageConnection
     private readonly FrameWriter _frames = new();
     private readonly ConcurrentDictionary<long, TaskCompletionSource<DcOsMessage>> _pending = new();
     private readonly TaskCompletionSource<CloseReason> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _flushBlocked = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IMessageHandler? _handler;
     private ITimer? _timer;
     private Task _sendLoop = Task.CompletedTask;
@@ -89,6 +90,9 @@ internal sealed class MessageConnection : IMessageConnection
 
     /// <summary>Whether the send loop is waiting for the peer to take bytes (tests).</summary>
     internal bool IsFlushBlocked => Volatile.Read(ref _flushStarted) != 0;
+
+    /// <summary>Completes the first time the send loop has to wait for the peer to take bytes (tests).</summary>
+    internal Task WhenFlushBlocked => _flushBlocked.Task;
 
     public void Start(IMessageHandler handler)
     {
@@ -173,7 +177,9 @@ internal sealed class MessageConnection : IMessageConnection
                     count++;
                 }
                 Volatile.Write(ref _flushStarted, _time.GetTimestamp());
-                var result = await output.FlushAsync().ConfigureAwait(false);
+                var flush = output.FlushAsync();
+                if (!flush.IsCompleted) _flushBlocked.TrySetResult();
+                var result = await flush.ConfigureAwait(false);
                 Volatile.Write(ref _flushStarted, 0);
                 Volatile.Write(ref _lastSent, _time.GetTimestamp());
                 _metrics.MessagesSent.Add(count);
