@@ -6,9 +6,10 @@ namespace DcOs.Agent.Internal.Discovery;
 /// <summary>GPUs as <c>nvidia-smi</c> reports them: count, the first one's model and memory.</summary>
 internal sealed record GpuDiscovery(int Count, string? Model, double MemoryMb)
 {
-    public static GpuDiscovery? Query(List<string> notes)
+    /// <summary>Runs nvidia-smi when it is found in <paramref name="searchPath"/> (null: PATH); null when absent or failing (with a note).</summary>
+    public static GpuDiscovery? Query(string? searchPath, List<string> notes)
     {
-        var path = FindOnPath("nvidia-smi");
+        var path = FindOnPath("nvidia-smi", searchPath ?? Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin");
         if (path is null) return null;
         try
         {
@@ -45,9 +46,9 @@ internal sealed record GpuDiscovery(int Count, string? Model, double MemoryMb)
         }
     }
 
-    private static string? FindOnPath(string program)
+    private static string? FindOnPath(string program, string searchPath)
     {
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var dir in searchPath.Split(':', StringSplitOptions.RemoveEmptyEntries))
         {
             var candidate = Path.Combine(dir, program);
             if (File.Exists(candidate)) return candidate;

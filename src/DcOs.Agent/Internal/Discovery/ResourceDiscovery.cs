@@ -10,20 +10,34 @@ namespace DcOs.Agent.Internal.Discovery;
 internal sealed record DiscoveredAgent(AgentInfo Info, IReadOnlyList<string> Notes);
 
 /// <summary>
+/// Where discovery reads the machine: the real files by default; tests point it at a directory of fake ones (a
+/// machine with a cpu quota, a memory limit, a GPU) without touching the process's own environment.
+/// </summary>
+/// <param name="Proc">The proc file system (self/status, self/cgroup, meminfo).</param>
+/// <param name="Cgroup">Where the cgroup hierarchies are mounted.</param>
+/// <param name="OsRelease">The os-release file.</param>
+/// <param name="SearchPath">Directories searched for <c>nvidia-smi</c>, as in PATH; null: the process's PATH.</param>
+internal sealed record MachineFiles(string Proc = "/proc", string Cgroup = "/sys/fs/cgroup", string OsRelease = "/etc/os-release", string? SearchPath = null)
+{
+    public static MachineFiles Real { get; } = new();
+}
+
+/// <summary>
 /// Finds what the machine has: cpus (the smaller of the cgroup cpu quota and the cpu affinity mask), memory
 /// (/proc/meminfo or the cgroup memory limit, less a reserve), disk (free space of the work directory), GPUs
 /// (<c>nvidia-smi</c> when present), ports from options, and the OS from /etc/os-release.
 /// </summary>
 internal static class ResourceDiscovery
 {
-    public static DiscoveredAgent Discover(AgentOptions options, string workDir)
+    public static DiscoveredAgent Discover(AgentOptions options, string workDir, MachineFiles? machine = null)
     {
+        machine ??= MachineFiles.Real;
         var notes = new List<string>();
-        var cpus = options.Cpus ?? DiscoverCpus(notes);
-        var totalMem = options.MemMb is null ? DiscoverMemoryMb(notes) : 0;
+        var cpus = options.Cpus ?? DiscoverCpus(machine, notes);
+        var totalMem = options.MemMb is null ? DiscoverMemoryMb(machine, notes) : 0;
         var mem = options.MemMb ?? Math.Max(0, totalMem - (options.MemReserveMb ?? (totalMem >= 2048 ? 1024 : totalMem / 2)));
         var disk = options.DiskMb ?? DiscoverDiskMb(workDir, notes);
-        var gpu = options.Gpus is null ? GpuDiscovery.Query(notes) : null;
+        var gpu = options.Gpus is null ? GpuDiscovery.Query(machine.SearchPath, notes) : null;
         var gpus = options.Gpus ?? gpu?.Count ?? 0;
 
         var resources = Resources.FromScalars(Math.Round(cpus, 3), Math.Floor(mem), Math.Floor(disk), gpus);
@@ -31,7 +45,7 @@ internal static class ResourceDiscovery
         if (!ports.IsEmpty) resources = resources.Add(Resource.OfRanges(ResourceNames.Ports, ports));
 
         var attributes = AgentOptions.ParseAttributes(options.Attributes);
-        var os = OsRelease.Read("/etc/os-release");
+        var os = OsRelease.Read(machine.OsRelease);
         if (os.Id is { Length: > 0 } id && !attributes.TryGet("os", out _)) attributes = attributes.With("os", AttributeValue.OfText(id));
         if (os.VersionId is { Length: > 0 } version && !attributes.TryGet("os_version", out _)) attributes = attributes.With("os_version", AttributeValue.Parse(version));
         if (gpu is not null && gpu.Count > 0)
@@ -53,10 +67,10 @@ internal static class ResourceDiscovery
     }
 
     /// <summary>cpus: the cpu affinity count, capped by a cgroup cpu quota (which may be fractional).</summary>
-    public static double DiscoverCpus(List<string> notes)
+    private static double DiscoverCpus(MachineFiles machine, List<string> notes)
     {
-        double cpus = AffinityCount() ?? Environment.ProcessorCount;
-        var quota = CgroupCpuQuota();
+        double cpus = AffinityCount(machine) ?? Environment.ProcessorCount;
+        var quota = CgroupCpuQuota(machine);
         if (quota is { } q && q < cpus)
         {
             notes.Add(string.Create(CultureInfo.InvariantCulture, $"cpus {q:0.###} from the cgroup cpu quota"));
@@ -66,10 +80,10 @@ internal static class ResourceDiscovery
         return cpus;
     }
 
-    public static double DiscoverMemoryMb(List<string> notes)
+    private static double DiscoverMemoryMb(MachineFiles machine, List<string> notes)
     {
-        var total = MemInfoTotalBytes();
-        var limit = CgroupMemoryLimitBytes();
+        var total = MemInfoTotalBytes(machine);
+        var limit = CgroupMemoryLimitBytes(machine);
         if (limit is { } l && (total is null || l < total))
         {
             notes.Add($"memory {l / (1024 * 1024)} MiB from the cgroup memory limit");
@@ -83,7 +97,7 @@ internal static class ResourceDiscovery
         return 0;
     }
 
-    public static double DiscoverDiskMb(string workDir, List<string> notes)
+    private static double DiscoverDiskMb(string workDir, List<string> notes)
     {
         try
         {
@@ -98,11 +112,11 @@ internal static class ResourceDiscovery
         }
     }
 
-    private static int? AffinityCount()
+    private static int? AffinityCount(MachineFiles machine)
     {
         try
         {
-            foreach (var line in File.ReadLines("/proc/self/status"))
+            foreach (var line in File.ReadLines(Path.Combine(machine.Proc, "self/status")))
             {
                 if (!line.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal)) continue;
                 var count = 0;
@@ -121,21 +135,21 @@ internal static class ResourceDiscovery
         return null;
     }
 
-    private static double? CgroupCpuQuota()
+    private static double? CgroupCpuQuota(MachineFiles machine)
     {
-        foreach (var (controller, path) in OwnCgroups())
+        foreach (var (controller, path) in OwnCgroups(machine))
         {
             try
             {
-                if (controller.Length == 0 && File.Exists(Path.Combine("/sys/fs/cgroup", path.TrimStart('/'), "cpu.max")))
+                if (controller.Length == 0 && File.Exists(Path.Combine(machine.Cgroup, path.TrimStart('/'), "cpu.max")))
                 {
-                    var parts = File.ReadAllText(Path.Combine("/sys/fs/cgroup", path.TrimStart('/'), "cpu.max")).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                    var parts = File.ReadAllText(Path.Combine(machine.Cgroup, path.TrimStart('/'), "cpu.max")).Split(' ', StringSplitOptions.RemoveEmptyEntries);
                     if (parts.Length == 2 && parts[0] != "max") return double.Parse(parts[0], CultureInfo.InvariantCulture) / double.Parse(parts[1], CultureInfo.InvariantCulture);
                 }
                 if (controller.Split(',').Contains("cpu"))
                 {
-                    var dir = Path.Combine("/sys/fs/cgroup", controller, path.TrimStart('/'));
-                    if (!Directory.Exists(dir)) dir = Path.Combine("/sys/fs/cgroup/cpu", path.TrimStart('/'));
+                    var dir = Path.Combine(machine.Cgroup, controller, path.TrimStart('/'));
+                    if (!Directory.Exists(dir)) dir = Path.Combine(machine.Cgroup, "cpu", path.TrimStart('/'));
                     var quotaFile = Path.Combine(dir, "cpu.cfs_quota_us");
                     if (!File.Exists(quotaFile)) continue;
                     var quota = long.Parse(File.ReadAllText(quotaFile).Trim(), CultureInfo.InvariantCulture);
@@ -151,15 +165,15 @@ internal static class ResourceDiscovery
         return null;
     }
 
-    private static long? CgroupMemoryLimitBytes()
+    private static long? CgroupMemoryLimitBytes(MachineFiles machine)
     {
-        foreach (var (controller, path) in OwnCgroups())
+        foreach (var (controller, path) in OwnCgroups(machine))
         {
             try
             {
                 string? file = null;
-                if (controller.Length == 0) file = Path.Combine("/sys/fs/cgroup", path.TrimStart('/'), "memory.max");
-                else if (controller.Split(',').Contains("memory")) file = Path.Combine("/sys/fs/cgroup/memory", path.TrimStart('/'), "memory.limit_in_bytes");
+                if (controller.Length == 0) file = Path.Combine(machine.Cgroup, path.TrimStart('/'), "memory.max");
+                else if (controller.Split(',').Contains("memory")) file = Path.Combine(machine.Cgroup, "memory", path.TrimStart('/'), "memory.limit_in_bytes");
                 if (file is null || !File.Exists(file)) continue;
                 var text = File.ReadAllText(file).Trim();
                 // v1 reports "no limit" as a huge page-aligned number.
@@ -173,12 +187,12 @@ internal static class ResourceDiscovery
         return null;
     }
 
-    private static IEnumerable<(string Controller, string Path)> OwnCgroups()
+    private static IEnumerable<(string Controller, string Path)> OwnCgroups(MachineFiles machine)
     {
         string[] lines;
         try
         {
-            lines = File.ReadAllLines("/proc/self/cgroup");
+            lines = File.ReadAllLines(Path.Combine(machine.Proc, "self/cgroup"));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -191,11 +205,11 @@ internal static class ResourceDiscovery
         }
     }
 
-    private static long? MemInfoTotalBytes()
+    private static long? MemInfoTotalBytes(MachineFiles machine)
     {
         try
         {
-            foreach (var line in File.ReadLines("/proc/meminfo"))
+            foreach (var line in File.ReadLines(Path.Combine(machine.Proc, "meminfo")))
             {
                 if (!line.StartsWith("MemTotal:", StringComparison.Ordinal)) continue;
                 var kb = long.Parse(line["MemTotal:".Length..].Replace("kB", "", StringComparison.Ordinal).Trim(), CultureInfo.InvariantCulture);

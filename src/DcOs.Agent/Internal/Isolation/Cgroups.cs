@@ -147,11 +147,10 @@ internal sealed class Cgroups
                 Directory.CreateDirectory(cpu);
                 dirs.Add(cpu);
                 Write(cpu, "cpu.shares", shares.ToString(CultureInfo.InvariantCulture));
-                if (_cfsQuota && cpus > 0)
-                {
-                    Write(cpu, "cpu.cfs_period_us", CfsPeriodUs.ToString(CultureInfo.InvariantCulture));
-                    Write(cpu, "cpu.cfs_quota_us", quota.ToString(CultureInfo.InvariantCulture));
-                }
+                // A new v1 cgroup always starts with the kernel's default period of 100 ms (CfsPeriodUs), so only the quota
+                // is written: each write to either file re-checks the bandwidth of every sibling (tg_set_bandwidth), and
+                // with a thousand tasks on the agent that walk is what a launch would wait on.
+                if (_cfsQuota && cpus > 0) Write(cpu, "cpu.cfs_quota_us", quota.ToString(CultureInfo.InvariantCulture));
                 if (CpuacctParent is not null)
                 {
                     var acct = Path.Combine(CpuacctParent, name);
