@@ -227,10 +227,10 @@ internal sealed class Cgroups
         var left = new List<string>();
         foreach (var dir in cgroup.Directories)
         {
-            if (!Directory.Exists(dir)) continue;
-            var removed = false;
             // No event tells when the kernel has released a cgroup's last process; poll briefly (real time: fake time in
-            // tests cannot make the kernel faster).
+            // tests cannot make the kernel faster). rmdir first: usually the group is gone already (the agent kills it
+            // when it reaps the wrapper), and in v1 each read of cgroup.procs builds a pid list a kernel worker frees later.
+            var removed = TryRemoveDirectory(dir);
             for (var attempt = 0; attempt < 100 && !removed; attempt++)
             {
                 foreach (var pid in ReadPids(dir)) LibC.kill(pid, LibC.SIGKILL);
