@@ -22,6 +22,7 @@ internal sealed class MasterDouble : IAsyncDisposable
     private readonly HashSet<Guid> _seen = [];
     private readonly List<DcOsMessage> _registrations = [];
     private readonly List<long> _pongs = [];
+    private readonly List<ErrorMessage> _errors = [];
     private readonly ConcurrentBag<IMessageConnection> _connections = [];
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile IMessageConnection? _agent;
@@ -80,6 +81,15 @@ internal sealed class MasterDouble : IAsyncDisposable
         get
         {
             lock (_lock) return [.. _pongs];
+        }
+    }
+
+    /// <summary>Errors the agent sent outside any request (a duplicate launch).</summary>
+    public IReadOnlyList<ErrorMessage> Errors
+    {
+        get
+        {
+            lock (_lock) return [.. _errors];
         }
     }
 
@@ -221,6 +231,9 @@ internal sealed class MasterDouble : IAsyncDisposable
                 break;
             case AgentPong pong:
                 lock (_lock) _pongs.Add(pong.Sequence);
+                break;
+            case ErrorMessage agentError:
+                lock (_lock) _errors.Add(agentError);
                 break;
         }
         Changed();

@@ -66,6 +66,26 @@ public sealed class RecoveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Background_processes_of_a_reattached_task_end_with_it_without_cgroups()
+    {
+        // Plain processes, so only the process group can find what the task left behind (a cgroup would too).
+        var first = await StartAsync(configure: o => o.Isolation = AgentIsolation.None);
+        await _master.RunAsync("fw", Tasks.Shell("bg", "sleep 600 & echo $! > bg.pid; while [ ! -e release ]; do sleep 0.02; done"));
+        await _master.WaitForStateAsync("bg", TaskState.Running);
+        var sandbox = first.Sandbox("fw", "bg");
+        _groups.Add(first.PidOf("fw", "bg"));
+        await Processes.WaitUntilAsync(() => File.Exists(Path.Combine(sandbox, "bg.pid")) && File.ReadAllText(Path.Combine(sandbox, "bg.pid")).EndsWith('\n'), "the background pid");
+        var background = int.Parse(File.ReadAllText(Path.Combine(sandbox, "bg.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        await first.StopAsync();
+
+        await using var second = await StartAsync(killOnStop: true, o => o.Isolation = AgentIsolation.None);
+        await _master.RegistrationAsync<ReregisterAgent>(1);
+        File.WriteAllText(Path.Combine(sandbox, "release"), "");
+        Assert.Equal(TaskState.Finished, (await _master.TerminalAsync("bg"))[^1].State);
+        await Processes.WaitUntilAsync(() => !Processes.Exists(background), "the background sleep to be killed with its task");
+    }
+
+    [Fact]
     public async Task Tasks_whose_processes_ended_while_the_agent_was_down_are_reported()
     {
         var groups = await RunThenStopAsync(

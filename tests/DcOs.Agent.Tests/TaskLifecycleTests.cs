@@ -158,15 +158,20 @@ public sealed class TaskLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_duplicate_or_invalid_task_is_dropped()
+    public async Task A_duplicate_launch_leaves_the_known_task_alone_and_an_invalid_task_is_dropped()
     {
         await _master.RunAsync("fw1", Tasks.Shell("dup", "sleep 60"));
         await _master.WaitForStateAsync("dup", TaskState.Running);
+        var pid = _agent.PidOf("fw1", "dup");
         await _master.RunAsync("fw1", Tasks.Shell("dup", "true"));
-        await _master.WaitForStateAsync("dup", TaskState.Dropped);
-        var dropped = _master.UpdatesOf("dup").Single(u => u.State == TaskState.Dropped);
-        Assert.Equal(TaskStatusReason.AgentRefused, dropped.Reason);
-        Assert.Contains("already known", dropped.Message);
+        await _master.WaitUntilAsync(() => _master.Errors.Count > 0, "the agent's error about the duplicate");
+        var error = Assert.Single(_master.Errors);
+        Assert.Equal("duplicate_task", error.Code);
+        Assert.Contains("already known", error.Message);
+        // The running task's own update stream is untouched: no DROPPED on it, same process, still holding resources.
+        Assert.Equal([TaskState.Starting, TaskState.Running], _master.StatesOf("dup"));
+        Assert.Equal(pid, _agent.PidOf("fw1", "dup"));
+        Assert.True(Processes.Exists(pid));
         Assert.Equal(1, _agent.Runtime.ActiveTasks);
 
         await _master.RunAsync("fw1", new TaskSpec { Id = new TaskId("invalid"), Command = CommandSpec.FromShell("true") });

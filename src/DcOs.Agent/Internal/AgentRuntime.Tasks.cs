@@ -42,7 +42,12 @@ internal sealed partial class AgentRuntime
             var known = _tasks.TryGetValue((framework, spec.Id), out var existing) ? existing.State : _updates!.Latest(framework, spec.Id)?.State;
             if (known is { } state)
             {
-                Refuse(framework, spec.Id, TaskStatusReason.AgentRefused, $"task {spec.Id} of framework {framework} is already known on this agent ({state.MesosName()})");
+                // Not a status update: it would land on the known task's own update stream and tell the master that
+                // task was dropped while it runs (or after it ended). The master checks task ids before it launches,
+                // so this is a master-side bug or a replay; it is told, in words, and the known task is left alone.
+                var message = $"task {spec.Id} of framework {framework} is already known on this agent ({state.MesosName()}); the second launch is ignored";
+                AgentLog.TaskRefused(_logger, framework.Value, spec.Id.Value, message);
+                _registeredOn?.TrySend(new ErrorMessage { Code = "duplicate_task", Message = message });
                 return ValueTask.CompletedTask;
             }
             var free = Info!.Resources.Flatten().Subtract(_allocated);

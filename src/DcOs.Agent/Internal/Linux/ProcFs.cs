@@ -91,6 +91,19 @@ internal static class ProcFs
     public static bool IsSameProcess(int pid, ulong startTime) =>
         pid > 0 && TryReadStat(pid, out var stat) && stat.StartTime == startTime && stat.State != 'Z' && stat.State != 'X';
 
+    /// <summary>
+    /// SIGKILLs what is left of the process group led by a task wrapper that was not our child (re-attached, or ended
+    /// while the agent was down) and is gone now. While any member of the group lives the kernel cannot give the
+    /// leader's pid to a new process, so a process with that pid and another start time means the old group is empty:
+    /// nothing is sent then, and a reused pid is never signalled.
+    /// </summary>
+    public static void KillGroupOfGoneLeader(int pgid, ulong startTime)
+    {
+        if (pgid <= 0) return;
+        if (TryReadStat(pgid, out var leader) && leader.StartTime != startTime) return;
+        LibC.kill(-pgid, LibC.SIGKILL);
+    }
+
     /// <summary>Every live process whose process group is <paramref name="pgid"/>.</summary>
     public static List<ProcStat> ProcessesInGroup(int pgid)
     {

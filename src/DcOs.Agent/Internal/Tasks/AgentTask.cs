@@ -301,7 +301,10 @@ internal sealed class AgentTask
         lock (_sync) _killTimer?.Dispose();
         if (!_isChild)
         {
-            // Not our child: the wrapper's exit file is the only record of how the command ended.
+            // Not our child: nobody killed the group when the wrapper ended (a running agent does, just before it
+            // reaps its own children), so background processes of the task would outlive it.
+            ProcFs.KillGroupOfGoneLeader(Pid != 0 ? Pid : Checkpoint.Pid, Checkpoint.StartTime);
+            // The wrapper's exit file is the only record of how the command ended.
             var exitFile = _services.Paths.ExitFile(Framework, Id);
             status = File.Exists(exitFile) && ExitStatus.TryParseShellStatus(ReadSmall(exitFile), out var recorded) ? recorded : ExitStatus.Unknown;
         }

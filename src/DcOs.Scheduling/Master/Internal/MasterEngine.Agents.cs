@@ -36,6 +36,10 @@ internal sealed partial class MasterEngine
             case FrameworkMessage relay:
                 if (_frameworks.TryGetValue(relay.FrameworkId, out var fw)) Send(fw.Connection, new FrameworkMessage { FrameworkId = relay.FrameworkId, AgentId = agent.Id, ExecutorId = relay.ExecutorId, Data = relay.Data });
                 break;
+            case ErrorMessage error:
+                // An agent refusing something outside a task's updates (a duplicate launch): logged, never answered.
+                MasterLog.AgentError(_logger, agent.Id.Value, error.Code, error.Message);
+                break;
             default:
                 await RefuseAsync(connection, message, "unsupported", $"an agent may not send {body.GetType().Name}").ConfigureAwait(false);
                 break;

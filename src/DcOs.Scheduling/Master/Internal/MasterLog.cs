@@ -37,4 +37,7 @@ internal static partial class MasterLog
 
     [LoggerMessage(110, LogLevel.Information, "Agent {AgentId} is draining (grace period {Grace})")]
     public static partial void Draining(ILogger logger, string agentId, TimeSpan grace);
+
+    [LoggerMessage(111, LogLevel.Warning, "Agent {AgentId} reports {Code}: {Message}")]
+    public static partial void AgentError(ILogger logger, string agentId, string code, string message);
 }
