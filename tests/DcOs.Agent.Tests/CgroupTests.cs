@@ -109,3 +109,45 @@ public sealed class NoIsolationTests
         Assert.Equal(TaskState.Finished, (await master.TerminalAsync("plain"))[^1].State);
     }
 }
+
+/// <summary>
+/// cgroup v2 delegation, on a directory standing in for the hierarchy (this runs everywhere; a real v2 hierarchy
+/// creates the control files itself, here each level has one already).
+/// </summary>
+public sealed class CgroupV2DelegationTests : IDisposable
+{
+    private readonly string _root = TestAgent.NewWorkDir();
+
+    public void Dispose() => TestFiles.DeleteDirectory(_root);
+
+    [Fact]
+    public void Cpu_and_memory_are_enabled_from_the_root_down_to_the_agents_parent_itself()
+    {
+        // "cpuset" enabled alone must not pass for "cpu".
+        var levels = new[] { _root, Path.Combine(_root, "system.slice"), Path.Combine(_root, "system.slice", "dcos"), Path.Combine(_root, "system.slice", "dcos", "agent-1") };
+        foreach (var level in levels)
+        {
+            Directory.CreateDirectory(level);
+            File.WriteAllText(Path.Combine(level, "cgroup.subtree_control"), "cpuset io\n");
+        }
+
+        Cgroups.EnableControllersV2(_root, levels[^1]);
+
+        // The task cgroups are children of agent-1: its own subtree_control must hand them cpu and memory too.
+        foreach (var level in levels) Assert.Equal("+cpu +memory", File.ReadAllText(Path.Combine(level, "cgroup.subtree_control")));
+    }
+
+    [Fact]
+    public void Levels_that_already_delegate_cpu_and_memory_are_left_as_they_are()
+    {
+        var parent = Path.Combine(_root, "agent-1");
+        Directory.CreateDirectory(parent);
+        File.WriteAllText(Path.Combine(_root, "cgroup.subtree_control"), "cpuset cpu io memory pids\n");
+        File.WriteAllText(Path.Combine(parent, "cgroup.subtree_control"), "cpu memory\n");
+
+        Cgroups.EnableControllersV2(_root, parent);
+
+        Assert.Equal("cpuset cpu io memory pids\n", File.ReadAllText(Path.Combine(_root, "cgroup.subtree_control")));
+        Assert.Equal("cpu memory\n", File.ReadAllText(Path.Combine(parent, "cgroup.subtree_control")));
+    }
+}

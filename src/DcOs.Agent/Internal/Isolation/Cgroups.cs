@@ -71,7 +71,6 @@ internal sealed class Cgroups
                 var parent = ParentPath(v2, own.GetValueOrDefault("") ?? "/", root, agentKey);
                 var created = MissingLevels(v2.MountPoint, parent);
                 EnableControllersV2(v2.MountPoint, parent);
-                Directory.CreateDirectory(parent);
                 var cgroups = new Cgroups(2, null, null, parent, [.. created.Append(parent).Distinct()], cfsQuota);
                 cgroups.Probe();
                 return cgroups;
@@ -378,29 +377,37 @@ internal sealed class Cgroups
         }
     }
 
-    /// <summary>v2: controllers must be enabled in every ancestor's subtree_control down to the agent's parent.</summary>
-    private static void EnableControllersV2(string mountPoint, string parent)
+    /// <summary>
+    /// v2: a cgroup gets a controller only through its parent's subtree_control, so cpu and memory are enabled at every
+    /// level from the root down to the agent's parent itself, whose children are the tasks' cgroups.
+    /// </summary>
+    internal static void EnableControllersV2(string mountPoint, string parent)
     {
-        var relative = Path.GetRelativePath(mountPoint, parent);
         var current = mountPoint;
-        foreach (var segment in relative.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        EnableControllersV2In(current);
+        foreach (var segment in Path.GetRelativePath(mountPoint, parent).Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
-            var control = Path.Combine(current, "cgroup.subtree_control");
-            var enabled = File.ReadAllText(control);
-            if (!enabled.Contains("cpu", StringComparison.Ordinal) || !enabled.Contains("memory", StringComparison.Ordinal))
-            {
-                try
-                {
-                    File.WriteAllText(control, "+cpu +memory");
-                }
-                catch (IOException e)
-                {
-                    throw new IOException($"could not enable the cpu and memory controllers in {current} ({e.Message}); " +
-                        "a cgroup v2 cgroup with processes cannot delegate controllers: set AgentOptions.CgroupsRoot to an absolute path such as /dcos", e);
-                }
-            }
+            if (segment == ".") continue;
             current = Path.Combine(current, segment);
             Directory.CreateDirectory(current);
+            EnableControllersV2In(current);
+        }
+    }
+
+    private static void EnableControllersV2In(string cgroup)
+    {
+        var control = Path.Combine(cgroup, "cgroup.subtree_control");
+        // Whole names: "cpuset" is not "cpu".
+        var enabled = File.ReadAllText(control).Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+        if (enabled.Contains("cpu") && enabled.Contains("memory")) return;
+        try
+        {
+            File.WriteAllText(control, "+cpu +memory");
+        }
+        catch (IOException e)
+        {
+            throw new IOException($"could not enable the cpu and memory controllers in {cgroup} ({e.Message}); " +
+                "a cgroup v2 cgroup with processes cannot delegate controllers: set AgentOptions.CgroupsRoot to an absolute path such as /dcos", e);
         }
     }
 
