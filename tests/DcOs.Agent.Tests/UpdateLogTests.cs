@@ -102,4 +102,75 @@ public sealed class UpdateLogTests : IDisposable
         Assert.Equal(4, reread.Count);
         manager.Dispose();
     }
+
+    [Fact]
+    public async Task A_full_disk_is_reported_the_updates_still_go_out_and_writing_resumes_when_it_has_room()
+    {
+        var path = Path.Combine(_dir, "status-updates.log");
+        var disk = new DiskThatFills(path);
+        var durable = new List<object>();
+        var errors = new List<IOException>();
+        await using (var log = new UpdateLog(path, disk.Open, batch => { lock (durable) durable.AddRange(batch); }, e => { lock (errors) errors.Add(e); }, null, 50_000))
+        {
+            var before = Update("a", TaskState.Starting);
+            log.Append(before, "before");
+            await log.FlushAsync();
+
+            disk.Full = true;
+            log.Append(Update("a", TaskState.Running), "while-full");
+            await Assert.ThrowsAsync<IOException>(log.FlushAsync);
+
+            disk.Full = false;
+            var after = Update("a", TaskState.Finished);
+            log.Append(after, "after");
+            await log.FlushAsync();
+
+            lock (durable) Assert.Equal(["before", "while-full", "after"], durable);
+            lock (errors) Assert.Contains("No space left", Assert.Single(errors).Message);
+            // The file was reopened after the failure: the writes before and after it are on disk.
+            Assert.Equal(2, disk.Opens);
+            var problems = new List<string>();
+            Assert.Equal([before.Status!.UpdateId, after.Status!.UpdateId], UpdateLog.Read(path, problems).Cast<StatusUpdate>().Select(u => u.Status!.UpdateId));
+        }
+    }
+
+    /// <summary>A real file whose writes fail with ENOSPC while <see cref="Full"/> is set.</summary>
+    private sealed class DiskThatFills(string path)
+    {
+        public volatile bool Full;
+
+        public int Opens { get; private set; }
+
+        public Stream Open()
+        {
+            Opens++;
+            return new FailingStream(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read), this);
+        }
+
+        private sealed class FailingStream(FileStream inner, DiskThatFills disk) : Stream
+        {
+            public override bool CanRead => false;
+            public override bool CanSeek => false;
+            public override bool CanWrite => true;
+            public override long Length => inner.Length;
+            public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
+            public override void Flush() => Fail(inner.Flush);
+            public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+            public override void SetLength(long value) => throw new NotSupportedException();
+            public override void Write(byte[] buffer, int offset, int count) => Fail(() => inner.Write(buffer, offset, count));
+
+            protected override void Dispose(bool disposing)
+            {
+                if (disposing) inner.Dispose();
+                base.Dispose(disposing);
+            }
+
+            private void Fail(Action action)
+            {
+                if (disk.Full) throw new IOException("No space left on device");
+                action();
+            }
+        }
+    }
 }

@@ -79,4 +79,7 @@ internal static partial class AgentLog
 
     [LoggerMessage(25, LogLevel.Information, "Agent stopped ({Tasks} task(s) {Fate})")]
     public static partial void Stopped(ILogger logger, int tasks, string fate);
+
+    [LoggerMessage(26, LogLevel.Error, "Could not write the status-update log {Path}; updates are still sent, but an agent crash now could lose them")]
+    public static partial void UpdateLogFailed(ILogger logger, Exception exception, string path);
 }

@@ -153,7 +153,7 @@ internal sealed partial class AgentRuntime : IDcOsAgent, IMessageHandler, IAsync
         var records = UpdateLog.Read(paths.UpdateLog, problems);
         _updates = new StatusUpdateManager(_time, _options.StatusUpdateRetryInitial, _options.StatusUpdateRetryMax) { Drained = OnDrained };
         _updates.Restore(records);
-        _log = UpdateLog.Open(paths.UpdateLog, _updates.Snapshot(), _updates.OnDurable, _updates.Snapshot);
+        _log = UpdateLog.Open(paths.UpdateLog, _updates.Snapshot(), _updates.OnDurable, e => AgentLog.UpdateLogFailed(_logger, e, paths.UpdateLog), _updates.Snapshot);
         _updates.AttachLog(_log);
         foreach (var p in problems) AddProblem(p);
 

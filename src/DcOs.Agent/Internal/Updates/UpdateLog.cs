@@ -30,17 +30,23 @@ internal sealed class UpdateLog : IAsyncDisposable
     private readonly string _path;
     private readonly Channel<Item> _queue = Channel.CreateUnbounded<Item>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Action<List<object>> _onDurable;
+    private readonly Action<IOException>? _onError;
     private readonly Func<IReadOnlyList<DcOsMessage>>? _snapshot;
+    private readonly Func<Stream> _openForAppend;
     private readonly int _compactAfter;
     private readonly Task _writer;
-    private FileStream _file;
+    private Stream? _file;
     private int _sinceCompaction;
 
-    private UpdateLog(string path, FileStream file, Action<List<object>> onDurable, Func<IReadOnlyList<DcOsMessage>>? snapshot, int compactAfter)
+    /// <summary>The log at <paramref name="path"/>; <paramref name="openForAppend"/> opens it (tests: a disk that fails).</summary>
+    internal UpdateLog(string path, Func<Stream> openForAppend, Action<List<object>> onDurable, Action<IOException>? onError,
+        Func<IReadOnlyList<DcOsMessage>>? snapshot, int compactAfter)
     {
         _path = path;
-        _file = file;
+        _openForAppend = openForAppend;
+        _file = openForAppend();
         _onDurable = onDurable;
+        _onError = onError;
         _snapshot = snapshot;
         _compactAfter = compactAfter;
         _writer = Task.Run(WriteLoopAsync);
@@ -79,14 +85,15 @@ internal sealed class UpdateLog : IAsyncDisposable
 
     /// <summary>
     /// Rewrites the log with <paramref name="live"/> only (temp file, fsync, rename), then opens it for appending.
-    /// <paramref name="onDurable"/> receives the tokens of each batch once it is on disk; <paramref name="snapshot"/>
+    /// <paramref name="onDurable"/> receives the tokens of each batch once it is on disk (or once the disk failed, see
+    /// <see cref="WriteLoopAsync"/>); <paramref name="onError"/> hears of each failure; <paramref name="snapshot"/>
     /// supplies the live records when the log has grown by <paramref name="compactAfter"/> records.
     /// </summary>
     public static UpdateLog Open(string path, IReadOnlyList<DcOsMessage> live, Action<List<object>> onDurable,
-        Func<IReadOnlyList<DcOsMessage>>? snapshot = null, int compactAfter = 50_000)
+        Action<IOException>? onError = null, Func<IReadOnlyList<DcOsMessage>>? snapshot = null, int compactAfter = 50_000)
     {
         Rewrite(path, live);
-        return new UpdateLog(path, OpenForAppend(path), onDurable, snapshot, compactAfter);
+        return new UpdateLog(path, () => OpenForAppend(path), onDurable, onError, snapshot, compactAfter);
     }
 
     /// <summary>Queues <paramref name="record"/>; <paramref name="token"/> (if any) is reported durable after the fsync that covers it.</summary>
@@ -107,9 +114,16 @@ internal sealed class UpdateLog : IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await _writer.ConfigureAwait(false);
-        await _file.DisposeAsync().ConfigureAwait(false);
+        if (_file is not null) await _file.DisposeAsync().ConfigureAwait(false);
     }
 
+    /// <remarks>
+    /// A full or failing disk must not stop the agent nor its updates (Mesos aborts the agent instead; a scheduler SDK
+    /// embedded in someone's process should not): the failure is reported to <c>onError</c>, the batch is reported
+    /// durable so its updates are still sent (without the crash safety the log gives them), the file is reopened so a
+    /// half-written buffer is dropped, and the next batch tries the disk again. A record cut short by the failure is
+    /// skipped on reading like any corrupt record.
+    /// </remarks>
     private async Task WriteLoopAsync()
     {
         var reader = _queue.Reader;
@@ -119,29 +133,34 @@ internal sealed class UpdateLog : IAsyncDisposable
         {
             var written = 0;
             var mustSync = false;
+            IOException? failure = null;
             while (reader.TryRead(out var item))
             {
-                if (item.Frame is not null)
+                if (item.Frame is not null && failure is null)
                 {
-                    _file.Write(item.Frame);
-                    written++;
+                    try
+                    {
+                        (_file ??= _openForAppend()).Write(item.Frame);
+                        written++;
+                    }
+                    catch (IOException e)
+                    {
+                        failure = e;
+                    }
                 }
                 if (item.Token is not null) tokens.Add(item.Token);
                 if (item.Flushed is not null) flushes.Add(item.Flushed);
                 mustSync |= item.Token is not null || item.Flushed is not null;
             }
-            try
+            // Updates wait for the disk; acknowledgements alone only go to the OS: losing one in a machine crash
+            // means the update is sent once more, which the framework deduplicates by update id.
+            if (failure is null && (mustSync || written > 0)) failure = TryFlush(flushToDisk: mustSync);
+            if (failure is not null)
             {
-                // Updates wait for the disk; acknowledgements alone only go to the OS: losing one in a machine crash
-                // means the update is sent once more, which the framework deduplicates by update id.
-                if (mustSync) _file.Flush(flushToDisk: true);
-                else if (written > 0) _file.Flush(flushToDisk: false);
-            }
-            catch (IOException e)
-            {
-                // The records stay queued in memory and are sent anyway; a full or failing disk must not stop the agent.
-                foreach (var f in flushes) f.TrySetException(e);
+                _onError?.Invoke(failure);
+                foreach (var f in flushes) f.TrySetException(failure);
                 flushes.Clear();
+                CloseFile();
             }
             _sinceCompaction += written;
             if (tokens.Count > 0)
@@ -154,15 +173,49 @@ internal sealed class UpdateLog : IAsyncDisposable
             flushes.Clear();
             if (_snapshot is not null && _sinceCompaction >= _compactAfter) Compact(_snapshot());
         }
-        _file.Flush(flushToDisk: true);
+        if (TryFlush(flushToDisk: true) is { } last) _onError?.Invoke(last);
+    }
+
+    private IOException? TryFlush(bool flushToDisk)
+    {
+        try
+        {
+            if (_file is FileStream file) file.Flush(flushToDisk);
+            else _file?.Flush();
+            return null;
+        }
+        catch (IOException e)
+        {
+            return e;
+        }
+    }
+
+    private void CloseFile()
+    {
+        try
+        {
+            _file?.Dispose();
+        }
+        catch (IOException)
+        {
+            // Disposing flushes the same buffer that just failed; the failure is reported already.
+        }
+        _file = null;
     }
 
     private void Compact(IReadOnlyList<DcOsMessage> live)
     {
-        _file.Dispose();
-        Rewrite(_path, live);
-        _file = OpenForAppend(_path);
-        _sinceCompaction = 0;
+        CloseFile();
+        try
+        {
+            Rewrite(_path, live);
+            _sinceCompaction = 0;
+        }
+        catch (IOException e)
+        {
+            // The old log is intact (the rewrite goes to a temp file first); appending to it goes on.
+            _onError?.Invoke(e);
+        }
     }
 
     private static void Rewrite(string path, IReadOnlyList<DcOsMessage> live)
