@@ -271,6 +271,11 @@ internal sealed class AgentTask
             {
                 // The task ended or the agent stops.
             }
+            catch (Exception e)
+            {
+                // A check that cannot even run (no process could be started...) ends the checks, never the agent.
+                AgentLog.BackgroundFailed(_services.Logger, e, $"health checks of task {Id} of framework {Framework} stopped");
+            }
         }, CancellationToken.None);
     }
 
