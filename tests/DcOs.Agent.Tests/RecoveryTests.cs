@@ -86,6 +86,23 @@ public sealed class RecoveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_corrupt_agent_id_file_is_recovered_from_the_update_log_and_the_tasks_stay_the_agents()
+    {
+        var groups = await RunThenStopAsync(Tasks.Shell("keep", "sleep 60"));
+        var id = _master.AssignedId;
+        File.WriteAllText(Path.Combine(_workDir, "agent.id"), "\0garbage");
+
+        await using var second = await StartAsync(killOnStop: true);
+
+        var reregister = await _master.RegistrationAsync<ReregisterAgent>(1);
+        Assert.Equal(id, reregister.Agent!.Id);
+        Assert.Equal(["keep"], reregister.Tasks.Select(t => t.TaskId.Value));
+        Assert.Equal(groups["keep"], second.PidOf("fw", "keep"));
+        Assert.Contains(second.Agent.RecoveryProblems, p => p.Contains("recovered from the status-update log", StringComparison.Ordinal));
+        Assert.Equal(id.Value, File.ReadAllText(Path.Combine(_workDir, "agent.id")).Trim());
+    }
+
+    [Fact]
     public async Task Tasks_whose_processes_ended_while_the_agent_was_down_are_reported()
     {
         var groups = await RunThenStopAsync(

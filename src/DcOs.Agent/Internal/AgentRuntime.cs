@@ -148,9 +148,9 @@ internal sealed partial class AgentRuntime : IDcOsAgent, IMessageHandler, IAsync
         }
         _reaper = new ProcessReaper();
 
-        ReadAgentId(paths);
         var problems = new List<string>();
         var records = UpdateLog.Read(paths.UpdateLog, problems);
+        ReadAgentId(paths, records);
         _updates = new StatusUpdateManager(_time, _options.StatusUpdateRetryInitial, _options.StatusUpdateRetryMax) { Drained = OnDrained };
         _updates.Restore(records);
         _log = UpdateLog.Open(paths.UpdateLog, _updates.Snapshot(), _updates.OnDurable, e => AgentLog.UpdateLogFailed(_logger, e, paths.UpdateLog), _updates.Snapshot);
@@ -261,19 +261,30 @@ internal sealed partial class AgentRuntime : IDcOsAgent, IMessageHandler, IAsync
         else AgentLog.Isolated(_logger, _cgroups!.Describe());
     }
 
-    private void ReadAgentId(AgentPaths paths)
+    /// <summary>
+    /// The id from agent.id; when that file is missing or corrupt, the id the agent last stamped on a status update in
+    /// the log (so its running tasks stay its own), written back to agent.id; otherwise none: a new agent.
+    /// </summary>
+    private void ReadAgentId(AgentPaths paths, List<DcOsMessage> records)
     {
-        if (!File.Exists(paths.AgentIdFile)) return;
-        var text = File.ReadAllText(paths.AgentIdFile).Trim();
+        string? text = File.Exists(paths.AgentIdFile) ? File.ReadAllText(paths.AgentIdFile).Trim() : null;
         if (AgentId.TryParse(text, out var id))
         {
             _agentId = id;
             _idKnown.TrySetResult();
+            return;
         }
-        else
+        var logged = records.OfType<StatusUpdate>().Select(u => u.Status?.AgentId ?? default).LastOrDefault(a => !a.IsEmpty);
+        var what = text is null ? $"{paths.AgentIdFile} is missing" : $"{paths.AgentIdFile} does not hold a valid agent id (\"{Printable(text)}\")";
+        if (logged.IsEmpty)
         {
-            AddProblem($"{paths.AgentIdFile} does not hold a valid agent id (\"{Printable(text)}\"); the agent registers as a new agent");
+            if (text is not null) AddProblem(what + "; the agent registers as a new agent");
+            return;
         }
+        WriteAgentId(logged);
+        _agentId = logged;
+        _idKnown.TrySetResult();
+        AddProblem($"{what}; the id {logged} was recovered from the status-update log and written back");
     }
 
     private void WriteAgentId(AgentId id)
