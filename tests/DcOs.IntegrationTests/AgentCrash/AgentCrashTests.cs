@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Runtime.InteropServices;
 using DcOs.Core;
 using DcOs.IntegrationTests.SampleMaster;
 using DcOs.Scheduling.Framework;
@@ -29,7 +28,7 @@ public sealed class AgentCrashTests : IAsyncDisposable
         {
             if (!agent.HasExited)
             {
-                _ = Kill(agent.Id, 15);
+                _ = Posix.Kill(agent.Id, Posix.SigTerm);
                 if (!agent.WaitForExit(TimeSpan.FromSeconds(20))) agent.Kill();
             }
             agent.Dispose();
@@ -37,7 +36,7 @@ public sealed class AgentCrashTests : IAsyncDisposable
         // The agent leaves tasks running when it stops (as Mesos does): kill every task group the test started.
         foreach (var task in Directory.Exists(Path.Combine(_workDir, "meta")) ? Directory.GetFiles(Path.Combine(_workDir, "meta"), "pid", SearchOption.AllDirectories) : [])
         {
-            if (int.TryParse(File.ReadAllText(task).Split(' ')[0], out var group) && group > 0) _ = Kill(-group, 9);
+            if (int.TryParse(File.ReadAllText(task).Split(' ')[0], out var group) && group > 0) _ = Posix.Kill(-group, Posix.SigKill);
         }
         await Task.Yield();
         try
@@ -80,7 +79,7 @@ public sealed class AgentCrashTests : IAsyncDisposable
         await _agents[0].WaitForExitAsync();
         Assert.All(ids, id => Assert.True(Exists(groups[id]), $"{id} died with the agent"));
         // While it is down: one task is killed outright, one finishes.
-        _ = Kill(-groups["gone"], 9);
+        _ = Posix.Kill(-groups["gone"], Posix.SigKill);
         File.WriteAllText(Path.Combine(_workDir, "sandboxes", frameworkId.Value, "ends-while-down", "release"), "");
         await Eventually(() => !Exists(groups["gone"]) && !Exists(groups["ends-while-down"]), "the two tasks to end while the agent is down");
 
@@ -149,9 +148,6 @@ public sealed class AgentCrashTests : IAsyncDisposable
             await Task.Delay(20);
         }
     }
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
 
     /// <summary>Launches its tasks on the first offer that holds them all; records every update it is given.</summary>
     private sealed class RecordingScheduler(params TaskSpec[] tasks) : FrameworkScheduler

@@ -263,12 +263,16 @@ public sealed class DashboardTests
             }
         }
 
-        /// <summary>Kills the master and everything it started (the local agents and their tasks).</summary>
+        /// <summary>
+        /// Stops the master as a user does (SIGTERM: it stops its local agents, which kill their tasks and remove their
+        /// cgroups); kills it and everything it started if that does not finish in 20 s.
+        /// </summary>
         public void Stop()
         {
             try
             {
-                if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+                if (!_process.HasExited) _ = Posix.Kill(_process.Id, Posix.SigTerm);
+                if (!_process.WaitForExit(20_000)) _process.Kill(entireProcessTree: true);
                 _process.WaitForExit(10_000);
             }
             catch (InvalidOperationException)

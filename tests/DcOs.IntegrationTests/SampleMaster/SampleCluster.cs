@@ -126,8 +126,18 @@ internal sealed class SampleCluster : IAsyncDisposable
         Http.Dispose();
         try
         {
-            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+            // Stopped as a user stops it (Ctrl+C): the master stops its local agents, which kill their tasks and remove
+            // their cgroups. SIGKILL to the whole tree only if that does not finish in time.
+            if (!_process.HasExited) _ = Posix.Kill(_process.Id, Posix.SigTerm);
+            try
+            {
+                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+            }
+            catch (TimeoutException)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+            }
         }
         catch (Exception e) when (e is InvalidOperationException or TimeoutException)
         {
