@@ -86,6 +86,36 @@ public sealed class RecoveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_pid_now_used_by_another_process_is_not_taken_for_the_task_nor_signalled()
+    {
+        var groups = await RunThenStopAsync(Tasks.Shell("reused", "sleep 60"));
+        Processes.KillGroup(groups["reused"]);
+        await Processes.WaitUntilAsync(() => Processes.InGroup(groups["reused"]).Count == 0, "the task to be gone");
+        // Stand in for the kernel giving the task's pid to another program: point the pid file at a live process
+        // (a pid cannot be chosen) whose start time is not the one recorded.
+        using var stranger = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sleep", "60") { UseShellExecute = false })!;
+        try
+        {
+            var pidFile = Path.Combine(_workDir, "meta", "fw", "reused", "pid");
+            var recordedStart = ulong.Parse(File.ReadAllText(pidFile).Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+            File.WriteAllText(pidFile, $"{stranger.Id} {recordedStart}\n");
+
+            await using var second = await StartAsync(killOnStop: true);
+
+            var end = (await _master.TerminalAsync("reused"))[^1];
+            Assert.Equal(TaskState.Failed, end.State);
+            Assert.Equal(TaskStatusReason.ProcessLost, end.Reason);
+            Assert.Equal(0, second.PidOf("fw", "reused"));
+            Assert.False(stranger.HasExited, "the agent signalled a process that only shares the task's old pid");
+        }
+        finally
+        {
+            stranger.Kill();
+            await stranger.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
     public async Task A_corrupt_agent_id_file_is_recovered_from_the_update_log_and_the_tasks_stay_the_agents()
     {
         var groups = await RunThenStopAsync(Tasks.Shell("keep", "sleep 60"));
