@@ -86,6 +86,22 @@ public sealed class RecoveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_kill_recorded_before_a_crash_is_carried_out_with_the_grace_period_it_asked_for()
+    {
+        // The task ignores SIGTERM and would get ten minutes; the kill asked for none. The agent "crashed" after it
+        // recorded the kill and before it signalled: the next agent must SIGKILL at once.
+        var groups = await RunThenStopAsync(Tasks.Shell("stubborn", "trap '' TERM; sleep 600", grace: TimeSpan.FromMinutes(10)));
+        File.WriteAllText(Path.Combine(_workDir, "meta", "fw", "stubborn", "kill"), "TaskKilled\nkilled by request\n0\n");
+
+        await using var second = await StartAsync(killOnStop: true);
+
+        var end = (await _master.TerminalAsync("stubborn"))[^1];
+        Assert.Equal(TaskState.Killed, end.State);
+        Assert.Contains("killed by request", end.Message);
+        Assert.Empty(Processes.InGroup(groups["stubborn"]));
+    }
+
+    [Fact]
     public async Task A_pid_now_used_by_another_process_is_not_taken_for_the_task_nor_signalled()
     {
         var groups = await RunThenStopAsync(Tasks.Shell("reused", "sleep 60"));

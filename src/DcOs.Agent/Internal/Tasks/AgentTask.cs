@@ -143,7 +143,7 @@ internal sealed class AgentTask
             StartHealthChecks(Checkpoint.LaunchedAt);
             lock (_sync)
             {
-                if (IsKillRequested) SignalLocked(Spec.KillGracePeriod);
+                if (IsKillRequested) SignalLocked(Checkpoint.KillGrace ?? Spec.KillGracePeriod);
             }
             var status = await _exit.ConfigureAwait(false);
             await EndAsync(status).ConfigureAwait(false);
@@ -171,7 +171,7 @@ internal sealed class AgentTask
             StartHealthChecks(Checkpoint.LaunchedAt);
             lock (_sync)
             {
-                if (IsKillRequested) SignalLocked(Spec.KillGracePeriod);
+                if (IsKillRequested) SignalLocked(Checkpoint.KillGrace ?? Spec.KillGracePeriod);
             }
             var status = await _exit.ConfigureAwait(false);
             await EndAsync(status).ConfigureAwait(false);
@@ -199,6 +199,8 @@ internal sealed class AgentTask
             Checkpoint.KillRequested = true;
             Checkpoint.KillReason = reason;
             Checkpoint.KillMessage = message;
+            // Kept for a launch or a re-attachment that signals later (the kill came before the pid was known).
+            Checkpoint.KillGrace = grace;
             TrySave(Checkpoint.SaveKill);
             if (Pid != 0) SignalLocked(grace);
         }

@@ -59,6 +59,10 @@ internal sealed class TaskCheckpoint
     [JsonIgnore]
     public string? KillMessage { get; set; }
 
+    /// <summary>The grace period the kill asked for; null: the task's own.</summary>
+    [JsonIgnore]
+    public TimeSpan? KillGrace { get; set; }
+
     public static TaskCheckpoint Create(FrameworkId framework, TaskSpec spec, DateTimeOffset now) => new()
     {
         FrameworkId = framework.Value,
@@ -86,8 +90,10 @@ internal sealed class TaskCheckpoint
 
     public void SaveSpec(string metaDir) => WriteOnce(metaDir, SpecFile, JsonSerializer.SerializeToUtf8Bytes(this, CheckpointJson.Default.TaskCheckpoint));
 
+    /// <summary>kill: the reason, the message, and the grace period in milliseconds (empty: the task's own).</summary>
     public void SaveKill(string metaDir) =>
-        WriteOnce(metaDir, KillFile, Encoding.UTF8.GetBytes($"{KillReason}\n{KillMessage}\n"));
+        WriteOnce(metaDir, KillFile, Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
+            $"{KillReason}\n{KillMessage}\n{(KillGrace is { } grace ? ((long)grace.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) : "")}\n")));
 
     /// <summary>
     /// Reads the checkpoint files; throws <see cref="InvalidDataException"/> when task.json is truncated, corrupt or
@@ -133,6 +139,8 @@ internal sealed class TaskCheckpoint
             checkpoint.KillRequested = true;
             checkpoint.KillReason = lines.Length > 0 && Enum.TryParse<TaskStatusReason>(lines[0], out var reason) ? reason : TaskStatusReason.TaskKilled;
             checkpoint.KillMessage = lines.Length > 1 ? lines[1] : "killed by request";
+            // Files written before the grace was recorded have two lines: the task's own grace applies.
+            if (lines.Length > 2 && long.TryParse(lines[2], NumberStyles.None, CultureInfo.InvariantCulture, out var graceMs)) checkpoint.KillGrace = TimeSpan.FromMilliseconds(graceMs);
         }
         return checkpoint;
     }
