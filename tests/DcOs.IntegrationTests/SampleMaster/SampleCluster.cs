@@ -8,7 +8,7 @@ namespace DcOs.IntegrationTests.SampleMaster;
 
 /// <summary>
 /// The sample master started the way a user starts it: a real process with real local agent processes, a data dir of
-/// its own, ports from the OS. Disposing kills the whole process tree (agents and their tasks) and deletes the dir.
+/// its own, ports from the OS. Disposing stops it as a user does (see <see cref="StopAsync"/>) and deletes the dir.
 /// </summary>
 internal sealed class SampleCluster : IAsyncDisposable
 {
@@ -121,13 +121,14 @@ internal sealed class SampleCluster : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// Stops the master as a user does (Ctrl+C, SIGTERM): it stops its local agents, which kill their tasks and remove
+    /// their cgroups. SIGKILL to the whole tree only if that does not finish in 20 s. Idempotent.
+    /// </summary>
+    public async Task StopAsync()
     {
-        Http.Dispose();
         try
         {
-            // Stopped as a user stops it (Ctrl+C): the master stops its local agents, which kill their tasks and remove
-            // their cgroups. SIGKILL to the whole tree only if that does not finish in time.
             if (!_process.HasExited) _ = Posix.Kill(_process.Id, Posix.SigTerm);
             try
             {
@@ -141,7 +142,14 @@ internal sealed class SampleCluster : IAsyncDisposable
         }
         catch (Exception e) when (e is InvalidOperationException or TimeoutException)
         {
+            // Already gone, or beyond saving: the test reports its own failure.
         }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await StopAsync();
         _process.Dispose();
         try
         {
