@@ -162,17 +162,25 @@ internal sealed partial class MasterEngine
         if (!_frameworkByConnection.Remove(connection, out var fw) || !ReferenceEquals(fw.Connection, connection)) return;
         fw.Connection = null;
         _connectedSinceDrop.Remove(fw.Id);
-        if (_disconnectWaiters.Remove(fw.Id, out var waiter)) waiter.TrySetResult();
-        if (fw.Removed) return;
-        _allocator.SetFrameworkActive(fw.Handle, false);
-        foreach (var offer in fw.Offers.Values.ToList()) RescindOffer(offer, notify: false);
-        MasterLog.FrameworkDisconnected(_logger, fw.Id.Value, fw.Info.FailoverTimeout);
-        if (fw.Info.FailoverTimeout <= TimeSpan.Zero)
+        try
         {
-            await RemoveFrameworkAsync(fw, "disconnected with a failover timeout of 0").ConfigureAwait(false);
-            return;
+            if (fw.Removed) return;
+            _allocator.SetFrameworkActive(fw.Handle, false);
+            foreach (var offer in fw.Offers.Values.ToList()) RescindOffer(offer, notify: false);
+            MasterLog.FrameworkDisconnected(_logger, fw.Id.Value, fw.Info.FailoverTimeout);
+            if (fw.Info.FailoverTimeout <= TimeSpan.Zero)
+            {
+                await RemoveFrameworkAsync(fw, "disconnected with a failover timeout of 0").ConfigureAwait(false);
+                return;
+            }
+            StartFailoverTimer(fw, fw.Info.FailoverTimeout);
         }
-        StartFailoverTimer(fw, fw.Info.FailoverTimeout);
+        finally
+        {
+            // Only once the disconnection is handled, failover timer armed: a waiter (a test) may move its clock at once,
+            // and a timer armed after that would count from the later time.
+            if (_disconnectWaiters.Remove(fw.Id, out var waiter)) waiter.TrySetResult();
+        }
     }
 
     private void StartFailoverTimer(FrameworkState fw, TimeSpan timeout)
