@@ -161,14 +161,16 @@ public sealed class ConnectionLifecycleTests
     public async Task Metrics_count_messages_bytes_and_open_connections()
     {
         var counts = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+        // This transport's own meters: tests running in parallel open connections on meters of the same name.
+        using var meters = new OwnMeterFactory();
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == TransportMetrics.MeterName) l.EnableMeasurementEvents(instrument);
+            if (instrument.Meter.Name == TransportMetrics.MeterName && ReferenceEquals(instrument.Meter.Scope, meters)) l.EnableMeasurementEvents(instrument);
         };
         listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => counts.AddOrUpdate(instrument.Name, value, (_, v) => v + value));
         listener.Start();
-        var transport = DcOsTransports.CreateInMemory();
+        var transport = DcOsTransports.CreateInMemory(meters: meters);
         await using var server = new TestServer(await transport.ListenAsync(new InMemoryEndPoint("metrics")));
         var client = await transport.ConnectAsync(server.EndPoint, new ClientCredentials("m", PeerRole.Agent));
         client.Start(new RecordingHandler());
@@ -217,5 +219,27 @@ internal sealed class ObservableTimeProvider : FakeTimeProvider
     {
         using var cts = new CancellationTokenSource(TestTimeouts.Default);
         return await _timers.Reader.ReadAsync(cts.Token);
+    }
+}
+
+/// <summary>An <see cref="IMeterFactory"/> whose meters carry it as their scope, so a listener can tell them apart.</summary>
+internal sealed class OwnMeterFactory : IMeterFactory
+{
+    private readonly List<Meter> _meters = [];
+
+    public Meter Create(MeterOptions options)
+    {
+        var meter = new Meter(new MeterOptions(options.Name) { Version = options.Version, Tags = options.Tags, Scope = this });
+        lock (_meters) _meters.Add(meter);
+        return meter;
+    }
+
+    public void Dispose()
+    {
+        lock (_meters)
+        {
+            foreach (var meter in _meters) meter.Dispose();
+            _meters.Clear();
+        }
     }
 }
