@@ -20,6 +20,24 @@ public sealed class TcpEndToEndTests
 
         public TaskCompletionSource AllFinished { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+        public ConcurrentQueue<string> Errors { get; } = new();
+
+        public int Launched => Volatile.Read(ref _next);
+
+        public override Task ErrorAsync(IFrameworkDriver driver, string message)
+        {
+            Errors.Enqueue(message);
+            return Task.CompletedTask;
+        }
+
+        /// <summary>What is missing, for a timeout's message: tasks without FINISHED and their states, errors.</summary>
+        public string Describe()
+        {
+            var unfinished = Seen.Where(kv => { lock (kv.Value) return !kv.Value.Any(s => s.State == TaskState.Finished); })
+                .Select(kv => { lock (kv.Value) return $"{kv.Key}: {string.Join(",", kv.Value.Select(s => $"{s.State}({s.Reason} {s.Message})"))}"; });
+            return $"launched {Launched}, seen {Seen.Count}; unfinished: [{string.Join("; ", unfinished.Take(10))}]; errors: [{string.Join("; ", Errors.Take(10))}]";
+        }
+
         public override async Task OffersAsync(IFrameworkDriver driver, IReadOnlyList<Offer> offers)
         {
             foreach (var offer in offers)
@@ -81,7 +99,15 @@ public sealed class TcpEndToEndTests
         var scheduler = new LaunchingScheduler(100);
         await using var client = DcOsFramework.Create(transport, new FrameworkOptions { Master = master.LocalEndPoint!, Framework = new FrameworkInfo { Name = "tcp" } }, scheduler);
         await client.StartAsync();
-        await scheduler.AllFinished.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        try
+        {
+            await scheduler.AllFinished.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException e)
+        {
+            // Seen once under a fully loaded machine and never reproduced: say what was missing.
+            throw new TimeoutException("not every task finished within 60 s: " + scheduler.Describe(), e);
+        }
 
         Assert.Equal(100, scheduler.Seen.Count);
         foreach (var (task, updates) in scheduler.Seen)
