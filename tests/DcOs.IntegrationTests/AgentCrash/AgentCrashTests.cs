@@ -16,13 +16,13 @@ namespace DcOs.IntegrationTests.AgentCrash;
 /// its own process (samples/DcOs.AgentHost). The agent is SIGKILLed while its tasks run and restarted on the same work
 /// directory; the framework sees every task through to its true end and every update exactly once.
 /// </summary>
-public sealed class AgentCrashTests : IAsyncDisposable
+public sealed class AgentCrashTests : IDisposable
 {
     private const string Loop = "while [ ! -e release ]; do sleep 0.02; done";
     private readonly string _workDir = Directory.CreateTempSubdirectory("dcos-agent-crash-").FullName;
     private readonly List<Process> _agents = [];
 
-    public async ValueTask DisposeAsync()
+    public void Dispose()
     {
         foreach (var agent in _agents)
         {
@@ -38,7 +38,6 @@ public sealed class AgentCrashTests : IAsyncDisposable
         {
             if (int.TryParse(File.ReadAllText(task).Split(' ')[0], out var group) && group > 0) _ = Posix.Kill(-group, Posix.SigKill);
         }
-        await Task.Yield();
         try
         {
             Directory.Delete(_workDir, recursive: true);

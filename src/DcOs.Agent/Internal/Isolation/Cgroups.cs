@@ -387,7 +387,6 @@ internal sealed class Cgroups
         EnableControllersV2In(current);
         foreach (var segment in Path.GetRelativePath(mountPoint, parent).Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
-            if (segment == ".") continue;
             current = Path.Combine(current, segment);
             Directory.CreateDirectory(current);
             EnableControllersV2In(current);
