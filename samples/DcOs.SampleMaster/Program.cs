@@ -7,7 +7,7 @@ using DcOs.SampleMaster.Api;
 using DcOs.SampleMaster.Jobs;
 using DcOs.SampleMaster.LocalAgents;
 using DcOs.SampleMaster.Services;
-using DcOs.Scheduling.Framework;
+using DcOs.Framework;
 using DcOs.Scheduling.Master;
 using DcOs.Transport;
 using Microsoft.AspNetCore.Diagnostics;
@@ -45,6 +45,7 @@ builder.Services.ConfigureHttpJsonOptions(o =>
 });
 builder.Services.AddDcOsMaster(o => o.EndPoint = new IPEndPoint(IPAddress.Loopback, options.MasterPort))
     .UseSqliteStore(Path.Combine(dataDir, "master.db"));
+builder.Services.AddDcOsCostOptimizer();
 builder.Services.AddSingleton(_ => new SampleStore(Path.Combine(dataDir, "frameworks.db")));
 builder.Services.AddSingleton(sp => new ServicesFramework(sp.GetRequiredService<SampleStore>(), sp.GetRequiredService<TimeProvider>()));
 builder.Services.AddSingleton(sp => new JobsFramework(sp.GetRequiredService<SampleStore>(), sp.GetRequiredService<TimeProvider>()));

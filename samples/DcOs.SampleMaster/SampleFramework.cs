@@ -1,5 +1,5 @@
 using DcOs.Core;
-using DcOs.Scheduling.Framework;
+using DcOs.Framework;
 
 namespace DcOs.SampleMaster;
 

@@ -1,5 +1,7 @@
 using BenchmarkDotNet.Attributes;
-using DcOs.Scheduling.Optimization;
+using DcOs.Core.Placement;
+using DcOs.Framework;
+using DcOs.Optimization;
 
 namespace DcOs.Benchmarks.Optimizer;
 

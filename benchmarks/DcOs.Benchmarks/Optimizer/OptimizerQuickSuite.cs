@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using DcOs.Benchmarks.Quick;
-using DcOs.Scheduling.Optimization;
+using DcOs.Core.Placement;
+using DcOs.Framework;
+using DcOs.Optimization;
 
 namespace DcOs.Benchmarks.Optimizer;
 

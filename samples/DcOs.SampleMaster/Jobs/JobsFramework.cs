@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using DcOs.Core;
-using DcOs.Scheduling.Framework;
+using DcOs.Framework;
 
 namespace DcOs.SampleMaster.Jobs;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using DcOs.Core;
-using DcOs.Scheduling.Framework;
+using DcOs.Framework;
 
 namespace DcOs.SampleMaster.Services;
 

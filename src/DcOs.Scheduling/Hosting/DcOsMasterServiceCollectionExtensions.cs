@@ -1,3 +1,4 @@
+using DcOs.Core.Placement;
 using DcOs.Scheduling.Master;
 using DcOs.Scheduling.Master.Internal;
 using DcOs.Transport;
@@ -14,7 +15,7 @@ public static class DcOsMasterServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="IMaster"/> (started and stopped with the host), the transport (TCP unless replaced), an
-    /// in-memory store unless another <see cref="IMasterStore"/> is registered (see <see cref="UseSqliteStore"/>), and
+    /// in-memory store unless another <see cref="IMasterStore"/> is registered (e.g. <c>UseSqliteStore</c> from DcOs.Scheduling.Sqlite), and
     /// validated <see cref="MasterOptions"/>. Safe to call more than once.
     /// </summary>
     public static DcOsMasterBuilder AddDcOsMaster(this IServiceCollection services, Action<MasterOptions>? configure = null)
@@ -32,17 +33,22 @@ public static class DcOsMasterServiceCollectionExtensions
             sp.GetRequiredService<IDcOsTransport>(),
             sp.GetRequiredService<IMasterStore>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetService<IPlacementOptimizer>()));
         services.AddHostedService<MasterHostedService>();
         return new DcOsMasterBuilder(services, transport);
     }
 
-    /// <summary>Persists the master in a SQLite file (the embedded default for production use).</summary>
-    public static DcOsMasterBuilder UseSqliteStore(this DcOsMasterBuilder builder, string path)
+    /// <summary>
+    /// The optimizer the master places <c>PlaceTasks</c> batches with (e.g. <c>PlacementOptimizer.Create()</c> from
+    /// DcOs.Optimization, or <c>services.AddDcOsCostOptimizer()</c>, which registers one). Without one the master
+    /// refuses such batches and frameworks place through offers.
+    /// </summary>
+    public static DcOsMasterBuilder UsePlacementOptimizer(this DcOsMasterBuilder builder, Func<IServiceProvider, IPlacementOptimizer> factory)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        builder.Services.Replace(ServiceDescriptor.Singleton(_ => MasterStores.Sqlite(path)));
+        ArgumentNullException.ThrowIfNull(factory);
+        builder.Services.Replace(ServiceDescriptor.Singleton(factory));
         return builder;
     }
 

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using DcOs.Core;
 using DcOs.IntegrationTests.SampleMaster;
-using DcOs.Scheduling.Framework;
+using DcOs.Framework;
 using DcOs.Scheduling.Master;
 using DcOs.Scheduling.Master.Internal;
 using DcOs.Transport;

@@ -1,5 +1,6 @@
 using DcOs.Core;
 using DcOs.Scheduling.Master;
+using DcOs.Scheduling.Sqlite;
 using DcOs.Transport.Messages;
 
 namespace DcOs.Scheduling.Tests.Master;
@@ -109,7 +110,7 @@ public sealed class FailureTests
         Assert.Equal(killed.UpdateId, (await agent.NextAckAsync(killed.UpdateId)).UpdateId);
         // And it cannot come back with its id.
         var late = new TestScheduler();
-        var client = DcOs.Scheduling.Framework.DcOsFramework.Create(h.Transport, new DcOs.Scheduling.Framework.FrameworkOptions
+        var client = DcOs.Framework.DcOsFramework.Create(h.Transport, new DcOs.Framework.FrameworkOptions
         {
             Master = h.EndPoint,
             Framework = new FrameworkInfo { Id = id, Name = "f" },
@@ -157,7 +158,7 @@ public sealed class FailureTests
             FrameworkId fwId;
             RunTask run;
             FakeAgent agent;
-            var first = new MasterHarness(store: MasterStores.Sqlite(path), transport: transport, time: time, endPoint: endPoint);
+            var first = new MasterHarness(store: SqliteMasterStores.Open(path), transport: transport, time: time, endPoint: endPoint);
             await first.StartAsync();
             var fw = await first.AddFrameworkAsync("f");
             agent = await FakeAgent.RegisterAsync(transport, endPoint, new AgentInfo { Hostname = "h1", Resources = Resources.Parse("cpus:4;mem:4096") });
@@ -168,7 +169,7 @@ public sealed class FailureTests
             await first.Store.DisposeAsync();
 
             // A new master process on the same file.
-            await using var second = new MasterHarness(store: MasterStores.Sqlite(path), transport: transport, time: time, endPoint: endPoint);
+            await using var second = new MasterHarness(store: SqliteMasterStores.Open(path), transport: transport, time: time, endPoint: endPoint);
             await second.StartAsync();
             var recovered = await second.Master.GetTasksAsync();
             Assert.Equal(TaskState.Running, Assert.Single(recovered).State);

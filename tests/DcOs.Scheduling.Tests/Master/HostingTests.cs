@@ -1,6 +1,6 @@
 using System.Net;
 using DcOs.Core;
-using DcOs.Scheduling.Framework;
+using DcOs.Framework;
 using DcOs.Scheduling.Master;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -1,7 +1,8 @@
 using System.Net;
 using System.Threading.Channels;
 using DcOs.Core;
-using DcOs.Scheduling.Framework;
+using DcOs.Framework;
+using DcOs.Optimization;
 using DcOs.Scheduling.Master;
 using DcOs.Scheduling.Master.Internal;
 using DcOs.Transport;
@@ -29,7 +30,7 @@ internal sealed class MasterHarness : IAsyncDisposable
         Store = store ?? MasterStores.InMemory();
         Options = new MasterOptions { EndPoint = endPoint ?? new InMemoryEndPoint("master-" + Guid.NewGuid().ToString("N")) };
         configure?.Invoke(Options);
-        Engine = new MasterEngine(Options, Transport, Store, Time, NullLoggerFactory.Instance);
+        Engine = new MasterEngine(Options, Transport, Store, Time, NullLoggerFactory.Instance, PlacementOptimizer.Create(new OptimizerOptions { TimeProvider = Time }));
     }
 
     public FakeTimeProvider Time { get; }

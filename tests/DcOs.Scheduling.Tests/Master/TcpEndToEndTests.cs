@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using DcOs.Core;
-using DcOs.Scheduling.Framework;
+using DcOs.Framework;
 using DcOs.Scheduling.Master;
 using DcOs.Scheduling.Master.Internal;
 using DcOs.Transport;

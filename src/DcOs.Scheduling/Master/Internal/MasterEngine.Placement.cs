@@ -1,5 +1,5 @@
 using DcOs.Core;
-using DcOs.Scheduling.Optimization;
+using DcOs.Core.Placement;
 using DcOs.Transport;
 using DcOs.Transport.Messages;
 
@@ -7,16 +7,20 @@ namespace DcOs.Scheduling.Master.Internal;
 
 internal sealed partial class MasterEngine
 {
-    private IPlacementOptimizer? _optimizer;
-
     /// <summary>
     /// Centralized mode, next to offers: the framework hands the master a batch of tasks and the master places them on
     /// the cluster's free resources (not those held in offers) with the cost optimizer, records and launches the ones it
     /// could place, and answers with where each went and why the others could not. The solve runs on the master's loop,
-    /// so the cluster does not change under it; its time is bounded by the optimizer's limits.
+    /// so the cluster does not change under it; its time is bounded by the optimizer's limits. A master built without
+    /// an optimizer refuses the batch (nothing is launched) and says how to add one.
     /// </summary>
     private async ValueTask PlaceTasksAsync(IMessageConnection connection, DcOsMessage request, FrameworkState fw, PlaceTasks place)
     {
+        if (_optimizer is null)
+        {
+            await RefuseAsync(connection, request, "no_optimizer", "this master has no placement optimizer (the host adds one with UsePlacementOptimizer, e.g. DcOs.Optimization's cost optimizer); use offers instead").ConfigureAwait(false);
+            return;
+        }
         var result = new PlacementResult();
         var candidates = new List<PendingTask>();
         var batchIds = new HashSet<TaskId>();
@@ -61,7 +65,6 @@ internal sealed partial class MasterEngine
             PlacementPlan plan;
             try
             {
-                _optimizer ??= PlacementOptimizer.Create(new OptimizerOptions { TimeProvider = _time });
                 plan = _optimizer.Solve(new PlacementProblem
                 {
                     Tasks = candidates,

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Threading.Channels;
 using DcOs.Core;
+using DcOs.Core.Placement;
 using DcOs.Scheduling.Allocation;
 using DcOs.Transport;
 using DcOs.Transport.Messages;
@@ -24,6 +25,7 @@ internal sealed partial class MasterEngine : IMaster
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly HierarchicalAllocator _allocator;
+    private readonly IPlacementOptimizer? _optimizer;
     private readonly Channel<WorkItem> _work = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<AgentId, AgentState> _agents = [];
     private readonly Dictionary<IMessageConnection, AgentState> _agentByConnection = new(ReferenceEqualityComparer.Instance);
@@ -49,13 +51,14 @@ internal sealed partial class MasterEngine : IMaster
     private long _nextOffer;
     private int _started;
 
-    public MasterEngine(MasterOptions options, IDcOsTransport transport, IMasterStore store, TimeProvider time, ILoggerFactory loggers)
+    public MasterEngine(MasterOptions options, IDcOsTransport transport, IMasterStore store, TimeProvider time, ILoggerFactory loggers, IPlacementOptimizer? optimizer = null)
     {
         options.Validate();
         _options = options;
         _transport = transport;
         _store = store;
         _time = time;
+        _optimizer = optimizer;
         _logger = loggers.CreateLogger("DcOs.Master");
         _allocator = new HierarchicalAllocator(new Dictionary<string, double>(options.RoleWeights), new Dictionary<string, RoleQuota>(options.RoleQuotas))
         {

@@ -1,0 +1,29 @@
+namespace DcOs.Core.Placement;
+
+/// <summary>One task placed on one machine, with what it costs there and when it should finish.</summary>
+public sealed record TaskAssignment
+{
+    /// <summary>The task's position in <see cref="PlacementProblem.Tasks"/>.</summary>
+    public required int TaskIndex { get; init; }
+
+    /// <summary>The task's id.</summary>
+    public required TaskId TaskId { get; init; }
+
+    /// <summary>The machine's position in <see cref="PlacementProblem.Machines"/>.</summary>
+    public required int MachineIndex { get; init; }
+
+    /// <summary>The agent the task runs on.</summary>
+    public required AgentId AgentId { get; init; }
+
+    /// <summary>The offers of that agent the task would use (empty when the machine came from an agent, not offers).</summary>
+    public required IReadOnlyList<OfferId> OfferIds { get; init; }
+
+    /// <summary>The task's cost there: its price per hour (per-unit prices plus its share of the machine) times its runtime.</summary>
+    public required double Cost { get; init; }
+
+    /// <summary>The task's runtime there: its reference duration divided by the machine's speed factor.</summary>
+    public required TimeSpan Runtime { get; init; }
+
+    /// <summary>When it should finish if started now.</summary>
+    public required DateTimeOffset EstimatedFinish { get; init; }
+}

@@ -1,0 +1,260 @@
+using System.Threading.Channels;
+using DcOs.Core;
+using DcOs.Transport;
+using DcOs.Transport.Messages;
+using Microsoft.Extensions.Logging;
+
+namespace DcOs.Framework.Internal;
+
+/// <summary>
+/// The framework side: keeps one connection to the master (reconnecting with backoff and re-subscribing with the id it
+/// was given), turns messages into scheduler callbacks on one event loop, in order, drops status updates it has
+/// already delivered (resends carry the same update id) and acknowledges updates after the scheduler handled them.
+/// </summary>
+internal sealed class FrameworkDriver : IFrameworkClient, IMessageHandler
+{
+    private const int RememberedUpdates = 100_000;
+
+    private readonly IDcOsTransport _transport;
+    private readonly FrameworkOptions _options;
+    private readonly IFrameworkScheduler _scheduler;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Channel<Func<Task>> _events = Channel.CreateUnbounded<Func<Task>>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly HashSet<Guid> _delivered = [];
+    private readonly Queue<Guid> _deliveredOrder = new();
+    private readonly TaskCompletionSource _subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ReconnectingConnection? _connector;
+    private Task _loop = Task.CompletedTask;
+    private volatile IMessageConnection? _connection;
+    private FrameworkInfo _info;
+    private bool _everSubscribed;
+
+    public FrameworkDriver(IDcOsTransport transport, FrameworkOptions options, IFrameworkScheduler scheduler, TimeProvider time, ILogger logger)
+    {
+        _transport = transport;
+        _options = options;
+        _scheduler = scheduler;
+        _time = time;
+        _logger = logger;
+        _info = options.Framework;
+    }
+
+    public FrameworkId FrameworkId => _info.Id;
+
+    public bool IsConnected => _connection is not null;
+
+    public Task Subscribed => _subscribed.Task;
+
+    public Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        _loop = Task.Run(RunEventsAsync, CancellationToken.None);
+        var credentials = _options.Credentials ?? new ClientCredentials(_info.Principal ?? _info.Name, PeerRole.Framework);
+        _connector = new ReconnectingConnection(_transport, _options.Master, credentials, this, SubscribeAsync,
+            new Backoff(_options.ReconnectInitialDelay, _options.ReconnectMaxDelay), _time, _logger);
+        _connector.Start();
+        return Task.CompletedTask;
+    }
+
+    private async Task SubscribeAsync(IMessageConnection connection, CancellationToken cancellationToken)
+    {
+        var answer = await connection.RequestAsync(new SubscribeFramework { Framework = _info }, _options.SubscribeTimeout, cancellationToken).ConfigureAwait(false);
+        switch (answer)
+        {
+            case FrameworkSubscribed subscribed:
+                _info = _info with { Id = subscribed.FrameworkId };
+                var reconnected = _everSubscribed;
+                _everSubscribed = true;
+                _connection = connection;
+                FrameworkLog.Subscribed(_logger, subscribed.FrameworkId.Value, reconnected);
+                Enqueue(() => _scheduler.SubscribedAsync(this, subscribed.FrameworkId, reconnected));
+                Enqueue(() =>
+                {
+                    _subscribed.TrySetResult();
+                    return Task.CompletedTask;
+                });
+                break;
+            case ErrorMessage error:
+                Enqueue(() => _scheduler.ErrorAsync(this, error.Message));
+                if (error.Code == "framework_removed")
+                {
+                    _subscribed.TrySetException(new InvalidOperationException(error.Message));
+                    _ = Task.Run(async () => await DisposeAsync().ConfigureAwait(false), CancellationToken.None);
+                }
+                await connection.CloseAsync("subscription refused: " + error.Message).ConfigureAwait(false);
+                break;
+            default:
+                await connection.CloseAsync($"unexpected answer {answer.GetType().Name} to a subscription").ConfigureAwait(false);
+                break;
+        }
+    }
+
+    // ---- messages from the master ----
+
+    public ValueTask OnMessageAsync(IMessageConnection connection, DcOsMessage message)
+    {
+        switch (message)
+        {
+            case OffersMessage offers:
+                Enqueue(() => _scheduler.OffersAsync(this, offers.Offers));
+                break;
+            case RescindOffer rescind:
+                Enqueue(() => _scheduler.OfferRescindedAsync(this, rescind.OfferId));
+                break;
+            case StatusUpdate { Status: { } status }:
+                Enqueue(() => DeliverStatusAsync(status));
+                break;
+            case FrameworkMessage data:
+                Enqueue(() => _scheduler.FrameworkMessageAsync(this, data.AgentId, data.ExecutorId, data.Data));
+                break;
+            case AgentLost lost:
+                Enqueue(() => _scheduler.AgentLostAsync(this, lost.AgentId, lost.Reason));
+                break;
+            case ErrorMessage error:
+                Enqueue(() => _scheduler.ErrorAsync(this, error.Message));
+                break;
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    public void OnClosed(IMessageConnection connection, CloseReason reason)
+    {
+        if (!ReferenceEquals(_connection, connection)) return;
+        _connection = null;
+        Enqueue(() => _scheduler.DisconnectedAsync(this, reason.Message));
+    }
+
+    private async Task DeliverStatusAsync(TaskStatus status)
+    {
+        if (status.NeedsAcknowledgement && !Remember(status.UpdateId))
+        {
+            // A resend of an update the scheduler already handled: acknowledge again so the agent stops resending.
+            if (_options.AutoAcknowledge) await AcknowledgeAsync(status).ConfigureAwait(false);
+            return;
+        }
+        await _scheduler.StatusUpdateAsync(this, status).ConfigureAwait(false);
+        if (_options.AutoAcknowledge && status.NeedsAcknowledgement) await AcknowledgeAsync(status).ConfigureAwait(false);
+    }
+
+    private bool Remember(Guid updateId)
+    {
+        if (!_delivered.Add(updateId)) return false;
+        _deliveredOrder.Enqueue(updateId);
+        if (_deliveredOrder.Count > RememberedUpdates) _delivered.Remove(_deliveredOrder.Dequeue());
+        return true;
+    }
+
+    private void Enqueue(Func<Task> callback) => _events.Writer.TryWrite(callback);
+
+    private async Task RunEventsAsync()
+    {
+        await foreach (var callback in _events.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            try
+            {
+                await callback().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                FrameworkLog.CallbackFailed(_logger, e);
+            }
+        }
+    }
+
+    // ---- driver calls ----
+
+    private ValueTask SendAsync(DcOsMessage message)
+    {
+        var connection = _connection;
+        if (connection is null)
+        {
+            FrameworkLog.Dropped(_logger, message.GetType().Name);
+            return ValueTask.CompletedTask;
+        }
+        return SendOrDropAsync(connection, message);
+    }
+
+    private async ValueTask SendOrDropAsync(IMessageConnection connection, DcOsMessage message)
+    {
+        try
+        {
+            await connection.SendAsync(message).ConfigureAwait(false);
+        }
+        catch (ConnectionClosedException)
+        {
+            FrameworkLog.Dropped(_logger, message.GetType().Name);
+        }
+    }
+
+    public ValueTask AcceptAsync(IReadOnlyList<OfferId> offerIds, IReadOnlyList<TaskSpec> tasks, Filters? filters = null) =>
+        SendAsync(new Accept { OfferIds = [.. offerIds], Launch = [.. tasks], RefuseSeconds = filters?.RefuseSeconds });
+
+    public ValueTask DeclineAsync(IReadOnlyList<OfferId> offerIds, Filters? filters = null, IReadOnlyDictionary<OfferRejectionReason, long>? reasons = null) =>
+        SendAsync(new Decline
+        {
+            OfferIds = [.. offerIds],
+            RefuseSeconds = filters?.RefuseSeconds,
+            Reasons = reasons?.ToDictionary(kv => (int)kv.Key, kv => kv.Value),
+        });
+
+    public ValueTask ReviveAsync(params string[] roles) => SendAsync(new Revive { Roles = [.. roles] });
+
+    public ValueTask SuppressAsync(params string[] roles) => SendAsync(new Suppress { Roles = [.. roles] });
+
+    public ValueTask KillTaskAsync(TaskId taskId, AgentId agentId = default) =>
+        SendAsync(new KillTask { FrameworkId = FrameworkId, TaskId = taskId, AgentId = agentId });
+
+    public ValueTask ReconcileAsync(IReadOnlyList<(TaskId TaskId, AgentId AgentId)> tasks) =>
+        SendAsync(new Reconcile { Tasks = [.. tasks.Select(t => new ReconcileTask { TaskId = t.TaskId, AgentId = t.AgentId })] });
+
+    public ValueTask AcknowledgeAsync(TaskStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        if (!status.NeedsAcknowledgement) return ValueTask.CompletedTask;
+        return SendAsync(new StatusUpdateAck { FrameworkId = FrameworkId, AgentId = status.AgentId, TaskId = status.TaskId, UpdateId = status.UpdateId });
+    }
+
+    public ValueTask SendFrameworkMessageAsync(AgentId agentId, ExecutorId executorId, byte[] data) =>
+        SendAsync(new FrameworkMessage { FrameworkId = FrameworkId, AgentId = agentId, ExecutorId = executorId, Data = data });
+
+    public async Task<BatchPlacement> PlaceTasksAsync(IReadOnlyList<TaskSpec> tasks, string objective = "cheapest", TimeSpan? estimatedDuration = null)
+    {
+        ArgumentNullException.ThrowIfNull(tasks);
+        var connection = _connection ?? throw new InvalidOperationException("not connected to the master");
+        var answer = await connection.RequestAsync(new PlaceTasks
+        {
+            Tasks = [.. tasks],
+            Objective = objective,
+            EstimatedDurationSeconds = (estimatedDuration ?? TimeSpan.FromHours(1)).TotalSeconds,
+        }, _options.SubscribeTimeout).ConfigureAwait(false);
+        return answer switch
+        {
+            PlacementResult r => new BatchPlacement(
+                [.. r.Placed.Select(p => (p.TaskId, p.AgentId))],
+                [.. r.Unplaced.Select(u => (u.TaskId, u.Reason))],
+                r.CostPerHour),
+            ErrorMessage e => throw new InvalidOperationException("the master refused the placement: " + e.Message),
+            _ => throw new InvalidOperationException($"unexpected answer {answer.GetType().Name}"),
+        };
+    }
+
+    public async Task TeardownAsync()
+    {
+        await SendAsync(new Teardown { FrameworkId = FrameworkId }).ConfigureAwait(false);
+        await DisposeAsync().ConfigureAwait(false);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken = default) => await DisposeAsync().ConfigureAwait(false);
+
+    private int _disposed;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        if (_connector is not null) await _connector.DisposeAsync().ConfigureAwait(false);
+        _connection = null;
+        _events.Writer.TryComplete();
+        await _loop.ConfigureAwait(false);
+        _subscribed.TrySetCanceled();
+    }
+}

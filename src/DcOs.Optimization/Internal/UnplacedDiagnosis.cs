@@ -1,0 +1,119 @@
+using System.Globalization;
+using DcOs.Core;
+using DcOs.Core.Placement;
+
+namespace DcOs.Optimization.Internal;
+
+/// <summary>
+/// Explains why tasks of a class were left out, checking in the order a user would: are there machines, do the
+/// constraints allow any, does any allowed one have each resource, all of them at once, can it meet the deadline,
+/// and if it all fits somewhere, whether group constraints or other tasks took the room.
+/// </summary>
+internal static class UnplacedDiagnosis
+{
+    private static readonly IPlacementTarget[] NoPlaced = [];
+
+    public static (UnplacedReason Reason, string Detail) Explain(CompiledProblem p, int c, MachineState finalState)
+    {
+        var cls = p.Classes[c];
+        if (p.M == 0) return (UnplacedReason.NoMachines, "no machines were offered");
+        if (p.Placeable[c]) return AfterSolve(p, c, finalState);
+
+        // Constraints, one at a time, then together.
+        var constraints = p.ConstraintSets[cls.ConstraintSet].All;
+        var eligible = new List<int>();
+        for (var m = 0; m < p.M; m++)
+        {
+            var ok = true;
+            foreach (var k in constraints) ok = ok && k.IsSatisfiedBy(p.Machines[m].Target, NoPlaced);
+            if (ok) eligible.Add(m);
+        }
+        if (eligible.Count == 0)
+        {
+            foreach (var k in constraints)
+            {
+                if (!Enumerable.Range(0, p.M).Any(m => k.IsSatisfiedBy(p.Machines[m].Target, NoPlaced)))
+                    return (UnplacedReason.Constraint, $"no machine satisfies constraint {k}");
+            }
+            return (UnplacedReason.Constraint, $"no machine satisfies constraints {string.Join(", ", constraints.Select(k => k.ToString()))} together");
+        }
+        if (!cls.AllowPreemptible)
+        {
+            eligible.RemoveAll(m => p.Machines[m].Cost.Preemptible);
+            if (eligible.Count == 0) return (UnplacedReason.Constraint, "the task refuses preemptible machines and every machine its constraints allow is preemptible");
+        }
+
+        // Resources, dimension by dimension, in the order people ask about them.
+        var shape = p.Shapes[cls.Shape];
+        foreach (var d in Enumerable.Range(0, p.D).OrderBy(d => Rank(p.Dimensions[d].Name)).ThenBy(d => p.Dimensions[d].ToString(), StringComparer.Ordinal))
+        {
+            var need = p.ClassDemand[c * p.D + d];
+            if (need == 0) continue;
+            long most = 0;
+            foreach (var m in eligible) most = Math.Max(most, p.InitialFree[m * p.D + d]);
+            if (most >= need) continue;
+            var dim = p.Dimensions[d];
+            var reason = dim.Name switch
+            {
+                ResourceNames.Cpus => UnplacedReason.InsufficientCpus,
+                ResourceNames.Mem => UnplacedReason.InsufficientMem,
+                ResourceNames.Disk => UnplacedReason.InsufficientDisk,
+                ResourceNames.Gpus => UnplacedReason.InsufficientGpus,
+                _ => UnplacedReason.InsufficientResources,
+            };
+            return (reason, $"needs {Amount(need)} {dim}; the most free on any machine it may use is {Amount(most)}");
+        }
+        if (shape.NonScalar is { } ns && !eligible.Any(m => p.InitialNonScalar?[m] is { } have && have.Contains(ns)))
+        {
+            var reason = ns.All(r => r.Name == ResourceNames.Ports) ? UnplacedReason.InsufficientPorts : UnplacedReason.InsufficientResources;
+            return (reason, $"needs {ns} which no machine it may use has free");
+        }
+        var fitting = eligible.Where(m => p.Fit(c, p.InitialFree, m, p.InitialNonScalar) > 0).ToList();
+        if (fitting.Count == 0)
+            return (UnplacedReason.InsufficientResources, $"no single machine it may use has {shape.Resources} free at once");
+
+        if (cls.Deadline is { } deadline)
+        {
+            var fastest = fitting.Max(m => p.Machines[m].Cost.SpeedFactor);
+            var finish = p.Now + TimeSpan.FromHours(cls.RefHours / fastest);
+            return (UnplacedReason.Deadline,
+                $"needs {Hours(cls.RefHours)} at speed 1; the fastest machine it fits on (speed {fastest.ToString("0.###", CultureInfo.InvariantCulture)}) " +
+                $"would finish at {finish.ToString("O", CultureInfo.InvariantCulture)}, after the deadline {deadline.ToString("O", CultureInfo.InvariantCulture)}");
+        }
+        return (UnplacedReason.InsufficientResources, "no machine it may use can hold it");
+    }
+
+    private static (UnplacedReason, string) AfterSolve(CompiledProblem p, int c, MachineState finalState)
+    {
+        var cls = p.Classes[c];
+        var fitsNow = 0;
+        var fitsInitially = 0;
+        for (var m = 0; m < p.M; m++)
+        {
+            if (!p.Allowed(c, m)) continue;
+            if (p.Fit(c, p.InitialFree, m, p.InitialNonScalar) > 0) fitsInitially++;
+            if (finalState.Fit(c, m) > 0) fitsNow++;
+        }
+        if (cls.Group >= 0 && fitsNow > 0)
+        {
+            var group = p.Groups[cls.Group];
+            return (UnplacedReason.Constraint,
+                $"constraint {string.Join(", ", group.Dynamic.Select(k => k.ToString()))} of group \"{group.Name}\" leaves no machine with room for more of its tasks");
+        }
+        return (UnplacedReason.CapacityExhausted,
+            $"fits on {fitsInitially} machine(s), but their capacity went to other tasks (higher priority, or a cheaper plan overall)");
+    }
+
+    private static int Rank(string name) => name switch
+    {
+        ResourceNames.Cpus => 0,
+        ResourceNames.Mem => 1,
+        ResourceNames.Disk => 2,
+        ResourceNames.Gpus => 3,
+        _ => 4,
+    };
+
+    private static string Amount(long milli) => Scalar.FromMilli(milli).ToString();
+
+    private static string Hours(double hours) => TimeSpan.FromHours(hours).ToString("c", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,125 @@
+using DcOs.Core;
+using DcOs.Scheduling.Master;
+using DcOs.Transport.Serialization;
+using MessagePack;
+using Microsoft.Data.Sqlite;
+
+namespace DcOs.Scheduling.Sqlite;
+
+/// <summary>
+/// The embedded default store: one SQLite file in WAL mode. Values are the protocol's MessagePack encodings of the
+/// Core types, so the store and the wire agree on one schema. Each save is its own transaction, committed before the
+/// master acts on the change (a crash after the commit loses nothing; <c>synchronous=NORMAL</c> in WAL mode may lose
+/// the last commits only on power loss, not on a process crash).
+/// </summary>
+internal sealed class SqliteMasterStore : IMasterStore
+{
+    private readonly SqliteConnection _connection;
+    private readonly Lock _gate = new();
+
+    public SqliteMasterStore(string path)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
+        _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        _connection.Open();
+        Execute("PRAGMA journal_mode=WAL;");
+        Execute("PRAGMA synchronous=NORMAL;");
+        Execute("""
+            CREATE TABLE IF NOT EXISTS agents (id TEXT PRIMARY KEY, info BLOB NOT NULL, status INTEGER NOT NULL, registered INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS frameworks (id TEXT PRIMARY KEY, info BLOB NOT NULL, registered INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS tasks (framework_id TEXT NOT NULL, task_id TEXT NOT NULL, agent_id TEXT NOT NULL, spec BLOB NOT NULL,
+                status BLOB NOT NULL, role TEXT NOT NULL, started INTEGER, PRIMARY KEY (framework_id, task_id));
+            """);
+    }
+
+    public Task<MasterStoreState> LoadAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var agents = new List<AgentRecord>();
+            using (var cmd = Command("SELECT info, status, registered FROM agents"))
+            using (var r = cmd.ExecuteReader())
+            {
+                while (r.Read())
+                    agents.Add(new AgentRecord(Read<AgentInfo>(r, 0), (AgentStatus)r.GetInt32(1), Ticks(r.GetInt64(2))));
+            }
+            var frameworks = new List<FrameworkRecord>();
+            using (var cmd = Command("SELECT info, registered FROM frameworks"))
+            using (var r = cmd.ExecuteReader())
+            {
+                while (r.Read()) frameworks.Add(new FrameworkRecord(Read<FrameworkInfo>(r, 0), Ticks(r.GetInt64(1))));
+            }
+            var tasks = new List<TaskRecord>();
+            using (var cmd = Command("SELECT framework_id, agent_id, spec, status, role, started FROM tasks"))
+            using (var r = cmd.ExecuteReader())
+            {
+                while (r.Read())
+                {
+                    tasks.Add(new TaskRecord(
+                        new FrameworkId(r.GetString(0)), new AgentId(r.GetString(1)), Read<TaskSpec>(r, 2), Read<TaskStatus>(r, 3),
+                        r.GetString(4), r.IsDBNull(5) ? null : Ticks(r.GetInt64(5))));
+                }
+            }
+            return Task.FromResult(new MasterStoreState(agents, frameworks, tasks));
+        }
+    }
+
+    public Task SaveAgentAsync(AgentRecord agent) => Run(
+        "INSERT OR REPLACE INTO agents (id, info, status, registered) VALUES ($id, $info, $status, $registered)",
+        ("$id", agent.Info.Id.Value), ("$info", Bytes(agent.Info)), ("$status", (int)agent.Status), ("$registered", agent.RegisteredAt.UtcTicks));
+
+    public Task RemoveAgentAsync(AgentId agentId) => Run("DELETE FROM agents WHERE id = $id", ("$id", agentId.Value));
+
+    public Task SaveFrameworkAsync(FrameworkRecord framework) => Run(
+        "INSERT OR REPLACE INTO frameworks (id, info, registered) VALUES ($id, $info, $registered)",
+        ("$id", framework.Info.Id.Value), ("$info", Bytes(framework.Info)), ("$registered", framework.RegisteredAt.UtcTicks));
+
+    public Task RemoveFrameworkAsync(FrameworkId frameworkId) => Run("DELETE FROM frameworks WHERE id = $id", ("$id", frameworkId.Value));
+
+    public Task SaveTaskAsync(TaskRecord task) => Run(
+        "INSERT OR REPLACE INTO tasks (framework_id, task_id, agent_id, spec, status, role, started) VALUES ($fw, $task, $agent, $spec, $status, $role, $started)",
+        ("$fw", task.FrameworkId.Value), ("$task", task.Spec.Id.Value), ("$agent", task.AgentId.Value), ("$spec", Bytes(task.Spec)),
+        ("$status", Bytes(task.Status)), ("$role", task.Role), ("$started", task.StartedAt?.UtcTicks));
+
+    public Task RemoveTaskAsync(FrameworkId frameworkId, TaskId taskId) =>
+        Run("DELETE FROM tasks WHERE framework_id = $fw AND task_id = $task", ("$fw", frameworkId.Value), ("$task", taskId.Value));
+
+    public ValueTask DisposeAsync()
+    {
+        lock (_gate) _connection.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private Task Run(string sql, params (string Name, object? Value)[] parameters)
+    {
+        lock (_gate)
+        {
+            using var cmd = Command(sql);
+            foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            cmd.ExecuteNonQuery();
+        }
+        return Task.CompletedTask;
+    }
+
+    private void Execute(string sql)
+    {
+        using var cmd = Command(sql);
+        cmd.ExecuteNonQuery();
+    }
+
+    private SqliteCommand Command(string sql)
+    {
+        var cmd = _connection.CreateCommand();
+        cmd.CommandText = sql;
+        return cmd;
+    }
+
+    private static byte[] Bytes<T>(T value) => MessagePackSerializer.Serialize(value, DcOsSerializer.Options);
+
+    private static T Read<T>(SqliteDataReader reader, int column) =>
+        MessagePackSerializer.Deserialize<T>((byte[])reader.GetValue(column), DcOsSerializer.Options)
+        ?? throw new InvalidDataException($"column {column} holds a null {typeof(T).Name}");
+
+    private static DateTimeOffset Ticks(long ticks) => new(ticks, TimeSpan.Zero);
+}
