@@ -4,7 +4,7 @@ namespace DcOs.Transport;
 /// Exponential backoff with "equal jitter": attempt n waits a random time between half and all of
 /// min(cap, initial * factor^n), so many clients that lost the same master do not reconnect in lockstep.
 /// </summary>
-public sealed class Backoff
+internal sealed class Backoff
 {
     private readonly Random _random;
     private int _attempt;

@@ -1,5 +1,4 @@
 using System.Text;
-using DcOs.Transport.Messages;
 
 namespace DcOs.Transport;
 

@@ -4,7 +4,7 @@ namespace DcOs.Transport;
 /// <param name="Message">For a person: "peer closed: shutting down", "frame of 20000000 bytes exceeds the limit of 16777216", ...</param>
 /// <param name="ByPeer">Whether the peer closed it (gracefully or by dropping the socket).</param>
 /// <param name="IsError">Whether it closed because something went wrong (protocol violation, timeout, I/O error).</param>
-public sealed record CloseReason(string Message, bool ByPeer, bool IsError)
+internal sealed record CloseReason(string Message, bool ByPeer, bool IsError)
 {
     /// <inheritdoc />
     public override string ToString() => Message;

@@ -1,7 +1,7 @@
 namespace DcOs.Transport;
 
 /// <summary>The connection closed before the operation could complete; <see cref="Reason"/> says why.</summary>
-public sealed class ConnectionClosedException : IOException
+internal sealed class ConnectionClosedException : IOException
 {
     /// <summary>Creates the exception.</summary>
     public ConnectionClosedException(CloseReason reason)

@@ -3,7 +3,7 @@ using System.Net;
 namespace DcOs.Transport;
 
 /// <summary>A server endpoint: hands out connections whose handshake (version, authentication, TLS) succeeded.</summary>
-public interface IConnectionListener : IAsyncDisposable
+internal interface IConnectionListener : IAsyncDisposable
 {
     /// <summary>Where it listens (with the OS-assigned port when bound to port 0).</summary>
     EndPoint LocalEndPoint { get; }

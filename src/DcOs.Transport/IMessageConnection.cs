@@ -8,7 +8,7 @@ namespace DcOs.Transport;
 /// thread: messages are queued and written in batches by the connection's send loop. Received messages go to the
 /// <see cref="IMessageHandler"/> given to <see cref="Start"/>, in order, one at a time.
 /// </summary>
-public interface IMessageConnection : IAsyncDisposable
+internal interface IMessageConnection : IAsyncDisposable
 {
     /// <summary>A short id for logs.</summary>
     string Id { get; }

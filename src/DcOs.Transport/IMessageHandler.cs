@@ -3,7 +3,7 @@ using DcOs.Transport.Messages;
 namespace DcOs.Transport;
 
 /// <summary>Receives a connection's messages, in order, one at a time, on the connection's receive loop.</summary>
-public interface IMessageHandler
+internal interface IMessageHandler
 {
     /// <summary>
     /// Handles one message (a <see cref="Request"/> is answered with <see cref="IMessageConnection.ReplyAsync"/>).

@@ -3,7 +3,7 @@ using DcOs.Transport.Messages;
 namespace DcOs.Transport;
 
 /// <summary>Builds an <see cref="IMessageHandler"/> from delegates.</summary>
-public static class MessageHandler
+internal static class MessageHandler
 {
     /// <summary>A handler calling <paramref name="onMessage"/> and, on close, <paramref name="onClosed"/>.</summary>
     public static IMessageHandler Create(

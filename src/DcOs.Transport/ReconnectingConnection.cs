@@ -10,7 +10,7 @@ namespace DcOs.Transport;
 /// registers or subscribes again), and after any close or failed attempt waits a <see cref="Backoff"/> delay (read
 /// from <see cref="TimeProvider"/>) and tries again, until disposed.
 /// </summary>
-public sealed class ReconnectingConnection : IAsyncDisposable
+internal sealed class ReconnectingConnection : IAsyncDisposable
 {
     private readonly IDcOsTransport _transport;
     private readonly EndPoint _endPoint;

@@ -1,5 +1,3 @@
-using DcOs.Transport.Messages;
-
 namespace DcOs.Transport;
 
 /// <summary>A principal a server accepts: its shared secret (never sent on the wire) and the role it may act in.</summary>

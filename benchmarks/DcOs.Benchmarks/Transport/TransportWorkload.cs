@@ -6,7 +6,7 @@ using DcOs.Transport.Serialization;
 namespace DcOs.Benchmarks.Transport;
 
 /// <summary>The message every transport benchmark sends: a status update of about 100 bytes.</summary>
-public static class TransportWorkload
+internal static class TransportWorkload
 {
     public static readonly ClientCredentials Client = new("bench-agent", PeerRole.Agent);
 

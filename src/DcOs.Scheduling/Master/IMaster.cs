@@ -52,9 +52,6 @@ public interface IMaster : IAsyncDisposable
     /// <summary>Reads part of a task's stdout or stderr from its agent (negative offset: from the end).</summary>
     /// <exception cref="KeyNotFoundException">No such task, or its agent is not connected.</exception>
     Task<TaskLog> ReadTaskLogAsync(FrameworkId frameworkId, TaskId taskId, string file = "stdout", long offset = -65536, int length = 65536);
-
-    /// <summary>Completes when the master has handled everything queued so far (tests, tools).</summary>
-    Task WhenIdleAsync();
 }
 
 /// <summary>A piece of a task's log.</summary>

@@ -8,7 +8,7 @@ namespace DcOs.Transport.Hosting;
 /// <see cref="ArgumentException"/> naming the setting: the message becomes the validation failure, so a bad
 /// configuration stops the host before anything listens, with the setting named.
 /// </summary>
-public static class OptionsValidation
+internal static class OptionsValidation
 {
     /// <summary>Runs <paramref name="validate"/> when the options are first used and at host start.</summary>
     public static OptionsBuilder<T> ValidateOnStartWith<T>(this OptionsBuilder<T> builder, Action<T> validate)

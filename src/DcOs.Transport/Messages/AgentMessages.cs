@@ -5,7 +5,7 @@ namespace DcOs.Transport.Messages;
 
 /// <summary>An agent's first registration: the master answers with <see cref="AgentRegistered"/> and a new id.</summary>
 [MessagePackObject]
-public sealed class RegisterAgent : DcOsMessage
+internal sealed class RegisterAgent : DcOsMessage
 {
     /// <summary>What the agent has and is.</summary>
     [Key(0)] public AgentInfo? Agent { get; set; }
@@ -13,7 +13,7 @@ public sealed class RegisterAgent : DcOsMessage
 
 /// <summary>An agent coming back (reconnect or restart) with its id and the tasks it still runs.</summary>
 [MessagePackObject]
-public sealed class ReregisterAgent : DcOsMessage
+internal sealed class ReregisterAgent : DcOsMessage
 {
     /// <summary>What the agent has and is; <see cref="AgentInfo.Id"/> is set.</summary>
     [Key(0)] public AgentInfo? Agent { get; set; }
@@ -27,7 +27,7 @@ public sealed class ReregisterAgent : DcOsMessage
 
 /// <summary>One task as an agent reports it when re-registering.</summary>
 [MessagePackObject]
-public sealed class RunningTask
+internal sealed class RunningTask
 {
     /// <summary>The task's framework.</summary>
     [Key(0)] public FrameworkId FrameworkId { get; set; }
@@ -47,7 +47,7 @@ public sealed class RunningTask
 
 /// <summary>The master accepted an agent (first registration or re-registration).</summary>
 [MessagePackObject]
-public sealed class AgentRegistered : DcOsMessage
+internal sealed class AgentRegistered : DcOsMessage
 {
     /// <summary>The agent's id, to be kept in its work directory.</summary>
     [Key(0)] public AgentId AgentId { get; set; }
@@ -58,7 +58,7 @@ public sealed class AgentRegistered : DcOsMessage
 
 /// <summary>Master to agent: start a task.</summary>
 [MessagePackObject]
-public sealed class RunTask : DcOsMessage
+internal sealed class RunTask : DcOsMessage
 {
     /// <summary>The task's framework.</summary>
     [Key(0)] public FrameworkId FrameworkId { get; set; }
@@ -69,7 +69,7 @@ public sealed class RunTask : DcOsMessage
 
 /// <summary>Master to agent: are you there? The agent answers <see cref="AgentPong"/> with the same sequence.</summary>
 [MessagePackObject]
-public sealed class AgentPing : DcOsMessage
+internal sealed class AgentPing : DcOsMessage
 {
     /// <summary>Increases per ping.</summary>
     [Key(0)] public long Sequence { get; set; }
@@ -77,7 +77,7 @@ public sealed class AgentPing : DcOsMessage
 
 /// <summary>Agent to master: the answer to <see cref="AgentPing"/>.</summary>
 [MessagePackObject]
-public sealed class AgentPong : DcOsMessage
+internal sealed class AgentPong : DcOsMessage
 {
     /// <summary>The ping's sequence.</summary>
     [Key(0)] public long Sequence { get; set; }
@@ -85,7 +85,7 @@ public sealed class AgentPong : DcOsMessage
 
 /// <summary>Master to agent (as a <see cref="Request"/>): report resource usage of tasks; answered with <see cref="TaskUsageReport"/>.</summary>
 [MessagePackObject]
-public sealed class GetTaskUsage : DcOsMessage
+internal sealed class GetTaskUsage : DcOsMessage
 {
     /// <summary>The tasks; empty for all tasks on the agent.</summary>
     [Key(0)] public List<TaskId> TaskIds { get; set; } = [];
@@ -93,7 +93,7 @@ public sealed class GetTaskUsage : DcOsMessage
 
 /// <summary>Agent to master: measured usage of tasks.</summary>
 [MessagePackObject]
-public sealed class TaskUsageReport : DcOsMessage
+internal sealed class TaskUsageReport : DcOsMessage
 {
     /// <summary>One entry per task.</summary>
     [Key(0)] public List<TaskUsage> Tasks { get; set; } = [];
@@ -101,7 +101,7 @@ public sealed class TaskUsageReport : DcOsMessage
 
 /// <summary>What one task used, from its cgroup or /proc.</summary>
 [MessagePackObject]
-public sealed class TaskUsage
+internal sealed class TaskUsage
 {
     /// <summary>The task's framework.</summary>
     [Key(0)] public FrameworkId FrameworkId { get; set; }
@@ -121,7 +121,7 @@ public sealed class TaskUsage
 
 /// <summary>Master to agent (as a <see cref="Request"/>): read part of a task's stdout or stderr; answered with <see cref="TaskLogChunk"/> or an <see cref="ErrorMessage"/>.</summary>
 [MessagePackObject]
-public sealed class ReadTaskLog : DcOsMessage
+internal sealed class ReadTaskLog : DcOsMessage
 {
     /// <summary>The task's framework.</summary>
     [Key(0)] public FrameworkId FrameworkId { get; set; }
@@ -141,7 +141,7 @@ public sealed class ReadTaskLog : DcOsMessage
 
 /// <summary>Agent to master: a piece of a task's log.</summary>
 [MessagePackObject]
-public sealed class TaskLogChunk : DcOsMessage
+internal sealed class TaskLogChunk : DcOsMessage
 {
     /// <summary>The text read (UTF-8 decoded, invalid bytes replaced).</summary>
     [Key(0)] public string Data { get; set; } = "";

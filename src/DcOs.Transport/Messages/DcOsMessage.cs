@@ -45,7 +45,7 @@ namespace DcOs.Transport.Messages;
 [Union(50, typeof(RunTask))]
 [Union(60, typeof(StatusUpdate))]
 [Union(61, typeof(StatusUpdateAck))]
-public abstract class DcOsMessage
+internal abstract class DcOsMessage
 {
     /// <summary>Whether the message is for the application's handler (not a protocol-level one such as a heartbeat).</summary>
     [IgnoreMember]

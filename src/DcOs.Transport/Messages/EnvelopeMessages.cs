@@ -4,7 +4,7 @@ namespace DcOs.Transport.Messages;
 
 /// <summary>A message that expects an answer: the answer is a <see cref="Response"/> with the same <see cref="Id"/>.</summary>
 [MessagePackObject]
-public sealed class Request : DcOsMessage
+internal sealed class Request : DcOsMessage
 {
     /// <summary>Correlates the answer; unique per connection and direction.</summary>
     [Key(0)] public long Id { get; set; }
@@ -15,7 +15,7 @@ public sealed class Request : DcOsMessage
 
 /// <summary>The answer to the <see cref="Request"/> with the same <see cref="Id"/>.</summary>
 [MessagePackObject]
-public sealed class Response : DcOsMessage
+internal sealed class Response : DcOsMessage
 {
     /// <inheritdoc />
     [IgnoreMember]
@@ -30,7 +30,7 @@ public sealed class Response : DcOsMessage
 
 /// <summary>An error, as the answer to a request or on its own.</summary>
 [MessagePackObject]
-public sealed class ErrorMessage : DcOsMessage
+internal sealed class ErrorMessage : DcOsMessage
 {
     /// <summary>A short machine-readable code ("invalid", "not_found", "unauthorized", ...).</summary>
     [Key(0)] public string Code { get; set; } = "";

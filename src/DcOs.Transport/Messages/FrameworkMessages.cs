@@ -5,7 +5,7 @@ namespace DcOs.Transport.Messages;
 
 /// <summary>A framework subscribes (first time, or after a failover with its id set).</summary>
 [MessagePackObject]
-public sealed class SubscribeFramework : DcOsMessage
+internal sealed class SubscribeFramework : DcOsMessage
 {
     /// <summary>The framework's description.</summary>
     [Key(0)] public FrameworkInfo? Framework { get; set; }
@@ -13,7 +13,7 @@ public sealed class SubscribeFramework : DcOsMessage
 
 /// <summary>The master accepted the subscription.</summary>
 [MessagePackObject]
-public sealed class FrameworkSubscribed : DcOsMessage
+internal sealed class FrameworkSubscribed : DcOsMessage
 {
     /// <summary>The framework's id.</summary>
     [Key(0)] public FrameworkId FrameworkId { get; set; }
@@ -24,7 +24,7 @@ public sealed class FrameworkSubscribed : DcOsMessage
 
 /// <summary>Master to framework: new offers.</summary>
 [MessagePackObject]
-public sealed class OffersMessage : DcOsMessage
+internal sealed class OffersMessage : DcOsMessage
 {
     /// <summary>The offers, one per agent.</summary>
     [Key(0)] public List<Offer> Offers { get; set; } = [];
@@ -32,7 +32,7 @@ public sealed class OffersMessage : DcOsMessage
 
 /// <summary>Master to framework: an offer is no longer valid.</summary>
 [MessagePackObject]
-public sealed class RescindOffer : DcOsMessage
+internal sealed class RescindOffer : DcOsMessage
 {
     /// <summary>The withdrawn offer.</summary>
     [Key(0)] public OfferId OfferId { get; set; }
@@ -40,7 +40,7 @@ public sealed class RescindOffer : DcOsMessage
 
 /// <summary>Framework to master: use offers to launch tasks; the rest of the offered resources is declined.</summary>
 [MessagePackObject]
-public sealed class Accept : DcOsMessage
+internal sealed class Accept : DcOsMessage
 {
     /// <summary>The offers used; all must be from one agent.</summary>
     [Key(0)] public List<OfferId> OfferIds { get; set; } = [];
@@ -54,7 +54,7 @@ public sealed class Accept : DcOsMessage
 
 /// <summary>Framework to master: decline offers.</summary>
 [MessagePackObject]
-public sealed class Decline : DcOsMessage
+internal sealed class Decline : DcOsMessage
 {
     /// <summary>The declined offers.</summary>
     [Key(0)] public List<OfferId> OfferIds { get; set; } = [];
@@ -71,7 +71,7 @@ public sealed class Decline : DcOsMessage
 
 /// <summary>Master to framework: an agent is unreachable or gone; its offers are rescinded and its tasks updated separately.</summary>
 [MessagePackObject]
-public sealed class AgentLost : DcOsMessage
+internal sealed class AgentLost : DcOsMessage
 {
     /// <summary>The agent.</summary>
     [Key(0)] public AgentId AgentId { get; set; }
@@ -82,7 +82,7 @@ public sealed class AgentLost : DcOsMessage
 
 /// <summary>Framework to master: remove decline filters and resume offers (for the roles, or all when empty).</summary>
 [MessagePackObject]
-public sealed class Revive : DcOsMessage
+internal sealed class Revive : DcOsMessage
 {
     /// <summary>Roles to revive; empty for all the framework's roles.</summary>
     [Key(0)] public List<string> Roles { get; set; } = [];
@@ -90,7 +90,7 @@ public sealed class Revive : DcOsMessage
 
 /// <summary>Framework to master: stop sending offers (for the roles, or all when empty) until revived.</summary>
 [MessagePackObject]
-public sealed class Suppress : DcOsMessage
+internal sealed class Suppress : DcOsMessage
 {
     /// <summary>Roles to suppress; empty for all the framework's roles.</summary>
     [Key(0)] public List<string> Roles { get; set; } = [];
@@ -98,7 +98,7 @@ public sealed class Suppress : DcOsMessage
 
 /// <summary>Kill a task: framework to master, and master to agent.</summary>
 [MessagePackObject]
-public sealed class KillTask : DcOsMessage
+internal sealed class KillTask : DcOsMessage
 {
     /// <summary>The task's framework.</summary>
     [Key(0)] public FrameworkId FrameworkId { get; set; }
@@ -115,7 +115,7 @@ public sealed class KillTask : DcOsMessage
 
 /// <summary>Framework to master: tell me the state of these tasks (or of all mine, when the list is empty).</summary>
 [MessagePackObject]
-public sealed class Reconcile : DcOsMessage
+internal sealed class Reconcile : DcOsMessage
 {
     /// <summary>The tasks; empty for implicit reconciliation.</summary>
     [Key(0)] public List<ReconcileTask> Tasks { get; set; } = [];
@@ -123,7 +123,7 @@ public sealed class Reconcile : DcOsMessage
 
 /// <summary>One task to reconcile.</summary>
 [MessagePackObject]
-public sealed class ReconcileTask
+internal sealed class ReconcileTask
 {
     /// <summary>The task.</summary>
     [Key(0)] public TaskId TaskId { get; set; }
@@ -134,7 +134,7 @@ public sealed class ReconcileTask
 
 /// <summary>Opaque data between a framework and an executor on an agent, relayed by the master.</summary>
 [MessagePackObject]
-public sealed class FrameworkMessage : DcOsMessage
+internal sealed class FrameworkMessage : DcOsMessage
 {
     /// <summary>The framework.</summary>
     [Key(0)] public FrameworkId FrameworkId { get; set; }
@@ -151,7 +151,7 @@ public sealed class FrameworkMessage : DcOsMessage
 
 /// <summary>Framework to master: remove me and kill all my tasks.</summary>
 [MessagePackObject]
-public sealed class Teardown : DcOsMessage
+internal sealed class Teardown : DcOsMessage
 {
     /// <summary>The framework.</summary>
     [Key(0)] public FrameworkId FrameworkId { get; set; }

@@ -4,7 +4,7 @@ namespace DcOs.Transport.Messages;
 
 /// <summary>First frame of a client: its protocol version, who it claims to be, and a nonce the server must prove on.</summary>
 [MessagePackObject]
-public sealed class Hello : DcOsMessage
+internal sealed class Hello : DcOsMessage
 {
     /// <inheritdoc />
     [IgnoreMember]
@@ -25,7 +25,7 @@ public sealed class Hello : DcOsMessage
 
 /// <summary>The server's answer to <see cref="Hello"/>: a nonce to sign, and its proof over the client's nonce.</summary>
 [MessagePackObject]
-public sealed class Challenge : DcOsMessage
+internal sealed class Challenge : DcOsMessage
 {
     /// <inheritdoc />
     [IgnoreMember]
@@ -43,7 +43,7 @@ public sealed class Challenge : DcOsMessage
 
 /// <summary>The client's proof: HMAC-SHA256 of the server nonce, principal and role under the shared secret.</summary>
 [MessagePackObject]
-public sealed class Authenticate : DcOsMessage
+internal sealed class Authenticate : DcOsMessage
 {
     /// <inheritdoc />
     [IgnoreMember]
@@ -55,7 +55,7 @@ public sealed class Authenticate : DcOsMessage
 
 /// <summary>The handshake succeeded.</summary>
 [MessagePackObject]
-public sealed class Welcome : DcOsMessage
+internal sealed class Welcome : DcOsMessage
 {
     /// <inheritdoc />
     [IgnoreMember]
@@ -73,7 +73,7 @@ public sealed class Welcome : DcOsMessage
 
 /// <summary>The handshake failed; the connection closes after this frame.</summary>
 [MessagePackObject]
-public sealed class Refused : DcOsMessage
+internal sealed class Refused : DcOsMessage
 {
     /// <inheritdoc />
     [IgnoreMember]
@@ -85,7 +85,7 @@ public sealed class Refused : DcOsMessage
 
 /// <summary>A graceful close: the sender will send nothing more.</summary>
 [MessagePackObject]
-public sealed class Goodbye : DcOsMessage
+internal sealed class Goodbye : DcOsMessage
 {
     /// <inheritdoc />
     [IgnoreMember]
@@ -97,7 +97,7 @@ public sealed class Goodbye : DcOsMessage
 
 /// <summary>Keeps an idle connection alive and proves the peer is there.</summary>
 [MessagePackObject]
-public sealed class Heartbeat : DcOsMessage
+internal sealed class Heartbeat : DcOsMessage
 {
     /// <inheritdoc />
     [IgnoreMember]

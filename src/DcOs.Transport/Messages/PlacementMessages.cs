@@ -9,7 +9,7 @@ namespace DcOs.Transport.Messages;
 /// a <see cref="PlacementResult"/>. Status updates of the launched tasks follow as usual.
 /// </summary>
 [MessagePackObject]
-public sealed class PlaceTasks : DcOsMessage
+internal sealed class PlaceTasks : DcOsMessage
 {
     /// <summary>The tasks to place.</summary>
     [Key(0)] public List<TaskSpec> Tasks { get; set; } = [];
@@ -23,7 +23,7 @@ public sealed class PlaceTasks : DcOsMessage
 
 /// <summary>The master's answer to <see cref="PlaceTasks"/>.</summary>
 [MessagePackObject]
-public sealed class PlacementResult : DcOsMessage
+internal sealed class PlacementResult : DcOsMessage
 {
     /// <summary>Tasks launched, with their agents.</summary>
     [Key(0)] public List<PlacedTask> Placed { get; set; } = [];
@@ -37,7 +37,7 @@ public sealed class PlacementResult : DcOsMessage
 
 /// <summary>A task the master launched in centralized mode.</summary>
 [MessagePackObject]
-public sealed class PlacedTask
+internal sealed class PlacedTask
 {
     /// <summary>The task.</summary>
     [Key(0)] public TaskId TaskId { get; set; }
@@ -48,7 +48,7 @@ public sealed class PlacedTask
 
 /// <summary>A task the master could not place.</summary>
 [MessagePackObject]
-public sealed class UnplacedTaskInfo
+internal sealed class UnplacedTaskInfo
 {
     /// <summary>The task.</summary>
     [Key(0)] public TaskId TaskId { get; set; }

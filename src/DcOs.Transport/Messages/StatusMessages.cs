@@ -5,7 +5,7 @@ namespace DcOs.Transport.Messages;
 
 /// <summary>A task status update: agent to master, and master to framework.</summary>
 [MessagePackObject]
-public sealed class StatusUpdate : DcOsMessage
+internal sealed class StatusUpdate : DcOsMessage
 {
     /// <summary>The task's framework.</summary>
     [Key(0)] public FrameworkId FrameworkId { get; set; }
@@ -16,7 +16,7 @@ public sealed class StatusUpdate : DcOsMessage
 
 /// <summary>Acknowledges a status update by its id: framework to master, and master to agent.</summary>
 [MessagePackObject]
-public sealed class StatusUpdateAck : DcOsMessage
+internal sealed class StatusUpdateAck : DcOsMessage
 {
     /// <summary>The task's framework.</summary>
     [Key(0)] public FrameworkId FrameworkId { get; set; }

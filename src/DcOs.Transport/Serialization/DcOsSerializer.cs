@@ -9,7 +9,7 @@ namespace DcOs.Transport.Serialization;
 /// The protocol's MessagePack options: formatters for Core types, the standard resolver for message classes, and
 /// <see cref="MessagePackSecurity.UntrustedData"/> for everything read (hash-flooding resistant maps, depth limit).
 /// </summary>
-public static class DcOsSerializer
+internal static class DcOsSerializer
 {
     private static readonly IFormatterResolver Resolver = CompositeResolver.Create(
         [
@@ -24,7 +24,7 @@ public static class DcOsSerializer
             FrameworkInfoFormatter.Instance,
             OfferFormatter.Instance,
         ],
-        [StandardResolver.Instance]);
+        [StandardResolverAllowPrivate.Instance]);
 
     /// <summary>Options for reading from the network.</summary>
     public static readonly MessagePackSerializerOptions Options =

@@ -180,7 +180,8 @@ internal sealed partial class MasterEngine : IMaster
         }
     }
 
-    public Task WhenIdleAsync() => PostAndWaitAsync(AllocateIfDueAsync);
+    /// <summary>Completes when the master has handled everything queued so far.</summary>
+    internal Task WhenIdleAsync() => PostAndWaitAsync(AllocateIfDueAsync);
 
     // ---- connections ----
 

@@ -1,4 +1,4 @@
-namespace DcOs.Transport.Messages;
+namespace DcOs.Transport;
 
 /// <summary>The role an authenticated peer acts in.</summary>
 public enum PeerRole
