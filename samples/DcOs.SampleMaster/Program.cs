@@ -49,7 +49,20 @@ builder.Services.AddDcOsCostOptimizer();
 builder.Services.AddSingleton(_ => new SampleStore(Path.Combine(dataDir, "frameworks.db")));
 builder.Services.AddSingleton(sp => new ServicesFramework(sp.GetRequiredService<SampleStore>(), sp.GetRequiredService<TimeProvider>()));
 builder.Services.AddSingleton(sp => new JobsFramework(sp.GetRequiredService<SampleStore>(), sp.GetRequiredService<TimeProvider>()));
-if (options.HostFrameworks) builder.Services.AddHostedService<LocalFrameworks>();
+if (options.HostFrameworks)
+{
+    // Both frameworks in this process, each on its own connection to the master (registered, and so started, before them).
+    builder.Services.AddDcOsFramework<ServicesFramework>((o, sp) =>
+    {
+        o.Master = sp.GetRequiredService<IMaster>().LocalEndPoint!;
+        o.Framework = ServicesFramework.Info(sp.GetRequiredService<ServicesFramework>().SavedId);
+    });
+    builder.Services.AddDcOsFramework<JobsFramework>((o, sp) =>
+    {
+        o.Master = sp.GetRequiredService<IMaster>().LocalEndPoint!;
+        o.Framework = JobsFramework.Info(sp.GetRequiredService<JobsFramework>().SavedId);
+    });
+}
 builder.Services.AddSingleton<LocalAgentLauncher>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<LocalAgentLauncher>());
 
@@ -63,7 +76,7 @@ app.UseExceptionHandler(errors => errors.Run(async context =>
         BadHttpRequestException b => (400, b.Message),
         JsonException j => (400, j.Message),
         KeyNotFoundException k => (404, k.Message),
-        InvalidOperationException i when i.Message.Contains("already exists", StringComparison.Ordinal) => (409, i.Message),
+        ConflictException c => (409, c.Message),
         TimeoutException t => (504, t.Message),
         _ => (500, error?.Message ?? "internal error"),
     };
@@ -81,28 +94,3 @@ app.Lifetime.ApplicationStarted.Register(() =>
     Console.WriteLine($"dcos: api {url} master {master.LocalEndPoint} data {dataDir} local-agents {options.LocalAgents}");
 });
 app.Run();
-
-/// <summary>Hosts the services and jobs frameworks in this process, connected to the master over its own endpoint.</summary>
-internal sealed class LocalFrameworks(IMaster master, IDcOsTransport transport, ServicesFramework services, JobsFramework jobs, TimeProvider time, ILoggerFactory loggers) : IHostedService
-{
-    private readonly List<IFrameworkClient> _clients = [];
-
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        foreach (var (scheduler, info) in new (IFrameworkScheduler, FrameworkInfo)[]
-                 {
-                     (services, ServicesFramework.Info(services.SavedId)),
-                     (jobs, JobsFramework.Info(jobs.SavedId)),
-                 })
-        {
-            var client = DcOsFramework.Create(transport, new FrameworkOptions { Master = master.LocalEndPoint!, Framework = info }, scheduler, time, loggers);
-            await client.StartAsync(cancellationToken);
-            _clients.Add(client);
-        }
-    }
-
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        foreach (var client in _clients) await client.StopAsync(cancellationToken);
-    }
-}

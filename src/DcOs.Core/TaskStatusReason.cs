@@ -1,6 +1,6 @@
 namespace DcOs.Core;
 
-/// <summary>Why a task changed state; a subset of Mesos' TaskStatus.Reason with the same meanings.</summary>
+/// <summary>Why a task changed state; a subset of Mesos' TaskStatusUpdate.Reason with the same meanings.</summary>
 public enum TaskStatusReason
 {
     /// <summary>No particular reason.</summary>

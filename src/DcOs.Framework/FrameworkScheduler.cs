@@ -20,7 +20,7 @@ public abstract class FrameworkScheduler : IFrameworkScheduler
     public virtual Task OfferRescindedAsync(IFrameworkDriver driver, OfferId offerId) => Task.CompletedTask;
 
     /// <inheritdoc />
-    public virtual Task StatusUpdateAsync(IFrameworkDriver driver, TaskStatus status) => Task.CompletedTask;
+    public virtual Task StatusUpdateAsync(IFrameworkDriver driver, TaskStatusUpdate status) => Task.CompletedTask;
 
     /// <inheritdoc />
     public virtual Task FrameworkMessageAsync(IFrameworkDriver driver, AgentId agentId, ExecutorId executorId, byte[] data) => Task.CompletedTask;

@@ -1,4 +1,5 @@
 using DcOs.Core;
+using DcOs.Core.Placement;
 
 namespace DcOs.Framework;
 
@@ -33,15 +34,15 @@ public interface IFrameworkDriver
     ValueTask ReconcileAsync(IReadOnlyList<(TaskId TaskId, AgentId AgentId)> tasks);
 
     /// <summary>Acknowledges a status update (needed only when automatic acknowledgement is off).</summary>
-    ValueTask AcknowledgeAsync(TaskStatus status);
+    ValueTask AcknowledgeAsync(TaskStatusUpdate status);
 
     /// <summary>
     /// Centralized mode: the master places <paramref name="tasks"/> on the whole cluster's free resources with its cost
-    /// optimizer (objective "cheapest", "fastest", "pack" or "spread") and launches them; the answer says where each
+    /// optimizer (for <paramref name="objective"/>) and launches them; the answer says where each
     /// went and why the others could not be placed. Their status updates follow as usual.
     /// </summary>
     /// <exception cref="InvalidOperationException">Not connected, or the master refused the request.</exception>
-    Task<BatchPlacement> PlaceTasksAsync(IReadOnlyList<TaskSpec> tasks, string objective = "cheapest", TimeSpan? estimatedDuration = null);
+    Task<BatchPlacement> PlaceTasksAsync(IReadOnlyList<TaskSpec> tasks, ObjectiveKind objective = ObjectiveKind.Cheapest, TimeSpan? estimatedDuration = null);
 
     /// <summary>Sends data to an executor on an agent.</summary>
     ValueTask SendFrameworkMessageAsync(AgentId agentId, ExecutorId executorId, byte[] data);

@@ -21,7 +21,7 @@ public interface IFrameworkScheduler
     /// A task's status changed. Each update reaches the scheduler once (duplicates from resends are dropped by update
     /// id) and is acknowledged after this returns, unless automatic acknowledgement is off.
     /// </summary>
-    Task StatusUpdateAsync(IFrameworkDriver driver, TaskStatus status);
+    Task StatusUpdateAsync(IFrameworkDriver driver, TaskStatusUpdate status);
 
     /// <summary>Data from an executor.</summary>
     Task FrameworkMessageAsync(IFrameworkDriver driver, AgentId agentId, ExecutorId executorId, byte[] data);

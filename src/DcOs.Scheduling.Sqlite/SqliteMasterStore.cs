@@ -57,7 +57,7 @@ internal sealed class SqliteMasterStore : IMasterStore
                 while (r.Read())
                 {
                     tasks.Add(new TaskRecord(
-                        new FrameworkId(r.GetString(0)), new AgentId(r.GetString(1)), Read<TaskSpec>(r, 2), Read<TaskStatus>(r, 3),
+                        new FrameworkId(r.GetString(0)), new AgentId(r.GetString(1)), Read<TaskSpec>(r, 2), Read<TaskStatusUpdate>(r, 3),
                         r.GetString(4), r.IsDBNull(5) ? null : Ticks(r.GetInt64(5))));
                 }
             }

@@ -94,7 +94,7 @@ internal sealed class MasterDouble : IAsyncDisposable
     }
 
     /// <summary>Deduplicated updates of one task, in arrival order.</summary>
-    public List<TaskStatus> UpdatesOf(string taskId)
+    public List<TaskStatusUpdate> UpdatesOf(string taskId)
     {
         lock (_lock) return [.. _unique.Where(u => u.Status!.TaskId.Value == taskId).Select(u => u.Status!)];
     }
@@ -125,7 +125,7 @@ internal sealed class MasterDouble : IAsyncDisposable
     }
 
     /// <summary>Waits for the task's terminal update and returns its deduplicated updates.</summary>
-    public async Task<List<TaskStatus>> TerminalAsync(string taskId, TimeSpan? timeout = null)
+    public async Task<List<TaskStatusUpdate>> TerminalAsync(string taskId, TimeSpan? timeout = null)
     {
         await WaitUntilAsync(() => UpdatesOf(taskId).Any(s => s.State.IsTerminal()), $"a terminal update of {taskId}", timeout);
         return UpdatesOf(taskId);

@@ -83,7 +83,7 @@ public sealed class RegistrationTests
     public async Task A_refused_registration_is_retried()
     {
         await using var master = await MasterDouble.StartTcpAsync();
-        master.RefuseWith = new ErrorMessage { Code = "unauthorized", Message = "not today" };
+        master.RefuseWith = new ErrorMessage { Code = ErrorCode.Unauthorized, Message = "not today" };
         await using var agent = await TestAgent.StartAsync(master, waitForRegistration: false);
         await master.WaitUntilAsync(() => master.Registrations.Count >= 2, "a second attempt");
         master.RefuseWith = null;

@@ -32,6 +32,8 @@ public sealed class TaskLifecycleTests : IAsyncLifetime
         Assert.Equal(TaskStatusReason.CommandExited, failed.Reason);
         Assert.Equal(TaskStatusSource.Executor, failed.Source);
         Assert.Contains("exited with status 3", failed.Message);
+        Assert.Equal(3, failed.ExitCode);
+        Assert.Null(failed.Signal);
         Assert.Equal(_master.AssignedId, failed.AgentId);
         Assert.All(updates, u => Assert.NotEqual(Guid.Empty, u.UpdateId));
     }
@@ -45,6 +47,21 @@ public sealed class TaskLifecycleTests : IAsyncLifetime
 
         Assert.Equal([TaskState.Starting, TaskState.Running, TaskState.Finished], updates.Select(u => u.State));
         Assert.Contains("exited with status 0", updates[^1].Message);
+        Assert.Equal(0, updates[^1].ExitCode);
+        Assert.All(updates[..^1], u => Assert.Null(u.ExitCode));
+    }
+
+    [Fact]
+    public async Task A_command_killed_by_a_signal_reports_the_signal_and_no_exit_code()
+    {
+        await _master.RunAsync("fw1", Tasks.Shell("usr1", "kill -USR1 $$"));
+
+        var failed = (await _master.TerminalAsync("usr1"))[^1];
+
+        Assert.Equal(TaskState.Failed, failed.State);
+        Assert.Equal(10, failed.Signal);
+        Assert.Null(failed.ExitCode);
+        Assert.Contains("SIGUSR1", failed.Message);
     }
 
     [Fact]
@@ -80,6 +97,7 @@ public sealed class TaskLifecycleTests : IAsyncLifetime
 
         Assert.Equal(TaskState.Killed, updates[^1].State);
         Assert.Contains("SIGKILL", updates[^1].Message);
+        Assert.Equal(9, updates[^1].Signal);
         Assert.Empty(Processes.InGroup(pgid));
     }
 
@@ -166,7 +184,7 @@ public sealed class TaskLifecycleTests : IAsyncLifetime
         await _master.RunAsync("fw1", Tasks.Shell("dup", "true"));
         await _master.WaitUntilAsync(() => _master.Errors.Count > 0, "the agent's error about the duplicate");
         var error = Assert.Single(_master.Errors);
-        Assert.Equal("duplicate_task", error.Code);
+        Assert.Equal(ErrorCode.DuplicateTask, error.Code);
         Assert.Contains("already known", error.Message);
         // The running task's own update stream is untouched: no DROPPED on it, same process, still holding resources.
         Assert.Equal([TaskState.Starting, TaskState.Running], _master.StatesOf("dup"));
@@ -215,7 +233,7 @@ public sealed class TaskLifecycleTests : IAsyncLifetime
         var stderr = Assert.IsType<TaskLogChunk>(await _master.RequestAsync(new ReadTaskLog { FrameworkId = new FrameworkId("fw1"), TaskId = new TaskId("talk"), File = "stderr" }));
         Assert.Equal("oops\n", stderr.Data);
         var unknown = Assert.IsType<ErrorMessage>(await _master.RequestAsync(new ReadTaskLog { FrameworkId = new FrameworkId("fw1"), TaskId = new TaskId("nope"), File = "stdout" }));
-        Assert.Equal("not_found", unknown.Code);
+        Assert.Equal(ErrorCode.NotFound, unknown.Code);
     }
 
     [Fact]

@@ -51,10 +51,10 @@ public sealed class TraversalTests
         foreach (var file in (string[])["../../../secret", "/etc/passwd", "stderr2", "..", "stdout\0"])
         {
             var refused = Assert.IsType<ErrorMessage>(await master.RequestAsync(new ReadTaskLog { FrameworkId = new FrameworkId("fw1"), TaskId = new TaskId("sneaky"), File = file }));
-            Assert.Equal("invalid", refused.Code);
+            Assert.Equal(ErrorCode.Invalid, refused.Code);
         }
         var link = Assert.IsType<ErrorMessage>(await master.RequestAsync(new ReadTaskLog { FrameworkId = new FrameworkId("fw1"), TaskId = new TaskId("sneaky"), File = "stdout" }));
-        Assert.Equal("not_found", link.Code);
+        Assert.Equal(ErrorCode.NotFound, link.Code);
         Assert.Equal("do not read", File.ReadAllText(Path.Combine(agent.WorkDir, "secret")));
     }
 

@@ -13,7 +13,7 @@ public sealed class UpdateLogTests : IDisposable
     private static StatusUpdate Update(string task, TaskState state) => new()
     {
         FrameworkId = new FrameworkId("fw"),
-        Status = new TaskStatus { TaskId = new TaskId(task), State = state, UpdateId = Guid.NewGuid(), Timestamp = DateTimeOffset.UnixEpoch },
+        Status = new TaskStatusUpdate { TaskId = new TaskId(task), State = state, UpdateId = Guid.NewGuid(), Timestamp = DateTimeOffset.UnixEpoch },
     };
 
     private string WriteLog(params DcOsMessage[] records)

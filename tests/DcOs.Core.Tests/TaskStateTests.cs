@@ -109,7 +109,7 @@ public sealed class TaskStateTests
     [Fact]
     public void A_status_needs_acknowledgement_only_with_an_update_id()
     {
-        var status = new TaskStatus { TaskId = new TaskId("t1"), State = TaskState.Running };
+        var status = new TaskStatusUpdate { TaskId = new TaskId("t1"), State = TaskState.Running };
 
         Assert.False(status.NeedsAcknowledgement);
         Assert.True((status with { UpdateId = new Guid("3f2504e0-4f89-11d3-9a0c-0305e82c3301") }).NeedsAcknowledgement);

@@ -78,7 +78,7 @@ public sealed class BadInputTests
         Assert.True(logs.Contains(expected), $"the reason for '{name}' was not logged");
 
         // The other connection is untouched.
-        await healthy.SendAsync(new ErrorMessage { Code = "ping", Message = name });
+        await healthy.SendAsync(new ErrorMessage { Message = name });
         Assert.Equal(name, (await healthyHandler.NextAsync<ErrorMessage>()).Message);
         await healthy.CloseAsync("done");
     }
@@ -105,8 +105,8 @@ public sealed class BadInputTests
         var (_, handler) = await server.NextConnectionAsync();
         var buffer = new ArrayBufferWriter<byte>();
         var writer = new DcOs.Transport.Internal.FrameWriter();
-        writer.Write(buffer, new ErrorMessage { Code = "a", Message = "first" }, 1 << 20);
-        writer.Write(buffer, new ErrorMessage { Code = "b", Message = "second" }, 1 << 20);
+        writer.Write(buffer, new ErrorMessage { Message = "first" }, 1 << 20);
+        writer.Write(buffer, new ErrorMessage { Message = "second" }, 1 << 20);
         foreach (var b in buffer.WrittenSpan.ToArray()) await raw.SendRawAsync([b]);
         Assert.Equal("first", (await handler.NextAsync<ErrorMessage>()).Message);
         Assert.Equal("second", (await handler.NextAsync<ErrorMessage>()).Message);

@@ -61,7 +61,7 @@ public sealed class ConnectionLifecycleTests
         var reader = await transport.ConnectAsync(server.EndPoint, new ClientCredentials("never-reads", PeerRole.Framework));
         var (serverSide, handler) = await server.NextConnectionAsync();
         var connection = (MessageConnection)serverSide;
-        var message = new ErrorMessage { Code = "x", Message = new string('y', 200) };
+        var message = new ErrorMessage { Message = new string('y', 200) };
         // Keep sending (waiting when the queue is full) until the send loop blocks on the full pipe: the peer never reads.
         using var stop = new CancellationTokenSource();
         var producer = Task.Run(async () =>
@@ -112,7 +112,7 @@ public sealed class ConnectionLifecycleTests
         var connection = await client.ConnectAsync(listener.EndPoint, new ClientCredentials("tls", PeerRole.Operator));
         connection.Start(new RecordingHandler());
         var (_, handler) = await listener.NextConnectionAsync();
-        await connection.SendAsync(new ErrorMessage { Code = "hello", Message = "over tls" });
+        await connection.SendAsync(new ErrorMessage { Message = "over tls" });
         Assert.Equal("over tls", (await handler.NextAsync<ErrorMessage>()).Message);
 
         // A client that does not trust the certificate fails the TLS handshake.
@@ -175,7 +175,7 @@ public sealed class ConnectionLifecycleTests
         var client = await transport.ConnectAsync(server.EndPoint, new ClientCredentials("m", PeerRole.Agent));
         client.Start(new RecordingHandler());
         var (_, handler) = await server.NextConnectionAsync();
-        for (var i = 0; i < 10; i++) await client.SendAsync(new ErrorMessage { Code = "m", Message = i.ToString() });
+        for (var i = 0; i < 10; i++) await client.SendAsync(new ErrorMessage { Message = i.ToString() });
         for (var i = 0; i < 10; i++) await handler.NextAsync<ErrorMessage>();
         Assert.True(counts.GetValueOrDefault("dcos.transport.messages.received") >= 10);
         Assert.True(counts.GetValueOrDefault("dcos.transport.bytes.received") > 10 * 5);

@@ -49,8 +49,8 @@ public sealed class FrameCodecTests
         var messages = new DcOsMessage[]
         {
             new Heartbeat { Sequence = 7 },
-            new StatusUpdate { FrameworkId = new FrameworkId("fw"), Status = new TaskStatus { TaskId = new TaskId("t"), State = TaskState.Running } },
-            new ErrorMessage { Code = "x", Message = new string('y', 300) },
+            new StatusUpdate { FrameworkId = new FrameworkId("fw"), Status = new TaskStatusUpdate { TaskId = new TaskId("t"), State = TaskState.Running } },
+            new ErrorMessage { Message = new string('y', 300) },
         };
         var bytes = Frames(messages);
         var parsed = new List<DcOsMessage>();
@@ -90,7 +90,7 @@ public sealed class FrameCodecTests
     [Fact]
     public void A_large_message_spills_and_still_makes_one_correct_frame()
     {
-        var big = new ErrorMessage { Code = "big", Message = new string('z', 100_000) };
+        var big = new ErrorMessage { Message = new string('z', 100_000) };
         var bytes = Frames(new Heartbeat(), big, new Heartbeat { Sequence = 2 });
         var buffer = new ReadOnlySequence<byte>(bytes);
         var read = new List<DcOsMessage>();

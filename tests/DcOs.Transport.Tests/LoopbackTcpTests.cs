@@ -16,7 +16,7 @@ public sealed class LoopbackTcpTests
         {
             OnMessage = async (c, m) =>
             {
-                if (m is Request { Body: Reconcile r } req) await c.ReplyAsync(req, new ErrorMessage { Code = "ok", Message = r.Tasks.Count.ToString() });
+                if (m is Request { Body: Reconcile r } req) await c.ReplyAsync(req, new ErrorMessage { Message = r.Tasks.Count.ToString() });
             },
         });
         var client = await transport.ConnectAsync(server.EndPoint, new ClientCredentials("agent-1", PeerRole.Agent));
@@ -31,7 +31,7 @@ public sealed class LoopbackTcpTests
             await client.SendAsync(new StatusUpdate
             {
                 FrameworkId = new FrameworkId("fw"),
-                Status = new TaskStatus { TaskId = new TaskId("t" + i), State = TaskState.Running, UpdateId = Guid.NewGuid(), Timestamp = DateTimeOffset.UnixEpoch },
+                Status = new TaskStatusUpdate { TaskId = new TaskId("t" + i), State = TaskState.Running, UpdateId = Guid.NewGuid(), Timestamp = DateTimeOffset.UnixEpoch },
             });
         }
         for (var i = 0; i < 1000; i++)

@@ -53,7 +53,7 @@ public sealed class SerializationTests
     [Fact]
     public void A_status_update_keeps_state_reason_time_uuid_and_health()
     {
-        var status = new TaskStatus
+        var status = new TaskStatusUpdate
         {
             TaskId = new TaskId("t1"),
             State = TaskState.Failed,
@@ -66,6 +66,42 @@ public sealed class SerializationTests
             AgentId = new AgentId("a1"),
         };
         Assert.Equal(status, RoundTrip(new StatusUpdate { FrameworkId = new FrameworkId("fw"), Status = status }).Status);
+    }
+
+    [Fact]
+    public void A_status_update_carries_the_exit_code_and_the_signal()
+    {
+        var exited = new TaskStatusUpdate { TaskId = new TaskId("t1"), State = TaskState.Failed, ExitCode = 3, UpdateId = Guid.NewGuid() };
+        var killed = exited with { State = TaskState.Killed, ExitCode = null, Signal = 9 };
+        Assert.Equal(exited, RoundTrip(new StatusUpdate { FrameworkId = new FrameworkId("fw"), Status = exited }).Status);
+        Assert.Equal(killed, RoundTrip(new StatusUpdate { FrameworkId = new FrameworkId("fw"), Status = killed }).Status);
+    }
+
+    [Fact]
+    public void A_status_update_from_a_peer_that_sends_nine_fields_has_no_exit_code()
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        writer.WriteArrayHeader(9);
+        writer.Write("t1");
+        writer.Write((byte)TaskState.Finished);
+        writer.Write((byte)TaskStatusReason.CommandExited);
+        writer.Write((byte)TaskStatusSource.Executor);
+        writer.Write("exited with status 0");
+        writer.Write(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero).UtcTicks);
+        GuidFormatter.Instance.Serialize(ref writer, Guid.NewGuid(), DcOsSerializer.Options);
+        writer.WriteNil();
+        writer.Write("a1");
+        writer.Flush();
+
+        var reader = new MessagePackReader(buffer.WrittenMemory);
+        var status = TaskStatusUpdateFormatter.Instance.Deserialize(ref reader, DcOsSerializer.Options)!;
+
+        Assert.Equal(TaskState.Finished, status.State);
+        Assert.Equal(new AgentId("a1"), status.AgentId);
+        Assert.Null(status.ExitCode);
+        Assert.Null(status.Signal);
+        Assert.True(reader.End);
     }
 
     [Fact]

@@ -13,7 +13,7 @@ internal static class TransportWorkload
     public static StatusUpdate Message { get; } = new()
     {
         FrameworkId = new FrameworkId("framework-0001"),
-        Status = new TaskStatus
+        Status = new TaskStatusUpdate
         {
             TaskId = new TaskId("web.instance-000042.1a2b3c"),
             State = TaskState.Running,

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using DcOs.Core;
+using DcOs.Core.Placement;
 using DcOs.SampleMaster.Jobs;
 using DcOs.SampleMaster.Services;
 using DcOs.Scheduling.Master;
@@ -194,7 +195,7 @@ public static class ApiEndpoints
             env = d.Env,
             constraints = d.Constraints,
             healthChecks = d.HealthChecks,
-            costObjective = d.CostObjective,
+            costObjective = d.CostObjective.Name(),
             upgradeStrategy = d.UpgradeStrategy,
             tasksRunning = v.TasksRunning,
             tasksHealthy = v.TasksHealthy,

@@ -52,7 +52,7 @@ public sealed partial class JobsFramework : SampleFramework, IDisposable
         job.Validate();
         lock (_gate)
         {
-            if (_jobs.ContainsKey(job.Key)) throw new InvalidOperationException($"job '{job.Id}' already exists");
+            if (_jobs.ContainsKey(job.Key)) throw new ConflictException($"job '{job.Id}' already exists");
             _jobs[job.Key] = job;
             _store.Put(JobKind, job.Key, job);
         }
@@ -236,7 +236,7 @@ public sealed partial class JobsFramework : SampleFramework, IDisposable
         batch.Reject(reason);
     }
 
-    public override async Task StatusUpdateAsync(IFrameworkDriver driver, TaskStatus status)
+    public override async Task StatusUpdateAsync(IFrameworkDriver driver, TaskStatusUpdate status)
     {
         Driver = driver;
         var retry = false;
@@ -257,7 +257,7 @@ public sealed partial class JobsFramework : SampleFramework, IDisposable
                 default:
                     if (!status.State.IsTerminal()) break;
                     var job = _jobs.GetValueOrDefault(Normalize(run.JobId));
-                    var exit = ExitCode(status.Message);
+                    var exit = status.ExitCode;
                     if (job is not null && run.Attempts <= job.Run!.MaxRetries && (run.Deadline is null || now < run.Deadline))
                     {
                         run.Status = "PENDING";
@@ -284,12 +284,6 @@ public sealed partial class JobsFramework : SampleFramework, IDisposable
         run.FinishedAt = _time.GetUtcNow();
         _store.Put(RunKind, run.RunId, run);
     }
-
-    private static int? ExitCode(string? message) =>
-        message is not null && ExitPattern().Match(message) is { Success: true } m ? int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : null;
-
-    [GeneratedRegex(@"status (\d+)")]
-    private static partial Regex ExitPattern();
 
     public void Dispose() => _cron.Dispose();
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
 using DcOs.Core;
+using DcOs.Core.Placement;
 
 namespace DcOs.SampleMaster.Services;
 
@@ -19,7 +20,8 @@ public sealed record AppDefinition
     public Dictionary<string, string>? Env { get; init; }
     public List<List<string>>? Constraints { get; init; }
     public List<AppHealthCheck>? HealthChecks { get; init; }
-    public string CostObjective { get; init; } = "cheapest";
+    [JsonConverter(typeof(CostObjectiveJsonConverter))]
+    public ObjectiveKind CostObjective { get; init; } = ObjectiveKind.Cheapest;
     public UpgradeStrategy? UpgradeStrategy { get; init; }
     public double BackoffSeconds { get; init; } = 1;
     public double BackoffFactor { get; init; } = 1.15;
@@ -52,8 +54,8 @@ public sealed record AppDefinition
             for (var i = 0; i < Ports.Count; i++)
                 if (Ports[i] is < 0 or > 65535) throw new ValidationException($"ports[{i}]", $"must be 0 (any) or a port number, not {Ports[i]}");
         }
-        if (CostObjective is not ("cheapest" or "fastest" or "pack"))
-            throw new ValidationException("costObjective", $"must be cheapest, fastest or pack (got \"{CostObjective}\")");
+        if (CostObjective is not (ObjectiveKind.Cheapest or ObjectiveKind.Fastest or ObjectiveKind.Pack))
+            throw new ValidationException("costObjective", $"must be cheapest, fastest or pack (got \"{CostObjective.Name()}\")");
         if (Constraints is not null)
         {
             for (var i = 0; i < Constraints.Count; i++) PlacementConstraint.FromParts(Constraints[i] ?? [], $"constraints[{i}]");

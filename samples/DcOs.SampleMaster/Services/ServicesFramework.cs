@@ -1,5 +1,6 @@
 using System.Globalization;
 using DcOs.Core;
+using DcOs.Core.Placement;
 using DcOs.Framework;
 
 namespace DcOs.SampleMaster.Services;
@@ -85,7 +86,7 @@ public sealed class ServicesFramework : SampleFramework
         CheckUpgradeStrategy(definition);
         lock (_gate)
         {
-            if (_apps.ContainsKey(definition.Key)) throw new InvalidOperationException($"app '{definition.Id}' already exists");
+            if (_apps.ContainsKey(definition.Key)) throw new ConflictException($"app '{definition.Id}' already exists");
             var app = new AppState(definition, 1);
             _apps[definition.Key] = app;
             Save(app);
@@ -264,8 +265,8 @@ public sealed class ServicesFramework : SampleFramework
         var resources = app.Resources;
         return app.CostObjective switch
         {
-            "fastest" => offers.OrderByDescending(o => o.Cost.SpeedFactor).ThenBy(o => o.Cost.TaskPricePerHour(resources, o.AgentTotal)).ThenBy(o => o.AgentId.Value, StringComparer.Ordinal),
-            "pack" => offers.OrderBy(o => o.Resources.DominantShare(o.AgentTotal)).ThenBy(o => o.AgentId.Value, StringComparer.Ordinal),
+            ObjectiveKind.Fastest => offers.OrderByDescending(o => o.Cost.SpeedFactor).ThenBy(o => o.Cost.TaskPricePerHour(resources, o.AgentTotal)).ThenBy(o => o.AgentId.Value, StringComparer.Ordinal),
+            ObjectiveKind.Pack => offers.OrderBy(o => o.Resources.DominantShare(o.AgentTotal)).ThenBy(o => o.AgentId.Value, StringComparer.Ordinal),
             _ => offers.OrderBy(o => o.Cost.TaskPricePerHour(resources, o.AgentTotal)).ThenByDescending(o => o.Cost.SpeedFactor).ThenBy(o => o.AgentId.Value, StringComparer.Ordinal),
         };
     }
@@ -292,7 +293,7 @@ public sealed class ServicesFramework : SampleFramework
         return Math.Min(wanted - current, wanted + over - active);
     }
 
-    public override async Task StatusUpdateAsync(IFrameworkDriver driver, TaskStatus status)
+    public override async Task StatusUpdateAsync(IFrameworkDriver driver, TaskStatusUpdate status)
     {
         Driver = driver;
         var key = KeyOf(status.TaskId);

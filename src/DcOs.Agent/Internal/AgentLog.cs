@@ -1,3 +1,4 @@
+using DcOs.Transport.Messages;
 using Microsoft.Extensions.Logging;
 
 namespace DcOs.Agent.Internal;
@@ -72,7 +73,7 @@ internal static partial class AgentLog
     public static partial void HealthChanged(ILogger logger, string frameworkId, string taskId, string health, string detail);
 
     [LoggerMessage(23, LogLevel.Warning, "The master sent an error: {Code}: {Message}")]
-    public static partial void MasterError(ILogger logger, string code, string message);
+    public static partial void MasterError(ILogger logger, ErrorCode code, string message);
 
     [LoggerMessage(24, LogLevel.Warning, "Background work failed: {What}")]
     public static partial void BackgroundFailed(ILogger logger, Exception exception, string what);

@@ -86,7 +86,7 @@ internal sealed partial class AgentRuntime
             case Request { Body: ReadTaskLog read } request:
                 return connection.ReplyAsync(request, ReadLog(read));
             case Request request:
-                return connection.ReplyAsync(request, new ErrorMessage { Code = "unsupported", Message = $"the agent does not answer {request.Body?.GetType().Name ?? "empty"} requests" });
+                return connection.ReplyAsync(request, new ErrorMessage { Code = ErrorCode.Unsupported, Message = $"the agent does not answer {request.Body?.GetType().Name ?? "empty"} requests" });
             case ErrorMessage error:
                 AgentLog.MasterError(_logger, error.Code, error.Message);
                 return ValueTask.CompletedTask;
@@ -166,7 +166,7 @@ internal sealed partial class AgentRuntime
     private DcOsMessage ReadLog(ReadTaskLog request)
     {
         if (request.FrameworkId.IsEmpty || request.TaskId.IsEmpty)
-            return new ErrorMessage { Code = "invalid", Message = "a framework id and a task id are required" };
+            return new ErrorMessage { Code = ErrorCode.Invalid, Message = "a framework id and a task id are required" };
         string path;
         try
         {
@@ -174,18 +174,18 @@ internal sealed partial class AgentRuntime
         }
         catch (ArgumentException e)
         {
-            return new ErrorMessage { Code = "invalid", Message = e.Message };
+            return new ErrorMessage { Code = ErrorCode.Invalid, Message = e.Message };
         }
         try
         {
             var chunk = TaskLogFiles.Read(path, request.Offset, request.Length);
             if (chunk is not { } c)
-                return new ErrorMessage { Code = "not_found", Message = $"no {request.File} for task {request.TaskId} of framework {request.FrameworkId} (unknown task, collected sandbox, or not a regular file)" };
+                return new ErrorMessage { Code = ErrorCode.NotFound, Message = $"no {request.File} for task {request.TaskId} of framework {request.FrameworkId} (unknown task, collected sandbox, or not a regular file)" };
             return new TaskLogChunk { Data = Encoding.UTF8.GetString(c.Data), Offset = c.Offset, FileSize = c.Size };
         }
         catch (IOException e)
         {
-            return new ErrorMessage { Code = "io_error", Message = e.Message };
+            return new ErrorMessage { Code = ErrorCode.IoError, Message = e.Message };
         }
     }
 }

@@ -169,7 +169,7 @@ internal sealed partial class AgentRuntime
     /// A checkpoint that cannot be read: the spec is lost, so the task cannot be supervised. Its process, if it can be
     /// identified, is killed (it would otherwise run unaccounted), its cgroup removed, and the task reported failed.
     /// </summary>
-    private void RecoverUnreadable(AgentPaths paths, FrameworkId framework, TaskId id, TaskStatus? latest, string file, Exception error)
+    private void RecoverUnreadable(AgentPaths paths, FrameworkId framework, TaskId id, TaskStatusUpdate? latest, string file, Exception error)
     {
         var what = $"task {id} of framework {framework}: checkpoint {file} is unreadable ({error.Message})";
         if (latest is { } l && l.State.IsTerminal())
@@ -206,7 +206,7 @@ internal sealed partial class AgentRuntime
     }
 
     private void EmitRecoveryFailure(FrameworkId framework, TaskId id, TaskStatusReason reason, string message) =>
-        _updates!.Emit(framework, new TaskStatus
+        _updates!.Emit(framework, new TaskStatusUpdate
         {
             TaskId = id,
             State = TaskState.Failed,

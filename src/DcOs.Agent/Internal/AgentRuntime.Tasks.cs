@@ -47,7 +47,7 @@ internal sealed partial class AgentRuntime
                 // so this is a master-side bug or a replay; it is told, in words, and the known task is left alone.
                 var message = $"task {spec.Id} of framework {framework} is already known on this agent ({state.MesosName()}); the second launch is ignored";
                 AgentLog.TaskRefused(_logger, framework.Value, spec.Id.Value, message);
-                _registeredOn?.TrySend(new ErrorMessage { Code = "duplicate_task", Message = message });
+                _registeredOn?.TrySend(new ErrorMessage { Code = ErrorCode.DuplicateTask, Message = message });
                 return ValueTask.CompletedTask;
             }
             var free = Info!.Resources.Flatten().Subtract(_allocated);
@@ -93,7 +93,7 @@ internal sealed partial class AgentRuntime
     private void Refuse(FrameworkId framework, TaskId task, TaskStatusReason reason, string message)
     {
         AgentLog.TaskRefused(_logger, framework.Value, task.Value, message);
-        _updates!.Emit(framework, new TaskStatus
+        _updates!.Emit(framework, new TaskStatusUpdate
         {
             TaskId = task,
             State = TaskState.Dropped,

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using DcOs.Core;
+using DcOs.Core.Placement;
 using DcOs.Transport;
 using DcOs.Transport.Messages;
 using Microsoft.Extensions.Logging;
@@ -76,7 +77,7 @@ internal sealed class FrameworkDriver : IFrameworkClient, IMessageHandler
                 break;
             case ErrorMessage error:
                 Enqueue(() => _scheduler.ErrorAsync(this, error.Message));
-                if (error.Code == "framework_removed")
+                if (error.Code == ErrorCode.FrameworkRemoved)
                 {
                     _subscribed.TrySetException(new InvalidOperationException(error.Message));
                     _ = Task.Run(async () => await DisposeAsync().ConfigureAwait(false), CancellationToken.None);
@@ -124,7 +125,7 @@ internal sealed class FrameworkDriver : IFrameworkClient, IMessageHandler
         Enqueue(() => _scheduler.DisconnectedAsync(this, reason.Message));
     }
 
-    private async Task DeliverStatusAsync(TaskStatus status)
+    private async Task DeliverStatusAsync(TaskStatusUpdate status)
     {
         if (status.NeedsAcknowledgement && !Remember(status.UpdateId))
         {
@@ -207,7 +208,7 @@ internal sealed class FrameworkDriver : IFrameworkClient, IMessageHandler
     public ValueTask ReconcileAsync(IReadOnlyList<(TaskId TaskId, AgentId AgentId)> tasks) =>
         SendAsync(new Reconcile { Tasks = [.. tasks.Select(t => new ReconcileTask { TaskId = t.TaskId, AgentId = t.AgentId })] });
 
-    public ValueTask AcknowledgeAsync(TaskStatus status)
+    public ValueTask AcknowledgeAsync(TaskStatusUpdate status)
     {
         ArgumentNullException.ThrowIfNull(status);
         if (!status.NeedsAcknowledgement) return ValueTask.CompletedTask;
@@ -217,7 +218,7 @@ internal sealed class FrameworkDriver : IFrameworkClient, IMessageHandler
     public ValueTask SendFrameworkMessageAsync(AgentId agentId, ExecutorId executorId, byte[] data) =>
         SendAsync(new FrameworkMessage { FrameworkId = FrameworkId, AgentId = agentId, ExecutorId = executorId, Data = data });
 
-    public async Task<BatchPlacement> PlaceTasksAsync(IReadOnlyList<TaskSpec> tasks, string objective = "cheapest", TimeSpan? estimatedDuration = null)
+    public async Task<BatchPlacement> PlaceTasksAsync(IReadOnlyList<TaskSpec> tasks, ObjectiveKind objective = ObjectiveKind.Cheapest, TimeSpan? estimatedDuration = null)
     {
         ArgumentNullException.ThrowIfNull(tasks);
         var connection = _connection ?? throw new InvalidOperationException("not connected to the master");

@@ -54,4 +54,4 @@ public sealed record FrameworkRecord(FrameworkInfo Info, DateTimeOffset Register
 /// <param name="Status">Its latest status.</param>
 /// <param name="Role">The role its resources are allocated to.</param>
 /// <param name="StartedAt">When it was first running.</param>
-public sealed record TaskRecord(FrameworkId FrameworkId, AgentId AgentId, TaskSpec Spec, TaskStatus Status, string Role, DateTimeOffset? StartedAt);
+public sealed record TaskRecord(FrameworkId FrameworkId, AgentId AgentId, TaskSpec Spec, TaskStatusUpdate Status, string Role, DateTimeOffset? StartedAt);

@@ -28,7 +28,7 @@ public sealed record FrameworkView(FrameworkInfo Info, bool Connected, int Activ
 /// <param name="Spec">What it runs.</param>
 /// <param name="Status">Its latest status.</param>
 /// <param name="StartedAt">When it was first reported running.</param>
-public sealed record TaskView(FrameworkId FrameworkId, AgentId AgentId, TaskSpec Spec, TaskStatus Status, DateTimeOffset? StartedAt)
+public sealed record TaskView(FrameworkId FrameworkId, AgentId AgentId, TaskSpec Spec, TaskStatusUpdate Status, DateTimeOffset? StartedAt)
 {
     /// <summary>The task's id.</summary>
     public TaskId Id => Spec.Id;

@@ -288,7 +288,7 @@ internal sealed class MessageConnection : IMessageConnection
                 return new CloseReason("peer refused: " + refused.Reason, ByPeer: true, IsError: true);
             case Response response:
                 if (_pending.TryRemove(response.Id, out var waiter))
-                    waiter.TrySetResult(response.Body ?? new ErrorMessage { Code = "empty", Message = "the response has no body" });
+                    waiter.TrySetResult(response.Body ?? new ErrorMessage { Code = ErrorCode.EmptyResponse, Message = "the response has no body" });
                 return null;
             default:
                 _metrics.FramesRejected.Add(1);

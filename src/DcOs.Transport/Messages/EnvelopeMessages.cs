@@ -32,8 +32,8 @@ internal sealed class Response : DcOsMessage
 [MessagePackObject]
 internal sealed class ErrorMessage : DcOsMessage
 {
-    /// <summary>A short machine-readable code ("invalid", "not_found", "unauthorized", ...).</summary>
-    [Key(0)] public string Code { get; set; } = "";
+    /// <summary>What the error means, for the receiver to act on.</summary>
+    [Key(0)] public ErrorCode Code { get; set; }
 
     /// <summary>What went wrong, for a person; names the field when it is a validation error.</summary>
     [Key(1)] public string Message { get; set; } = "";

@@ -1,4 +1,5 @@
 using DcOs.Core;
+using DcOs.Core.Placement;
 using MessagePack;
 
 namespace DcOs.Transport.Messages;
@@ -14,8 +15,8 @@ internal sealed class PlaceTasks : DcOsMessage
     /// <summary>The tasks to place.</summary>
     [Key(0)] public List<TaskSpec> Tasks { get; set; } = [];
 
-    /// <summary>"cheapest" (default), "fastest", "pack" or "spread".</summary>
-    [Key(1)] public string Objective { get; set; } = "cheapest";
+    /// <summary>What the placement minimizes (cheapest by default).</summary>
+    [Key(1)] public ObjectiveKind Objective { get; set; } = ObjectiveKind.Cheapest;
 
     /// <summary>Estimated duration of each task at speed 1, in seconds (for cost and completion); default 3600.</summary>
     [Key(2)] public double EstimatedDurationSeconds { get; set; } = 3600;

@@ -11,7 +11,7 @@ internal sealed class StatusUpdate : DcOsMessage
     [Key(0)] public FrameworkId FrameworkId { get; set; }
 
     /// <summary>The update.</summary>
-    [Key(1)] public TaskStatus? Status { get; set; }
+    [Key(1)] public TaskStatusUpdate? Status { get; set; }
 }
 
 /// <summary>Acknowledges a status update by its id: framework to master, and master to agent.</summary>

@@ -18,7 +18,7 @@ internal static class DcOsSerializer
             AttributesFormatter.Instance,
             GuidFormatter.Instance,
             TaskSpecFormatter.Instance,
-            TaskStatusFormatter.Instance,
+            TaskStatusUpdateFormatter.Instance,
             AgentInfoFormatter.Instance,
             CostModelFormatter.Instance,
             FrameworkInfoFormatter.Instance,

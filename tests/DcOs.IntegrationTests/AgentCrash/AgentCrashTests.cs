@@ -151,7 +151,7 @@ public sealed class AgentCrashTests : IDisposable
     /// <summary>Launches its tasks on the first offer that holds them all; records every update it is given.</summary>
     private sealed class RecordingScheduler(params TaskSpec[] tasks) : FrameworkScheduler
     {
-        private readonly ConcurrentDictionary<string, List<TaskStatus>> _updates = new();
+        private readonly ConcurrentDictionary<string, List<TaskStatusUpdate>> _updates = new();
         private readonly object _changedLock = new();
         private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _launched;
@@ -173,7 +173,7 @@ public sealed class AgentCrashTests : IDisposable
             }
         }
 
-        public override Task StatusUpdateAsync(IFrameworkDriver driver, TaskStatus status)
+        public override Task StatusUpdateAsync(IFrameworkDriver driver, TaskStatusUpdate status)
         {
             var list = _updates.GetOrAdd(status.TaskId.Value, _ => []);
             lock (list) list.Add(status);
@@ -185,14 +185,14 @@ public sealed class AgentCrashTests : IDisposable
             return Task.CompletedTask;
         }
 
-        public List<TaskStatus> UpdatesOf(string task)
+        public List<TaskStatusUpdate> UpdatesOf(string task)
         {
             var list = _updates.GetOrAdd(task, _ => []);
             lock (list) return [.. list];
         }
 
         /// <summary>The first update of <paramref name="task"/> in <paramref name="state"/>, waiting on arrivals (60 s at most).</summary>
-        public async Task<TaskStatus> WaitForAsync(string task, TaskState state)
+        public async Task<TaskStatusUpdate> WaitForAsync(string task, TaskState state)
         {
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
             while (true)

@@ -12,6 +12,8 @@ public sealed class HostingTests
 {
     private sealed class NoopScheduler : FrameworkScheduler;
 
+    private sealed class OtherScheduler : FrameworkScheduler;
+
     [Fact]
     public async Task A_host_runs_the_master_on_sqlite_and_a_framework_subscribes_to_it()
     {
@@ -45,6 +47,62 @@ public sealed class HostingTests
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             dir.Delete(recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task One_host_runs_two_frameworks_each_with_its_own_options_client_and_connection()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddDcOsMaster(o => o.EndPoint = new IPEndPoint(IPAddress.Loopback, 0));
+        using var host = builder.Build();
+        await host.StartAsync();
+        var master = host.Services.GetRequiredService<IMaster>();
+
+        var fwBuilder = Host.CreateApplicationBuilder();
+        fwBuilder.Services.AddDcOsFramework<NoopScheduler>(o =>
+        {
+            o.Master = master.LocalEndPoint!;
+            o.Framework = new FrameworkInfo { Name = "first" };
+        });
+        fwBuilder.Services.AddDcOsFramework<OtherScheduler>(o =>
+        {
+            o.Master = master.LocalEndPoint!;
+            o.Framework = new FrameworkInfo { Name = "second", Roles = ["batch"] };
+        });
+        using var fwHost = fwBuilder.Build();
+        await fwHost.StartAsync();
+        var first = fwHost.Services.GetFrameworkClient<NoopScheduler>();
+        var second = fwHost.Services.GetFrameworkClient<OtherScheduler>();
+        await Task.WhenAll(first.Subscribed, second.Subscribed).WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.NotSame(first, second);
+        Assert.NotEqual(first.FrameworkId, second.FrameworkId);
+        Assert.Same(first, fwHost.Services.GetRequiredService<IFrameworkClient>());
+        var frameworks = (await master.GetFrameworksAsync()).OrderBy(f => f.Info.Name).ToList();
+        Assert.Equal(["first", "second"], frameworks.Select(f => f.Info.Name));
+        Assert.Equal(["batch"], frameworks[1].Info.Roles);
+        Assert.All(frameworks, f => Assert.True(f.Connected));
+        await fwHost.StopAsync();
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public void Hosting_the_same_scheduler_type_twice_is_refused_naming_it()
+    {
+        var services = new ServiceCollection();
+        services.AddDcOsFramework<NoopScheduler>(o => o.Framework = new FrameworkInfo { Name = "one" });
+        var e = Assert.Throws<InvalidOperationException>(() => services.AddDcOsFramework<NoopScheduler>(o => o.Framework = new FrameworkInfo { Name = "two" }));
+        Assert.Contains(nameof(NoopScheduler), e.Message);
+    }
+
+    [Fact]
+    public async Task Invalid_framework_options_fail_the_host_at_start_naming_the_option()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddDcOsFramework<NoopScheduler>(o => o.ReconnectInitialDelay = TimeSpan.Zero);
+        using var host = builder.Build();
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => host.StartAsync());
+        Assert.Contains("ReconnectInitialDelay", e.Message);
     }
 
     [Fact]

@@ -114,7 +114,7 @@ internal sealed class TestScheduler : FrameworkScheduler
 
     public Channel<Offer> Offers { get; } = Channel.CreateUnbounded<Offer>();
 
-    public Channel<TaskStatus> Updates { get; } = Channel.CreateUnbounded<TaskStatus>();
+    public Channel<TaskStatusUpdate> Updates { get; } = Channel.CreateUnbounded<TaskStatusUpdate>();
 
     public Channel<OfferId> Rescinded { get; } = Channel.CreateUnbounded<OfferId>();
 
@@ -148,7 +148,7 @@ internal sealed class TestScheduler : FrameworkScheduler
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<TaskId, TaskCompletionSource> _probes = new();
 
-    public override Task StatusUpdateAsync(IFrameworkDriver driver, TaskStatus status)
+    public override Task StatusUpdateAsync(IFrameworkDriver driver, TaskStatusUpdate status)
     {
         if (_probes.TryRemove(status.TaskId, out var probe)) probe.TrySetResult();
         else Updates.Writer.TryWrite(status);
@@ -193,14 +193,14 @@ internal sealed class TestScheduler : FrameworkScheduler
         return await Offers.Reader.ReadAsync(cts.Token);
     }
 
-    public async Task<TaskStatus> NextUpdateAsync()
+    public async Task<TaskStatusUpdate> NextUpdateAsync()
     {
         using var cts = new CancellationTokenSource(MasterHarness.Timeout);
         return await Updates.Reader.ReadAsync(cts.Token);
     }
 
     /// <summary>The next update for <paramref name="taskId"/>, skipping others.</summary>
-    public async Task<TaskStatus> NextUpdateAsync(TaskId taskId)
+    public async Task<TaskStatusUpdate> NextUpdateAsync(TaskId taskId)
     {
         while (true)
         {
@@ -282,9 +282,9 @@ internal sealed class FakeAgent : IMessageHandler, IAsyncDisposable
     {
     }
 
-    public async Task<TaskStatus> SendStatusAsync(FrameworkId framework, TaskId task, TaskState state, string? message = null, Guid? updateId = null)
+    public async Task<TaskStatusUpdate> SendStatusAsync(FrameworkId framework, TaskId task, TaskState state, string? message = null, Guid? updateId = null)
     {
-        var status = new TaskStatus
+        var status = new TaskStatusUpdate
         {
             TaskId = task,
             State = state,

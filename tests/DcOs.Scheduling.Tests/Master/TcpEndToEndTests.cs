@@ -16,7 +16,7 @@ public sealed class TcpEndToEndTests
     {
         private int _next;
 
-        public ConcurrentDictionary<TaskId, List<TaskStatus>> Seen { get; } = new();
+        public ConcurrentDictionary<TaskId, List<TaskStatusUpdate>> Seen { get; } = new();
 
         public TaskCompletionSource AllFinished { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -62,7 +62,7 @@ public sealed class TcpEndToEndTests
             }
         }
 
-        public override Task StatusUpdateAsync(IFrameworkDriver driver, TaskStatus status)
+        public override Task StatusUpdateAsync(IFrameworkDriver driver, TaskStatusUpdate status)
         {
             var list = Seen.GetOrAdd(status.TaskId, _ => []);
             lock (list) list.Add(status);

@@ -323,7 +323,7 @@ internal sealed class AgentTask
         CapLogs();
         var oom = Cgroup is not null && _services.Cgroups is { } cgroups && cgroups.WasOomKilled(Cgroup);
         var (state, reason, message, source) = Decide(status, oom, whileDown);
-        await FinishAsync(state, reason, message, source).ConfigureAwait(false);
+        await FinishAsync(state, reason, message, source, status).ConfigureAwait(false);
     }
 
     private (TaskState, TaskStatusReason, string, TaskStatusSource) Decide(ExitStatus status, bool oom, bool whileDown)
@@ -350,7 +350,7 @@ internal sealed class AgentTask
             string.Create(CultureInfo.InvariantCulture, $"the task's process (pid {pid}) disappeared{suffix} and left no exit status"), TaskStatusSource.Agent);
     }
 
-    private async Task FinishAsync(TaskState state, TaskStatusReason reason, string message, TaskStatusSource source)
+    private async Task FinishAsync(TaskState state, TaskStatusReason reason, string message, TaskStatusSource source, ExitStatus exit = default)
     {
         await _lifetime.CancelAsync().ConfigureAwait(false);
         if (Cgroup is not null && _services.Cgroups is { } cgroups)
@@ -358,7 +358,7 @@ internal sealed class AgentTask
             foreach (var left in await cgroups.DestroyAsync(Cgroup).ConfigureAwait(false)) AgentLog.CgroupLeft(_services.Logger, left);
         }
         CompletedAt = _services.Time.GetUtcNow();
-        Emit(state, reason, message, source);
+        Emit(state, reason, message, source, exit);
         AgentLog.TaskEnded(_services.Logger, Framework.Value, Id.Value, state.MesosName(), message);
         MarkTerminal();
     }
@@ -370,19 +370,21 @@ internal sealed class AgentTask
         _completion.TrySetResult();
     }
 
-    private void Emit(TaskState state, TaskStatusReason reason, string? message, TaskStatusSource source)
+    private void Emit(TaskState state, TaskStatusReason reason, string? message, TaskStatusSource source, ExitStatus exit = default)
     {
         lock (_sync)
         {
             if (State.IsTerminal()) return;
             State = state;
-            _services.Updates.Emit(Framework, new TaskStatus
+            _services.Updates.Emit(Framework, new TaskStatusUpdate
             {
                 TaskId = Id,
                 State = state,
                 Reason = reason,
                 Source = source,
                 Message = message,
+                ExitCode = exit.Code,
+                Signal = exit.Signal,
                 Timestamp = _services.Time.GetUtcNow(),
                 UpdateId = Guid.NewGuid(),
                 Healthy = Healthy,

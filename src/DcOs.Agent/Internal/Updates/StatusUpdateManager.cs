@@ -95,7 +95,7 @@ internal sealed class StatusUpdateManager : IDisposable
     }
 
     /// <summary>The newest update of the task (acknowledged or not), or null.</summary>
-    public TaskStatus? Latest(FrameworkId framework, TaskId task)
+    public TaskStatusUpdate? Latest(FrameworkId framework, TaskId task)
     {
         lock (_lock) return _streams.TryGetValue((framework, task), out var s) ? s.Latest : null;
     }
@@ -107,7 +107,7 @@ internal sealed class StatusUpdateManager : IDisposable
     }
 
     /// <summary>Every stream with its latest status and whether updates are pending.</summary>
-    public List<(FrameworkId Framework, TaskId Task, TaskStatus Latest, bool Pending)> Streams()
+    public List<(FrameworkId Framework, TaskId Task, TaskStatusUpdate Latest, bool Pending)> Streams()
     {
         lock (_lock)
         {
@@ -116,7 +116,7 @@ internal sealed class StatusUpdateManager : IDisposable
     }
 
     /// <summary>Logs the update, then (once durable) sends it when it is the oldest pending update of its task.</summary>
-    public void Emit(FrameworkId framework, TaskStatus status)
+    public void Emit(FrameworkId framework, TaskStatusUpdate status)
     {
         var update = new StatusUpdate { FrameworkId = framework, Status = status };
         lock (_lock)
@@ -274,7 +274,7 @@ internal sealed class StatusUpdateManager : IDisposable
 
         public HashSet<Guid> Seen { get; } = [];
 
-        public TaskStatus? Latest { get; set; }
+        public TaskStatusUpdate? Latest { get; set; }
 
         public StatusUpdate? LastAcked { get; set; }
 

@@ -21,7 +21,7 @@ internal sealed partial class MasterEngine
         var agent = AgentOf(connection);
         if (agent is null)
         {
-            await RefuseAsync(connection, message, "not_registered", "register first").ConfigureAwait(false);
+            await RefuseAsync(connection, message, ErrorCode.NotRegistered, "register first").ConfigureAwait(false);
             return;
         }
         switch (body)
@@ -41,7 +41,7 @@ internal sealed partial class MasterEngine
                 MasterLog.AgentError(_logger, agent.Id.Value, error.Code, error.Message);
                 break;
             default:
-                await RefuseAsync(connection, message, "unsupported", $"an agent may not send {body.GetType().Name}").ConfigureAwait(false);
+                await RefuseAsync(connection, message, ErrorCode.Unsupported, $"an agent may not send {body.GetType().Name}").ConfigureAwait(false);
                 break;
         }
     }
@@ -68,7 +68,7 @@ internal sealed partial class MasterEngine
         }
         catch (ValidationException e)
         {
-            await RefuseAsync(connection, request, "invalid", e.Message).ConfigureAwait(false);
+            await RefuseAsync(connection, request, ErrorCode.Invalid, e.Message).ConfigureAwait(false);
             return;
         }
         info = info with { Id = new AgentId($"{_runId}-S{++_nextAgent}") };
@@ -100,7 +100,7 @@ internal sealed partial class MasterEngine
         }
         catch (ValidationException e)
         {
-            await RefuseAsync(connection, request, "invalid", e.Message).ConfigureAwait(false);
+            await RefuseAsync(connection, request, ErrorCode.Invalid, e.Message).ConfigureAwait(false);
             return;
         }
         if (!_agents.TryGetValue(info.Id, out var agent))

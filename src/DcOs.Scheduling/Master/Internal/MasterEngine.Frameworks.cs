@@ -16,7 +16,7 @@ internal sealed partial class MasterEngine
         }
         if (!_frameworkByConnection.TryGetValue(connection, out var fw))
         {
-            await RefuseAsync(connection, message, "not_subscribed", "subscribe first").ConfigureAwait(false);
+            await RefuseAsync(connection, message, ErrorCode.NotSubscribed, "subscribe first").ConfigureAwait(false);
             return;
         }
         switch (body)
@@ -53,7 +53,7 @@ internal sealed partial class MasterEngine
                 }
                 catch (ValidationException e)
                 {
-                    await RefuseAsync(connection, message, "invalid", e.Message).ConfigureAwait(false);
+                    await RefuseAsync(connection, message, ErrorCode.Invalid, e.Message).ConfigureAwait(false);
                 }
                 break;
             case Teardown:
@@ -61,7 +61,7 @@ internal sealed partial class MasterEngine
                 await connection.CloseAsync("framework torn down").ConfigureAwait(false);
                 break;
             default:
-                await RefuseAsync(connection, message, "unsupported", $"a framework may not send {body.GetType().Name}").ConfigureAwait(false);
+                await RefuseAsync(connection, message, ErrorCode.Unsupported, $"a framework may not send {body.GetType().Name}").ConfigureAwait(false);
                 break;
         }
     }
@@ -75,12 +75,12 @@ internal sealed partial class MasterEngine
         }
         catch (ValidationException e)
         {
-            await RefuseAsync(connection, request, "invalid", e.Message).ConfigureAwait(false);
+            await RefuseAsync(connection, request, ErrorCode.Invalid, e.Message).ConfigureAwait(false);
             return;
         }
         if (!info.Id.IsEmpty && _removedFrameworks.Contains(info.Id))
         {
-            await RefuseAsync(connection, request, "framework_removed", $"framework {info.Id} was removed (failover timeout or teardown); subscribe without an id").ConfigureAwait(false);
+            await RefuseAsync(connection, request, ErrorCode.FrameworkRemoved, $"framework {info.Id} was removed (failover timeout or teardown); subscribe without an id").ConfigureAwait(false);
             return;
         }
         var failover = !info.Id.IsEmpty && _frameworks.ContainsKey(info.Id);
@@ -297,6 +297,6 @@ internal sealed partial class MasterEngine
         }
     }
 
-    private void SendReconciled(FrameworkState fw, TaskStatus status) =>
+    private void SendReconciled(FrameworkState fw, TaskStatusUpdate status) =>
         Send(fw.Connection, new StatusUpdate { FrameworkId = fw.Id, Status = status with { UpdateId = Guid.Empty, Reason = TaskStatusReason.Reconciliation, Timestamp = Now } });
 }

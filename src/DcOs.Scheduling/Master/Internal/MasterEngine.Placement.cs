@@ -16,9 +16,14 @@ internal sealed partial class MasterEngine
     /// </summary>
     private async ValueTask PlaceTasksAsync(IMessageConnection connection, DcOsMessage request, FrameworkState fw, PlaceTasks place)
     {
+        if (!place.Objective.IsDefined())
+        {
+            await RefuseAsync(connection, request, ErrorCode.Invalid, $"objective: must be one of {string.Join(", ", ObjectiveKinds.All.Select(k => k.Name()))} (got the number {(int)place.Objective})").ConfigureAwait(false);
+            return;
+        }
         if (_optimizer is null)
         {
-            await RefuseAsync(connection, request, "no_optimizer", "this master has no placement optimizer (the host adds one with UsePlacementOptimizer, e.g. DcOs.Optimization's cost optimizer); use offers instead").ConfigureAwait(false);
+            await RefuseAsync(connection, request, ErrorCode.NoOptimizer, "this master has no placement optimizer (the host adds one with UsePlacementOptimizer, e.g. DcOs.Optimization's cost optimizer); use offers instead").ConfigureAwait(false);
             return;
         }
         var result = new PlacementResult();
@@ -69,13 +74,13 @@ internal sealed partial class MasterEngine
                 {
                     Tasks = candidates,
                     Machines = machines,
-                    Objective = PlacementObjective.For(ParseObjective(place.Objective)),
+                    Objective = PlacementObjective.For(place.Objective),
                     GroupPlacements = groups,
                 });
             }
             catch (ValidationException e)
             {
-                await RefuseAsync(connection, request, "invalid", e.Message).ConfigureAwait(false);
+                await RefuseAsync(connection, request, ErrorCode.Invalid, e.Message).ConfigureAwait(false);
                 return;
             }
             foreach (var assignment in plan.Assignments)
@@ -101,14 +106,4 @@ internal sealed partial class MasterEngine
         }
         await ReplyAsync(connection, request, result).ConfigureAwait(false);
     }
-
-    private static ObjectiveKind ParseObjective(string? text) => text?.Trim().ToLowerInvariant() switch
-    {
-        null or "" or "cheapest" => ObjectiveKind.Cheapest,
-        "fastest" => ObjectiveKind.Fastest,
-        "pack" => ObjectiveKind.Pack,
-        "spread" => ObjectiveKind.Spread,
-        "cheapest-within-deadline" or "cheapestwithindeadline" => ObjectiveKind.CheapestWithinDeadline,
-        _ => throw new ValidationException("objective", $"must be cheapest, fastest, pack, spread or cheapest-within-deadline (got \"{text}\")"),
-    };
 }

@@ -5,7 +5,7 @@ namespace DcOs.Scheduling.Master.Internal;
 
 internal sealed partial class MasterEngine
 {
-    private TaskStatus Status(TaskId taskId, TaskState state, TaskStatusReason reason, AgentId agentId, string? message) => new()
+    private TaskStatusUpdate Status(TaskId taskId, TaskState state, TaskStatusReason reason, AgentId agentId, string? message) => new()
     {
         TaskId = taskId,
         State = state,
@@ -50,7 +50,7 @@ internal sealed partial class MasterEngine
         // Without a connected framework nothing is acknowledged; the agent keeps resending until the framework is back.
     }
 
-    private static void AcknowledgeOnBehalf(AgentState agent, FrameworkId frameworkId, TaskStatus status)
+    private static void AcknowledgeOnBehalf(AgentState agent, FrameworkId frameworkId, TaskStatusUpdate status)
     {
         if (status.NeedsAcknowledgement && agent.Connection is { } c)
             c.TrySend(new StatusUpdateAck { FrameworkId = frameworkId, AgentId = agent.Id, TaskId = status.TaskId, UpdateId = status.UpdateId });
@@ -60,7 +60,7 @@ internal sealed partial class MasterEngine
     /// Applies a new status to a task: resources are returned when it ends, the change is stored, and when
     /// <paramref name="notify"/> the framework is told (master-generated updates need no acknowledgement).
     /// </summary>
-    private async ValueTask UpdateTaskAsync(FrameworkState fw, TaskEntry task, TaskStatus status, bool notify)
+    private async ValueTask UpdateTaskAsync(FrameworkState fw, TaskEntry task, TaskStatusUpdate status, bool notify)
     {
         var wasTerminal = task.State.IsTerminal();
         task.Status = status;

@@ -255,7 +255,7 @@ internal sealed partial class MasterEngine : IMaster
         else connection.TrySend(body);
     }
 
-    private ValueTask RefuseAsync(IMessageConnection connection, DcOsMessage request, string code, string reason)
+    private ValueTask RefuseAsync(IMessageConnection connection, DcOsMessage request, ErrorCode code, string reason)
     {
         var what = request is Request { Body: { } b } ? b.GetType().Name : request.GetType().Name;
         MasterLog.Refused(_logger, what, connection.Principal, reason);

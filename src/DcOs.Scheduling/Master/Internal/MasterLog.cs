@@ -1,3 +1,4 @@
+using DcOs.Transport.Messages;
 using Microsoft.Extensions.Logging;
 
 namespace DcOs.Scheduling.Master.Internal;
@@ -39,5 +40,5 @@ internal static partial class MasterLog
     public static partial void Draining(ILogger logger, string agentId, TimeSpan grace);
 
     [LoggerMessage(111, LogLevel.Warning, "Agent {AgentId} reports {Code}: {Message}")]
-    public static partial void AgentError(ILogger logger, string agentId, string code, string message);
+    public static partial void AgentError(ILogger logger, string agentId, ErrorCode code, string message);
 }

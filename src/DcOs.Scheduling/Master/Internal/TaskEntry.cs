@@ -3,7 +3,7 @@ using DcOs.Core;
 namespace DcOs.Scheduling.Master.Internal;
 
 /// <summary>The master's record of one task.</summary>
-internal sealed class TaskEntry(FrameworkId frameworkId, AgentId agentId, TaskSpec spec, TaskStatus status, string role)
+internal sealed class TaskEntry(FrameworkId frameworkId, AgentId agentId, TaskSpec spec, TaskStatusUpdate status, string role)
 {
     public FrameworkId FrameworkId { get; } = frameworkId;
 
@@ -13,7 +13,7 @@ internal sealed class TaskEntry(FrameworkId frameworkId, AgentId agentId, TaskSp
 
     public TaskId Id => Spec.Id;
 
-    public TaskStatus Status { get; set; } = status;
+    public TaskStatusUpdate Status { get; set; } = status;
 
     public TaskState State => Status.State;
 

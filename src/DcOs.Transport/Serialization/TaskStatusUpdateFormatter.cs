@@ -5,21 +5,21 @@ using MessagePack.Formatters;
 namespace DcOs.Transport.Serialization;
 
 /// <summary>
-/// <see cref="TaskStatus"/> as <c>[taskId, state, reason, source, message, utcTicks, updateId(16 bytes), healthy, agentId]</c>,
+/// <see cref="TaskStatusUpdate"/> as <c>[taskId, state, reason, source, message, utcTicks, updateId(16 bytes), healthy, agentId, exitCode, signal]</c>,
 /// kept compact because status updates are the protocol's hottest message.
 /// </summary>
-internal sealed class TaskStatusFormatter : IMessagePackFormatter<TaskStatus?>
+internal sealed class TaskStatusUpdateFormatter : IMessagePackFormatter<TaskStatusUpdate?>
 {
-    public static readonly TaskStatusFormatter Instance = new();
+    public static readonly TaskStatusUpdateFormatter Instance = new();
 
-    public void Serialize(ref MessagePackWriter writer, TaskStatus? value, MessagePackSerializerOptions options)
+    public void Serialize(ref MessagePackWriter writer, TaskStatusUpdate? value, MessagePackSerializerOptions options)
     {
         if (value is null)
         {
             writer.WriteNil();
             return;
         }
-        writer.WriteArrayHeader(9);
+        writer.WriteArrayHeader(11);
         writer.Write(value.TaskId.Value);
         writer.Write((byte)value.State);
         writer.Write((byte)value.Reason);
@@ -30,9 +30,19 @@ internal sealed class TaskStatusFormatter : IMessagePackFormatter<TaskStatus?>
         if (value.Healthy is { } healthy) writer.Write(healthy);
         else writer.WriteNil();
         writer.Write(value.AgentId.Value);
+        WriteIntOrNil(ref writer, value.ExitCode);
+        WriteIntOrNil(ref writer, value.Signal);
     }
 
-    public TaskStatus? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
+    private static void WriteIntOrNil(ref MessagePackWriter writer, int? value)
+    {
+        if (value is { } v) writer.Write(v);
+        else writer.WriteNil();
+    }
+
+    private static int? ReadIntOrNil(ref MessagePackReader reader) => reader.TryReadNil() ? null : reader.ReadInt32();
+
+    public TaskStatusUpdate? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
     {
         if (reader.TryReadNil()) return null;
         var count = WireReader.BeginObject(ref reader, options);
@@ -40,7 +50,7 @@ internal sealed class TaskStatusFormatter : IMessagePackFormatter<TaskStatus?>
         var taskId = new TaskId(reader.ReadString()!);
         var state = (TaskState)reader.ReadByte();
         if (!Enum.IsDefined(state)) throw new MessagePackSerializationException($"unknown task state {(int)state}");
-        var status = new TaskStatus
+        var status = new TaskStatusUpdate
         {
             TaskId = taskId,
             State = state,
@@ -52,7 +62,9 @@ internal sealed class TaskStatusFormatter : IMessagePackFormatter<TaskStatus?>
             Healthy = reader.TryReadNil() ? null : reader.ReadBoolean(),
             AgentId = WireReader.ReadStringOrNil(ref reader) is { } agent ? new AgentId(agent) : default,
         };
-        WireReader.EndObject(ref reader, count, 9);
+        // Exit code and signal came after the first nine fields; a peer that sends nine has neither.
+        if (count >= 11) status = status with { ExitCode = ReadIntOrNil(ref reader), Signal = ReadIntOrNil(ref reader) };
+        WireReader.EndObject(ref reader, count, count >= 11 ? 11 : 9);
         return status;
     }
 

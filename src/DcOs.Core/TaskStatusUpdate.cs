@@ -1,7 +1,7 @@
 namespace DcOs.Core;
 
-/// <summary>One status update of a task.</summary>
-public sealed record TaskStatus
+/// <summary>One status update of a task (Mesos' <c>TaskStatus</c>).</summary>
+public sealed record TaskStatusUpdate
 {
     /// <summary>The task.</summary>
     public required TaskId TaskId { get; init; }
@@ -17,6 +17,15 @@ public sealed record TaskStatus
 
     /// <summary>Human-readable detail (exit status, signal, validation message).</summary>
     public string? Message { get; init; }
+
+    /// <summary>
+    /// The command's exit code, when it exited on its own (0 for TASK_FINISHED); null when it was killed by a signal,
+    /// never started, or ended unobserved (the agent down and no exit record left).
+    /// </summary>
+    public int? ExitCode { get; init; }
+
+    /// <summary>The signal that ended the command (9 for SIGKILL), when it was killed; null otherwise.</summary>
+    public int? Signal { get; init; }
 
     /// <summary>When it happened, read from the producer's <see cref="TimeProvider"/>.</summary>
     public DateTimeOffset Timestamp { get; init; }
