@@ -44,12 +44,12 @@ public sealed class AllocatorQuickSuite : IQuickSuite
     /// <summary>Managed heap growth from registering the agents, divided by their number (after full collections).</summary>
     private static double MeasureBytesPerAgent(int agents)
     {
-        var master = AllocatorWorkload.NewMaster();
-        AllocatorWorkload.AddFrameworks(master, 1000, 10);
+        var state = AllocatorWorkload.Empty();
+        state.AddFrameworks(1000, 10);
         var before = GC.GetTotalMemory(forceFullCollection: true);
-        AllocatorWorkload.AddAgents(master, agents);
+        state.AddAgents(agents);
         var after = GC.GetTotalMemory(forceFullCollection: true);
-        GC.KeepAlive(master);
+        GC.KeepAlive(state);
         return (after - before) / (double)agents;
     }
 }

@@ -1,42 +1,49 @@
 using DcOs.Core;
+using DcOs.Scheduling.Allocation;
 using DcOs.Scheduling.Master;
 using DcOs.Scheduling.Master.Internal;
-using DcOs.Transport;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DcOs.Benchmarks.Allocator;
 
 /// <summary>
 /// Mesos' DeclineOffers benchmark shape: equal agents, 1,000 frameworks in several roles, and between rounds every
 /// framework declines everything it was offered (no filter), so each measured round allocates every agent anew.
-/// Agents and frameworks are registered straight into the master's state (no connections), as a simulation does;
-/// each agent has its own parsed resources, attributes and strings, as if read from the wire.
+/// Agents and frameworks go straight into the master's state tables (no connections), as a simulation does, and a
+/// round is what the master's loop runs: the allocator's decisions turned into offers in the offer book. Each agent
+/// has its own parsed resources, attributes and strings, as if read from the wire.
 /// </summary>
-public sealed class AllocatorWorkload : IAsyncDisposable
+internal sealed class AllocatorWorkload : IAsyncDisposable
 {
-    private readonly MasterEngine _master;
+    private readonly HierarchicalAllocator _allocator = new();
+    private readonly IMasterStore _store = MasterStores.InMemory();
+    private readonly AgentTable _agents;
+    private readonly FrameworkTable _frameworks;
+    private readonly OfferBook _offers;
+    private readonly List<AllocationDecision> _decisions = [];
 
-    private AllocatorWorkload(MasterEngine master) => _master = master;
-
-    internal MasterEngine Master => _master;
+    private AllocatorWorkload()
+    {
+        _agents = new AgentTable(_allocator, _store);
+        _frameworks = new FrameworkTable(_allocator, _store);
+        _offers = new OfferBook(_allocator, "bench");
+    }
 
     public static AllocatorWorkload Create(int agents, int frameworks = 1000, int roles = 10)
     {
-        var master = NewMaster();
-        AddAgents(master, agents);
-        AddFrameworks(master, frameworks, roles);
-        return new AllocatorWorkload(master);
+        var workload = new AllocatorWorkload();
+        workload.AddAgents(agents);
+        workload.AddFrameworks(frameworks, roles);
+        return workload;
     }
 
-    internal static MasterEngine NewMaster() =>
-        new(new MasterOptions { EndPoint = new InMemoryEndPoint("bench") }, DcOsTransports.CreateInMemory(), MasterStores.InMemory(), TimeProvider.System, NullLoggerFactory.Instance);
+    public static AllocatorWorkload Empty() => new();
 
-    internal static void AddAgents(MasterEngine master, int count)
+    public void AddAgents(int count)
     {
         var now = DateTimeOffset.UtcNow;
         for (var i = 0; i < count; i++)
         {
-            master.AddAgent(new AgentInfo
+            _agents.Add(new AgentInfo
             {
                 Id = new AgentId($"bench0001-S{i}"),
                 Hostname = $"agent-{i:D6}.dc1.example.com",
@@ -47,18 +54,28 @@ public sealed class AllocatorWorkload : IAsyncDisposable
         }
     }
 
-    internal static void AddFrameworks(MasterEngine master, int count, int roles)
+    public void AddFrameworks(int count, int roles)
     {
         var now = DateTimeOffset.UtcNow;
         for (var i = 0; i < count; i++)
-            master.AddFramework(new FrameworkInfo { Id = new FrameworkId($"fw-{i:D4}"), Name = $"framework-{i}", Roles = [$"role{i % roles}"] }, now);
+            _frameworks.Add(new FrameworkInfo { Id = new FrameworkId($"fw-{i:D4}"), Name = $"framework-{i}", Roles = [$"role{i % roles}"] }, now);
     }
 
     /// <summary>One round over every agent; returns the number of offers made.</summary>
-    public int Round() => _master.RunRound(null);
+    public int Round()
+    {
+        _decisions.Clear();
+        _allocator.Round(DateTimeOffset.UtcNow, _decisions);
+        _offers.AddAll(_decisions, _agents, _frameworks, expiresAt: null);
+        return _decisions.Count;
+    }
 
     /// <summary>Every framework declines what it holds.</summary>
-    public void DeclineAll() => _master.DeclineAllOffers();
+    public void DeclineAll()
+    {
+        foreach (var offer in _offers.All()) _offers.Recover(offer);
+        _allocator.TakeDirtySlots();
+    }
 
-    public ValueTask DisposeAsync() => _master.DisposeAsync();
+    public ValueTask DisposeAsync() => _store.DisposeAsync();
 }

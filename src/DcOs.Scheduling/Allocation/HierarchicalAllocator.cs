@@ -19,7 +19,8 @@ internal sealed class HierarchicalAllocator
     private readonly DrfSorter _roleSorter = new();
     private readonly Dictionary<string, Role> _roles = new(StringComparer.Ordinal);
     private readonly List<Role?> _rolesByHandle = [];
-    private readonly List<Fw> _frameworks = [];
+    private readonly List<Fw?> _frameworks = [];
+    private readonly HashSet<int> _dirty = [];
     private readonly Stack<int> _freeFrameworkHandles = new();
     private readonly Dictionary<string, double> _weights;
     private readonly Dictionary<string, RoleQuota> _quotas;
@@ -71,6 +72,7 @@ internal sealed class HierarchicalAllocator
         _flags[slot] = flags;
         _clusterTotal.Add(_totalVector[slot]);
         _totalChanged = true;
+        _dirty.Add(slot);
         return slot;
     }
 
@@ -82,6 +84,7 @@ internal sealed class HierarchicalAllocator
         _total[slot] = _allocated[slot] = _free[slot] = Resources.Empty;
         _totalVector[slot] = _freeVector[slot] = default;
         _freeSlots.Push(slot);
+        _dirty.Remove(slot);
         _totalChanged = true;
     }
 
@@ -94,6 +97,7 @@ internal sealed class HierarchicalAllocator
         {
             _flags[slot] |= AgentFlags.Usable;
             _clusterTotal.Add(_totalVector[slot]);
+            _dirty.Add(slot);
         }
         else
         {
@@ -105,6 +109,18 @@ internal sealed class HierarchicalAllocator
 
     public bool IsUsable(int slot) => (_flags[slot] & AgentFlags.Usable) != 0;
 
+    /// <summary>Asks for <paramref name="slot"/> in the next round over changed agents (its free resources or its usability changed).</summary>
+    public void MarkDirty(int slot) => _dirty.Add(slot);
+
+    /// <summary>The agents whose free resources changed since the last call (or the last full round), then forgets them.</summary>
+    public int[] TakeDirtySlots()
+    {
+        if (_dirty.Count == 0) return [];
+        var slots = _dirty.ToArray();
+        _dirty.Clear();
+        return slots;
+    }
+
     public Resources Total(int slot) => _total[slot];
 
     public Resources Free(int slot) => _free[slot];
@@ -115,7 +131,7 @@ internal sealed class HierarchicalAllocator
 
     public int AddFramework(string name, IReadOnlyList<string> roles, bool gpuCapable)
     {
-        var fw = new Fw { Name = name, Roles = [.. roles], Handles = new int[roles.Count], Gpu = gpuCapable, Active = true, InUse = true };
+        var fw = new Fw { Roles = [.. roles], Handles = new int[roles.Count], Gpu = gpuCapable };
         for (var i = 0; i < roles.Count; i++)
         {
             var role = GetRole(roles[i]);
@@ -137,7 +153,7 @@ internal sealed class HierarchicalAllocator
     /// <summary>Removes a framework; the caller has recovered its allocations first.</summary>
     public void RemoveFramework(int handle)
     {
-        var fw = _frameworks[handle];
+        var fw = Framework(handle);
         for (var i = 0; i < fw.Roles.Length; i++)
         {
             var role = _roles[fw.Roles[i]];
@@ -145,21 +161,20 @@ internal sealed class HierarchicalAllocator
             role.Members.Remove(fw.Handles[i]);
             role.FrameworkCount--;
         }
-        _frameworks[handle] = default!;
+        _frameworks[handle] = null;
         _freeFrameworkHandles.Push(handle);
     }
 
     /// <summary>A disconnected framework keeps its allocation but is not offered anything.</summary>
     public void SetFrameworkActive(int handle, bool active)
     {
-        var fw = _frameworks[handle];
-        fw.Active = active;
+        var fw = Framework(handle);
         for (var i = 0; i < fw.Roles.Length; i++) _roles[fw.Roles[i]].Frameworks.SetActive(fw.Handles[i], active);
     }
 
     public void Suppress(int handle, IReadOnlyCollection<string> roles)
     {
-        var fw = _frameworks[handle];
+        var fw = Framework(handle);
         foreach (var role in roles.Count == 0 ? fw.Roles : roles)
         {
             if (fw.Roles.Contains(role)) (fw.Suppressed ??= new HashSet<string>(StringComparer.Ordinal)).Add(role);
@@ -169,17 +184,17 @@ internal sealed class HierarchicalAllocator
     /// <summary>Lifts suppression and every decline filter of the framework (for the roles, or all).</summary>
     public void Revive(int handle, IReadOnlyCollection<string> roles)
     {
-        var fw = _frameworks[handle];
+        var fw = Framework(handle);
         if (roles.Count == 0) fw.Suppressed = null;
         else foreach (var role in roles) fw.Suppressed?.Remove(role);
         fw.Filters = null;
     }
 
-    public bool IsSuppressed(int handle) => _frameworks[handle].Suppressed is { Count: > 0 } s && s.Count == _frameworks[handle].Roles.Length;
+    public bool IsSuppressed(int handle) => Framework(handle) is { Suppressed: { Count: > 0 } s } fw && s.Count == fw.Roles.Length;
 
     /// <summary>Do not offer <paramref name="slot"/> to the framework before <paramref name="until"/>.</summary>
     public void AddFilter(int handle, int slot, DateTimeOffset until) =>
-        (_frameworks[handle].Filters ??= [])[slot] = until;
+        (Framework(handle).Filters ??= [])[slot] = until;
 
     // ---- allocations ----
 
@@ -193,7 +208,10 @@ internal sealed class HierarchicalAllocator
         Charge(framework, role, ScalarVector.Of(resources), countAllocation: false);
     }
 
-    /// <summary>Gives resources back to the agent's free pool (declined, unused, or freed by a finished task).</summary>
+    /// <summary>
+    /// Gives resources back to the agent's free pool (declined, unused, or freed by a finished task) and marks the
+    /// agent for the next round. A framework handle that is negative or removed charges no one.
+    /// </summary>
     public void Recover(int slot, int framework, string role, Resources resources)
     {
         if (resources.IsEmpty) return;
@@ -202,9 +220,9 @@ internal sealed class HierarchicalAllocator
             _allocated[slot] = _allocated[slot].Subtract(resources);
             _free[slot] = _allocated[slot].IsEmpty ? _total[slot] : _total[slot].Subtract(_allocated[slot]);
             _freeVector[slot] = ScalarVector.Of(_free[slot]);
+            _dirty.Add(slot);
         }
-        if (framework < 0 || framework >= _frameworks.Count || !_frameworks[framework].InUse) return;
-        var fw = _frameworks[framework];
+        if (framework < 0 || framework >= _frameworks.Count || _frameworks[framework] is not { } fw) return;
         var index = Array.IndexOf(fw.Roles, role);
         if (index < 0) return;
         var amount = ScalarVector.Of(resources);
@@ -218,7 +236,7 @@ internal sealed class HierarchicalAllocator
     public (double RoleShare, double FrameworkShare) Shares(int framework, string role)
     {
         RefreshTotals();
-        var fw = _frameworks[framework];
+        var fw = Framework(framework);
         var index = Array.IndexOf(fw.Roles, role);
         var r = _roles[role];
         return (_roleSorter.Share(r.Handle), index < 0 ? 0 : r.Frameworks.Share(fw.Handles[index]));
@@ -228,10 +246,11 @@ internal sealed class HierarchicalAllocator
 
     /// <summary>
     /// One allocation round over every agent (or only <paramref name="onlySlots"/>), appending decisions. Decisions are
-    /// applied at once: the resources count as allocated until recovered.
+    /// applied at once: the resources count as allocated until recovered. A full round forgets the dirty agents.
     /// </summary>
     public void Round(DateTimeOffset now, List<AllocationDecision> decisions, IReadOnlyCollection<int>? onlySlots = null)
     {
+        if (onlySlots is null) _dirty.Clear();
         RefreshTotals();
         var guarantees = UnmetGuarantees(out var headroom);
         var available = guarantees ? UnallocatedTotal() : default;
@@ -298,7 +317,7 @@ internal sealed class HierarchicalAllocator
         foreach (var handle in role.Frameworks.Order())
         {
             var framework = role.Members[handle];
-            var fw = _frameworks[framework];
+            var fw = Framework(framework);
             if (fw.Suppressed?.Contains(role.Name) == true) continue;
             if (fw.Filters is { } filters && filters.TryGetValue(slot, out var until))
             {
@@ -338,7 +357,7 @@ internal sealed class HierarchicalAllocator
 
     private void Charge(int framework, string roleName, in ScalarVector amount, bool countAllocation)
     {
-        var fw = _frameworks[framework];
+        var fw = Framework(framework);
         var index = Array.IndexOf(fw.Roles, roleName);
         var role = _roles[roleName];
         if (index >= 0) role.Frameworks.Allocated(fw.Handles[index], amount, countAllocation);
@@ -473,14 +492,13 @@ internal sealed class HierarchicalAllocator
         public int FrameworkCount;
     }
 
+    private Fw Framework(int handle) => _frameworks[handle] ?? throw new InvalidOperationException($"framework handle {handle} was removed");
+
     private sealed class Fw
     {
-        public required string Name;
         public required string[] Roles;
         public required int[] Handles;
         public bool Gpu;
-        public bool Active;
-        public bool InUse;
         public HashSet<string>? Suppressed;
         public Dictionary<int, DateTimeOffset>? Filters;
     }

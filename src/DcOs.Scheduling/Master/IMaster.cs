@@ -49,6 +49,13 @@ public interface IMaster : IAsyncDisposable
     /// <exception cref="KeyNotFoundException">No such task.</exception>
     Task KillTaskAsync(FrameworkId frameworkId, TaskId taskId);
 
+    /// <summary>
+    /// Starts watching the master's events; every event published after this call returns is delivered, in order.
+    /// A watcher more than <paramref name="capacity"/> events behind is dropped (its channel completes with an error).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is not positive.</exception>
+    IMasterWatch Watch(int capacity = 65_536);
+
     /// <summary>Reads part of a task's stdout or stderr from its agent (negative offset: from the end).</summary>
     /// <exception cref="KeyNotFoundException">No such task, or its agent is not connected.</exception>
     Task<TaskLog> ReadTaskLogAsync(FrameworkId frameworkId, TaskId taskId, string file = "stdout", long offset = -65536, int length = 65536);

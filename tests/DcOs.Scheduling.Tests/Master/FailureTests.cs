@@ -72,8 +72,9 @@ public sealed class FailureTests
         var agent = await h.AddAgentAsync("cpus:2;mem:1024");
         var (run, _) = await LaunchRunningAsync(h, fw, agent, "t1");
         var id = fw.Driver.FrameworkId;
+        using var watch = h.Master.Watch();
         await fw.Client.StopAsync();
-        await h.Engine.WhenFrameworkDisconnectedAsync(id).WaitAsync(MasterHarness.Timeout);
+        await watch.NextAsync(e => e.Kind == MasterEventKind.FrameworkDisconnected && e.FrameworkId == id);
         await h.AdvanceAsync(TimeSpan.FromSeconds(50));
 
         var again = await h.AddFrameworkAsync("f", failoverTimeout: TimeSpan.FromMinutes(1), id: id);
@@ -97,8 +98,9 @@ public sealed class FailureTests
         var agent = await h.AddAgentAsync("cpus:2;mem:1024");
         var (run, _) = await LaunchRunningAsync(h, fw, agent, "t1");
         var id = fw.Driver.FrameworkId;
+        using var watch = h.Master.Watch();
         await fw.Client.StopAsync();
-        await h.Engine.WhenFrameworkDisconnectedAsync(id).WaitAsync(MasterHarness.Timeout);
+        await watch.NextAsync(e => e.Kind == MasterEventKind.FrameworkDisconnected && e.FrameworkId == id);
         await h.AdvanceAsync(TimeSpan.FromSeconds(59));
         await h.SettleAsync(agent);
         Assert.False(agent.Kills.Reader.TryRead(out _));

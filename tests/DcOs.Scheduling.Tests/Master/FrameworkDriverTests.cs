@@ -1,5 +1,6 @@
 using DcOs.Core;
 using DcOs.Framework;
+using DcOs.Scheduling.Master;
 using DcOs.Transport;
 using Microsoft.Extensions.Time.Testing;
 
@@ -23,7 +24,8 @@ public sealed class FrameworkDriverTests
     [Fact]
     public async Task A_dropped_connection_is_reestablished_and_the_framework_resubscribes_with_its_id()
     {
-        await using var h = new MasterHarness();
+        var transport = new CapturingTransport(DcOsTransports.CreateInMemory());
+        await using var h = new MasterHarness(transport: transport);
         await h.StartAsync();
         var time = new ObservableTime();
         var scheduler = new TestScheduler();
@@ -38,12 +40,12 @@ public sealed class FrameworkDriverTests
         var id = client.FrameworkId;
 
         // The master side drops the connection.
-        var connection = (await h.Engine.FrameworkConnectionAsync(id))!;
-        await connection.CloseAsync("test drops the framework");
+        using var watch = h.Master.Watch();
+        await transport.Of("resilient").CloseAsync("test drops the framework");
         using var cts = new CancellationTokenSource(MasterHarness.Timeout);
         var backoff = await time.Timers.Reader.ReadAsync(cts.Token);
         time.Advance(backoff);
-        await h.Engine.WhenFrameworkConnectedAsync(id).WaitAsync(MasterHarness.Timeout);
+        await watch.NextAsync(e => e.Kind == MasterEventKind.FrameworkSubscribed && e.FrameworkId == id && e.Detail == "failover");
         Assert.False(await scheduler.SubscribedEvents.Reader.ReadAsync(cts.Token));
         Assert.True(await scheduler.SubscribedEvents.Reader.ReadAsync(cts.Token));
         Assert.Equal(id, client.FrameworkId);

@@ -7,6 +7,7 @@ namespace DcOs.Scheduling.Master.Internal;
 internal sealed class AgentState(AgentInfo info, int slot, DateTimeOffset registeredAt)
 {
     private Dictionary<(FrameworkId, TaskId), TaskEntry>? _tasks;
+    private List<OfferEntry>? _offers;
 
     public AgentInfo Info { get; set; } = info;
 
@@ -30,7 +31,10 @@ internal sealed class AgentState(AgentInfo info, int slot, DateTimeOffset regist
 
     public TimeSpan? DrainGracePeriod { get; set; }
 
-    /// <summary>Tasks on this agent that the master tracks (active and not yet acknowledged terminal ones).</summary>
+    /// <summary>Outstanding offers of this agent's resources (changed only by <see cref="OfferBook"/>).</summary>
+    public List<OfferEntry> Offers => _offers ??= [];
+
+    /// <summary>Tasks on this agent that the master tracks, active and recently ended (changed only by <see cref="TaskTable"/>).</summary>
     public Dictionary<(FrameworkId, TaskId), TaskEntry> Tasks => _tasks ??= [];
 
     public bool HasTasks => _tasks is { Count: > 0 };

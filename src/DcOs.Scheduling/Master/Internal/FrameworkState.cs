@@ -21,8 +21,10 @@ internal sealed class FrameworkState(FrameworkInfo info, int handle, DateTimeOff
 
     public bool Removed { get; set; }
 
+    /// <summary>Its tasks, active and recently ended (changed only by <see cref="TaskTable"/>).</summary>
     public Dictionary<TaskId, TaskEntry> Tasks { get; } = [];
 
+    /// <summary>Offers it holds (changed only by <see cref="OfferBook"/>).</summary>
     public Dictionary<OfferId, OfferEntry> Offers { get; } = [];
 
     /// <summary>Terminal tasks in the order they ended, for pruning.</summary>

@@ -18,7 +18,7 @@ internal sealed partial class MasterEngine
                 await ReregisterAgentAsync(connection, message, reregister).ConfigureAwait(false);
                 return;
         }
-        var agent = AgentOf(connection);
+        var agent = _agents.Of(connection);
         if (agent is null)
         {
             await RefuseAsync(connection, message, ErrorCode.NotRegistered, "register first").ConfigureAwait(false);
@@ -34,7 +34,7 @@ internal sealed partial class MasterEngine
                 await OnStatusUpdateAsync(agent, update).ConfigureAwait(false);
                 break;
             case FrameworkMessage relay:
-                if (_frameworks.TryGetValue(relay.FrameworkId, out var fw)) Send(fw.Connection, new FrameworkMessage { FrameworkId = relay.FrameworkId, AgentId = agent.Id, ExecutorId = relay.ExecutorId, Data = relay.Data });
+                if (_frameworks.TryGet(relay.FrameworkId, out var fw)) Send(fw.Connection, new FrameworkMessage { FrameworkId = relay.FrameworkId, AgentId = agent.Id, ExecutorId = relay.ExecutorId, Data = relay.Data });
                 break;
             case ErrorMessage error:
                 // An agent refusing something outside a task's updates (a duplicate launch): logged, never answered.
@@ -44,19 +44,6 @@ internal sealed partial class MasterEngine
                 await RefuseAsync(connection, message, ErrorCode.Unsupported, $"an agent may not send {body.GetType().Name}").ConfigureAwait(false);
                 break;
         }
-    }
-
-    private AgentState? AgentOf(IMessageConnection connection) => _agentByConnection.GetValueOrDefault(connection);
-
-    private void Attach(AgentState agent, IMessageConnection? connection)
-    {
-        if (agent.Connection is { } old)
-        {
-            _agentByConnection.Remove(old);
-            if (!ReferenceEquals(old, connection)) _ = old.CloseAsync("the agent connected again");
-        }
-        agent.Connection = connection;
-        if (connection is not null) _agentByConnection[connection] = agent;
     }
 
     private async ValueTask RegisterAgentAsync(IMessageConnection connection, DcOsMessage request, RegisterAgent register)
@@ -72,22 +59,12 @@ internal sealed partial class MasterEngine
             return;
         }
         info = info with { Id = new AgentId($"{_runId}-S{++_nextAgent}") };
-        var agent = AddAgent(info, Now);
-        Attach(agent, connection);
-        await _store.SaveAgentAsync(new AgentRecord(agent.Info, agent.Status, agent.RegisteredAt)).ConfigureAwait(false);
+        var agent = _agents.Add(info, Now);
+        _agents.Attach(agent, connection);
+        await _agents.SaveAsync(agent).ConfigureAwait(false);
         MasterLog.AgentRegistered(_logger, info.Id.Value, info.Hostname, info.Resources.ToString());
         await ReplyAsync(connection, request, new AgentRegistered { AgentId = info.Id, HeartbeatIntervalMs = (long)_options.AgentPingTimeout.TotalMilliseconds }).ConfigureAwait(false);
-        _dirtySlots.Add(agent.Slot);
-    }
-
-    internal AgentState AddAgent(AgentInfo info, DateTimeOffset registeredAt)
-    {
-        var slot = _allocator.AddAgent(info.Resources);
-        var agent = new AgentState(info, slot, registeredAt);
-        _agents[info.Id] = agent;
-        while (_agentsBySlot.Count <= slot) _agentsBySlot.Add(null);
-        _agentsBySlot[slot] = agent;
-        return agent;
+        _events.Publish(MasterEventKind.AgentAdded, agentId: info.Id);
     }
 
     private async ValueTask ReregisterAgentAsync(IMessageConnection connection, DcOsMessage request, ReregisterAgent reregister)
@@ -103,44 +80,31 @@ internal sealed partial class MasterEngine
             await RefuseAsync(connection, request, ErrorCode.Invalid, e.Message).ConfigureAwait(false);
             return;
         }
-        if (!_agents.TryGetValue(info.Id, out var agent))
+        if (!_agents.TryGet(info.Id, out var agent))
         {
             // An agent the master does not know (its store was lost): take it in with its id and adopt its tasks.
-            agent = AddAgent(info, Now);
+            agent = _agents.Add(info, Now);
         }
         else if (!agent.Info.Resources.Equals(info.Resources))
         {
-            ResizeAgent(agent, info);
+            RescindOffers(agent);
+            _agents.Resize(agent, info, _frameworks.HandleOf);
         }
         agent.Info = info;
-        Attach(agent, connection);
+        _agents.Attach(agent, connection);
         agent.IsolationWarning = reregister.IsolationWarning;
         agent.MissedPings = 0;
         agent.AwaitingPong = false;
         var wasUnreachable = agent.Status is AgentStatus.Unreachable or AgentStatus.Recovering;
-        if (agent.Status is AgentStatus.Unreachable or AgentStatus.Recovering) agent.Status = AgentStatus.Active;
-        _allocator.SetAgentUsable(agent.Slot, agent.Status == AgentStatus.Active);
+        _agents.SetStatus(agent, wasUnreachable ? AgentStatus.Active : agent.Status);
 
         await ReconcileAgentTasksAsync(agent, reregister.Tasks, wasUnreachable).ConfigureAwait(false);
-        await _store.SaveAgentAsync(new AgentRecord(agent.Info, agent.Status, agent.RegisteredAt)).ConfigureAwait(false);
+        await _agents.SaveAsync(agent).ConfigureAwait(false);
         MasterLog.AgentReregistered(_logger, info.Id.Value, reregister.Tasks.Count);
         await ReplyAsync(connection, request, new AgentRegistered { AgentId = info.Id, HeartbeatIntervalMs = (long)_options.AgentPingTimeout.TotalMilliseconds }).ConfigureAwait(false);
         if (agent.Status == AgentStatus.Draining) await ContinueDrainAsync(agent).ConfigureAwait(false);
-        _dirtySlots.Add(agent.Slot);
-    }
-
-    private void ResizeAgent(AgentState agent, AgentInfo info)
-    {
-        RescindOffers(agent, "the agent's resources changed");
-        _allocator.RemoveAgent(agent.Slot);
-        _agentsBySlot[agent.Slot] = null;
-        agent.Slot = _allocator.AddAgent(info.Resources);
-        while (_agentsBySlot.Count <= agent.Slot) _agentsBySlot.Add(null);
-        _agentsBySlot[agent.Slot] = agent;
-        foreach (var t in agent.TaskList)
-        {
-            if (t.HoldsResources && _frameworks.TryGetValue(t.FrameworkId, out var fw)) _allocator.AddAllocation(agent.Slot, fw.Handle, t.Role, t.Spec.Resources);
-        }
+        _allocator.MarkDirty(agent.Slot);
+        _events.Publish(MasterEventKind.AgentReregistered, agentId: info.Id);
     }
 
     /// <summary>
@@ -154,7 +118,7 @@ internal sealed partial class MasterEngine
         foreach (var report in reported)
         {
             seen.Add((report.FrameworkId, report.TaskId));
-            if (!_frameworks.TryGetValue(report.FrameworkId, out var fw) || fw.Removed)
+            if (!_frameworks.TryGet(report.FrameworkId, out var fw) || fw.Removed)
             {
                 if (!report.State.IsTerminal()) Send(agent.Connection, new KillTask { FrameworkId = report.FrameworkId, TaskId = report.TaskId, AgentId = agent.Id });
                 continue;
@@ -163,11 +127,7 @@ internal sealed partial class MasterEngine
             {
                 if (report.Spec is null || report.State.IsTerminal()) continue;
                 // Adopt a task the master has no record of (store lost); its resources count from now on.
-                task = new TaskEntry(fw.Id, agent.Id, report.Spec, Status(report.TaskId, report.State, TaskStatusReason.Reconciliation, agent.Id, "adopted from the agent"), fw.PrimaryRole);
-                fw.Tasks[task.Id] = task;
-                agent.Tasks[(fw.Id, task.Id)] = task;
-                _allocator.AddAllocation(agent.Slot, fw.Handle, task.Role, task.Spec.Resources);
-                await _store.SaveTaskAsync(task.ToRecord()).ConfigureAwait(false);
+                await _tasks.AddAsync(fw, agent, report.Spec, Status(report.TaskId, report.State, TaskStatusReason.Reconciliation, agent.Id, "adopted from the agent"), fw.PrimaryRole, charge: true).ConfigureAwait(false);
                 continue;
             }
             if (task.State.IsTerminal())
@@ -184,7 +144,7 @@ internal sealed partial class MasterEngine
         foreach (var task in agent.TaskList.ToList())
         {
             if (task.State.IsTerminal() || seen.Contains((task.FrameworkId, task.Id))) continue;
-            if (!_frameworks.TryGetValue(task.FrameworkId, out var fw)) continue;
+            if (!_frameworks.TryGet(task.FrameworkId, out var fw)) continue;
             var state = fw.PartitionAware ? TaskState.Gone : TaskState.Lost;
             await UpdateTaskAsync(fw, task, Status(task.Id, state, TaskStatusReason.AgentRestarted, agent.Id, "the agent re-registered without this task"), notify: true).ConfigureAwait(false);
         }
@@ -192,15 +152,16 @@ internal sealed partial class MasterEngine
 
     private void OnAgentDisconnected(IMessageConnection connection, CloseReason reason)
     {
-        var agent = AgentOf(connection);
+        var agent = _agents.Of(connection);
         if (agent is null) return;
-        Attach(agent, null);
+        _agents.Attach(agent, null);
+        _events.Publish(MasterEventKind.AgentDisconnected, agentId: agent.Id, detail: reason.Message);
         // Not unreachable yet: pings keep counting; a reconnect within the ping budget loses nothing.
     }
 
     private async ValueTask PingAgentsAsync()
     {
-        foreach (var agent in _agents.Values.ToList())
+        foreach (var agent in _agents.All.ToList())
         {
             if (agent.Status is AgentStatus.Unreachable or AgentStatus.Recovering) continue;
             if (agent.AwaitingPong || agent.Connection is null)
@@ -229,34 +190,33 @@ internal sealed partial class MasterEngine
     {
         if (agent.Status == AgentStatus.Unreachable) return;
         MasterLog.AgentUnreachable(_logger, agent.Id.Value, reason);
-        agent.Status = AgentStatus.Unreachable;
-        _allocator.SetAgentUsable(agent.Slot, false);
-        RescindOffers(agent, "agent unreachable");
+        _agents.SetStatus(agent, AgentStatus.Unreachable);
+        RescindOffers(agent);
         foreach (var task in agent.TaskList.ToList())
         {
-            if (task.State.IsTerminal() || !_frameworks.TryGetValue(task.FrameworkId, out var fw)) continue;
+            if (task.State.IsTerminal() || !_frameworks.TryGet(task.FrameworkId, out var fw)) continue;
             var state = fw.PartitionAware ? TaskState.Unreachable : TaskState.Lost;
             await UpdateTaskAsync(fw, task, Status(task.Id, state, TaskStatusReason.AgentUnreachable, agent.Id, "agent unreachable: " + reason), notify: true).ConfigureAwait(false);
         }
-        foreach (var fw in _frameworks.Values) Send(fw.Connection, new AgentLost { AgentId = agent.Id, Reason = "unreachable: " + reason });
-        await _store.SaveAgentAsync(new AgentRecord(agent.Info, agent.Status, agent.RegisteredAt)).ConfigureAwait(false);
+        foreach (var fw in _frameworks.All) Send(fw.Connection, new AgentLost { AgentId = agent.Id, Reason = "unreachable: " + reason });
+        await _agents.SaveAsync(agent).ConfigureAwait(false);
+        _events.Publish(MasterEventKind.AgentUnreachable, agentId: agent.Id, detail: reason);
     }
 
     public Task DrainAgentAsync(AgentId agentId, TimeSpan? gracePeriod = null) => PostAndWaitAsync(async () =>
     {
-        if (!_agents.TryGetValue(agentId, out var agent)) throw new KeyNotFoundException($"no agent {agentId}");
+        if (!_agents.TryGet(agentId, out var agent)) throw new KeyNotFoundException($"no agent {agentId}");
         if (agent.Status is AgentStatus.Draining or AgentStatus.Drained) return;
         var grace = gracePeriod ?? _options.DrainGracePeriod;
         MasterLog.Draining(_logger, agentId.Value, grace);
-        agent.Status = AgentStatus.Draining;
+        _agents.SetStatus(agent, AgentStatus.Draining);
         agent.DrainGracePeriod = grace;
-        _allocator.SetAgentUsable(agent.Slot, false);
-        RescindOffers(agent, "agent draining");
+        RescindOffers(agent);
         foreach (var task in agent.TaskList)
         {
             if (!task.State.IsTerminal()) Send(agent.Connection, new KillTask { FrameworkId = task.FrameworkId, TaskId = task.Id, AgentId = agent.Id, GracePeriodMs = (long)grace.TotalMilliseconds });
         }
-        await _store.SaveAgentAsync(new AgentRecord(agent.Info, agent.Status, agent.RegisteredAt)).ConfigureAwait(false);
+        await _agents.SaveAsync(agent).ConfigureAwait(false);
         await ContinueDrainAsync(agent).ConfigureAwait(false);
     });
 
@@ -265,18 +225,16 @@ internal sealed partial class MasterEngine
     {
         if (agent.Status != AgentStatus.Draining) return;
         if (agent.TaskList.Any(t => !t.State.IsTerminal())) return;
-        agent.Status = AgentStatus.Drained;
-        await _store.SaveAgentAsync(new AgentRecord(agent.Info, agent.Status, agent.RegisteredAt)).ConfigureAwait(false);
+        _agents.SetStatus(agent, AgentStatus.Drained);
+        await _agents.SaveAsync(agent).ConfigureAwait(false);
     }
 
     public Task ReactivateAgentAsync(AgentId agentId) => PostAndWaitAsync(async () =>
     {
-        if (!_agents.TryGetValue(agentId, out var agent)) throw new KeyNotFoundException($"no agent {agentId}");
+        if (!_agents.TryGet(agentId, out var agent)) throw new KeyNotFoundException($"no agent {agentId}");
         if (agent.Status is not (AgentStatus.Draining or AgentStatus.Drained)) return;
-        agent.Status = AgentStatus.Active;
+        _agents.SetStatus(agent, AgentStatus.Active, usable: agent.Connection is not null);
         agent.DrainGracePeriod = null;
-        _allocator.SetAgentUsable(agent.Slot, agent.Connection is not null);
-        _dirtySlots.Add(agent.Slot);
-        await _store.SaveAgentAsync(new AgentRecord(agent.Info, agent.Status, agent.RegisteredAt)).ConfigureAwait(false);
+        await _agents.SaveAsync(agent).ConfigureAwait(false);
     });
 }

@@ -7,8 +7,7 @@ internal sealed partial class MasterEngine
 {
     private void OnAllocationTick()
     {
-        var now = Now;
-        foreach (var offer in _offers.Values.Where(o => o.ExpiresAt is { } e && e <= now).ToList()) RescindOffer(offer, notify: true);
+        foreach (var offer in _offers.Expired(Now)) RescindOffer(offer, notify: true);
         CountMaintenance();
         _fullRoundDue = true;
     }
@@ -19,98 +18,59 @@ internal sealed partial class MasterEngine
         if (_fullRoundDue)
         {
             _fullRoundDue = false;
-            _dirtySlots.Clear();
             RunRound(null);
         }
-        else if (_dirtySlots.Count > 0)
+        else if (_allocator.TakeDirtySlots() is { Length: > 0 } slots)
         {
-            var slots = _dirtySlots.ToArray();
-            _dirtySlots.Clear();
             RunRound(slots);
         }
         return ValueTask.CompletedTask;
     }
 
     /// <summary>One allocation round, turned into offers: one per agent, grouped into one message per framework.</summary>
-    internal int RunRound(IReadOnlyCollection<int>? slots)
+    private void RunRound(IReadOnlyCollection<int>? slots)
     {
         _decisions.Clear();
         var now = Now;
         _allocator.Round(now, _decisions, slots);
-        if (_decisions.Count == 0) return 0;
+        if (_decisions.Count == 0) return;
         var expires = _options.OfferTimeout is { } timeout ? now + timeout : (DateTimeOffset?)null;
-        Dictionary<FrameworkState, List<Offer>>? outgoing = null;
-        foreach (var decision in _decisions)
-        {
-            var fw = _frameworksByHandle[decision.Framework]!;
-            var agent = _agentsBySlot[decision.AgentSlot]!;
-            var offer = new Offer
-            {
-                Id = new OfferId($"{_runId}-O{++_nextOffer}"),
-                FrameworkId = fw.Id,
-                AgentId = agent.Id,
-                Hostname = agent.Info.Hostname,
-                Resources = decision.Resources,
-                Attributes = agent.Info.Attributes,
-                Region = agent.Info.Region,
-                Zone = agent.Info.Zone,
-                Cost = agent.Info.Cost,
-                AgentTotal = agent.Info.Resources,
-            };
-            var entry = new OfferEntry(offer, fw, agent, decision.Role, expires);
-            _offers[offer.Id] = entry;
-            fw.Offers[offer.Id] = entry;
-            outgoing ??= [];
-            if (!outgoing.TryGetValue(fw, out var list)) outgoing[fw] = list = [];
-            list.Add(offer);
-        }
-        foreach (var (fw, offers) in outgoing!) Send(fw.Connection, new OffersMessage { Offers = offers });
-        return _decisions.Count;
+        foreach (var (fw, offers) in _offers.AddAll(_decisions, _agents, _frameworks, expires)) Send(fw.Connection, new OffersMessage { Offers = offers });
     }
 
     /// <summary>Withdraws an offer and returns its resources; the framework is told when <paramref name="notify"/>.</summary>
     private void RescindOffer(OfferEntry offer, bool notify)
     {
-        if (!_offers.Remove(offer.Id)) return;
-        offer.Framework.Offers.Remove(offer.Id);
-        if (offer.Framework.Handle >= 0) _allocator.Recover(offer.Agent.Slot, offer.Framework.Handle, offer.Role, offer.Offer.Resources);
-        else _allocator.Recover(offer.Agent.Slot, -1, offer.Role, offer.Offer.Resources);
-        _dirtySlots.Add(offer.Agent.Slot);
-        if (notify) Send(offer.Framework.Connection, new RescindOffer { OfferId = offer.Id });
+        if (_offers.Recover(offer) && notify) Send(offer.Framework.Connection, new RescindOffer { OfferId = offer.Id });
     }
 
-    /// <summary>Every outstanding offer declined with no filter (simulations and benchmarks).</summary>
-    internal void DeclineAllOffers()
+    /// <summary>Rescinds every offer of the agent's resources, telling the frameworks that held them.</summary>
+    private void RescindOffers(AgentState agent)
     {
-        foreach (var offer in _offers.Values.ToList()) RescindOffer(offer, notify: false);
-        _dirtySlots.Clear();
+        foreach (var offer in agent.Offers.ToList()) RescindOffer(offer, notify: true);
     }
 
-    private void RescindOffers(AgentState agent, string reason)
-    {
-        _ = reason;
-        foreach (var offer in _offers.Values.Where(o => ReferenceEquals(o.Agent, agent)).ToList()) RescindOffer(offer, notify: true);
-    }
+    /// <summary>How long a decline (or an accept's unused rest) keeps the agent from the framework: Mesos' 5 s unless it says otherwise.</summary>
+    private static TimeSpan RefuseDuration(double? seconds) =>
+        seconds is { } s && double.IsFinite(s) && s >= 0 ? TimeSpan.FromSeconds(s) : Filters.DefaultRefuse;
 
     /// <summary>Draining agents are not offered: frameworks with work to place learn that maintenance held resources back.</summary>
     private void CountMaintenance()
     {
-        var draining = _agents.Values.Count(a => a.Status is AgentStatus.Draining or AgentStatus.Drained);
+        var draining = _agents.All.Count(a => a.Status is AgentStatus.Draining or AgentStatus.Drained);
         if (draining == 0) return;
-        foreach (var fw in _frameworks.Values)
+        foreach (var fw in _frameworks.All)
         {
             if (fw.Connection is not null && fw.Handle >= 0 && !_allocator.IsSuppressed(fw.Handle)) fw.Rejections[(int)OfferRejectionReason.Maintenance] += draining;
         }
     }
 
-    private void Decline(FrameworkState fw, List<OfferId> offerIds, double? refuseSeconds, Dictionary<int, long>? reasons)
+    private void Decline(FrameworkState fw, List<OfferId> offerIds, TimeSpan refuse, Dictionary<int, long>? reasons)
     {
-        var refuse = Filters.DefaultRefuse;
-        if (refuseSeconds is { } seconds && double.IsFinite(seconds) && seconds >= 0) refuse = TimeSpan.FromSeconds(seconds);
         foreach (var id in offerIds)
         {
             if (!fw.Offers.TryGetValue(id, out var offer)) continue;
-            RescindOffer(offer, notify: false);
+            _offers.Recover(offer);
             if (refuse > TimeSpan.Zero) _allocator.AddFilter(fw.Handle, offer.Agent.Slot, Now + refuse);
         }
         if (reasons is null) return;
@@ -143,7 +103,7 @@ internal sealed partial class MasterEngine
         else if (offers.Select(o => o.Agent).Distinct().Count() > 1) invalid ??= "the offers are on more than one agent";
         if (invalid is not null)
         {
-            foreach (var offer in offers) RescindOffer(offer, notify: false);
+            foreach (var offer in offers) _offers.Recover(offer);
             var state = fw.PartitionAware ? TaskState.Dropped : TaskState.Lost;
             foreach (var task in accept.Launch)
             {
@@ -159,8 +119,7 @@ internal sealed partial class MasterEngine
         foreach (var offer in offers)
         {
             remaining = remaining.Add(offer.Offer.Resources);
-            _offers.Remove(offer.Id);
-            fw.Offers.Remove(offer.Id);
+            _offers.Take(offer);
         }
         var launchedIds = new HashSet<TaskId>();
         foreach (var spec in accept.Launch)
@@ -174,20 +133,20 @@ internal sealed partial class MasterEngine
             }
             remaining = remaining.Subtract(spec.Resources);
             launchedIds.Add(spec.Id);
-            var task = new TaskEntry(fw.Id, agent.Id, spec, Status(spec.Id, TaskState.Staging, TaskStatusReason.None, agent.Id, null), role);
-            fw.Tasks[spec.Id] = task;
-            agent.Tasks[(fw.Id, spec.Id)] = task;
-            await _store.SaveTaskAsync(task.ToRecord()).ConfigureAwait(false);
+            await _tasks.AddAsync(fw, agent, spec, Status(spec.Id, TaskState.Staging, TaskStatusReason.None, agent.Id, null), role, charge: false).ConfigureAwait(false);
             Send(agent.Connection, new RunTask { FrameworkId = fw.Id, Task = spec });
         }
         // Offered resources no task used go back to the pool, filtered for this framework like a decline.
         _allocator.Recover(agent.Slot, fw.Handle, role, remaining);
-        _dirtySlots.Add(agent.Slot);
-        var refuse = accept.RefuseSeconds is { } s && double.IsFinite(s) && s >= 0 ? TimeSpan.FromSeconds(s) : Filters.DefaultRefuse;
+        var refuse = RefuseDuration(accept.RefuseSeconds);
         if (!remaining.IsEmpty && refuse > TimeSpan.Zero) _allocator.AddFilter(fw.Handle, agent.Slot, Now + refuse);
     }
 
-    private string? ValidateLaunch(FrameworkState fw, AgentState agent, TaskSpec spec, Resources remaining, HashSet<TaskId> launching, out TaskStatusReason reason)
+    /// <summary>
+    /// The checks every launch passes, from offers or in a batch: a valid spec, and an id that is neither active in the
+    /// framework nor used earlier in the same request (<paramref name="requested"/>). Null when it passes.
+    /// </summary>
+    private static string? ValidateTask(FrameworkState fw, TaskSpec spec, HashSet<TaskId> requested, out TaskStatusReason reason)
     {
         reason = TaskStatusReason.TaskInvalid;
         try
@@ -198,11 +157,18 @@ internal sealed partial class MasterEngine
         {
             return e.Message;
         }
-        if (launching.Contains(spec.Id) || (fw.Tasks.TryGetValue(spec.Id, out var existing) && !existing.State.IsTerminal()))
+        if (requested.Contains(spec.Id) || (fw.Tasks.TryGetValue(spec.Id, out var existing) && !existing.State.IsTerminal()))
         {
             reason = TaskStatusReason.DuplicateTaskId;
             return $"task id {spec.Id} is already used in this framework";
         }
+        return null;
+    }
+
+    /// <summary><see cref="ValidateTask"/>, then what a launch from offers adds: the resources are in the offers and the constraints hold on the agent.</summary>
+    private string? ValidateLaunch(FrameworkState fw, AgentState agent, TaskSpec spec, Resources remaining, HashSet<TaskId> launching, out TaskStatusReason reason)
+    {
+        if (ValidateTask(fw, spec, launching, out reason) is { } invalid) return invalid;
         if (!remaining.Contains(spec.Resources))
         {
             reason = TaskStatusReason.InsufficientResources;
@@ -210,11 +176,7 @@ internal sealed partial class MasterEngine
         }
         if (spec.Constraints.Count > 0)
         {
-            var group = TaskLabels.GroupOf(spec);
-            var placed = fw.Tasks.Values
-                .Where(t => !t.State.IsTerminal() && TaskLabels.GroupOf(t.Spec) == group && _agents.ContainsKey(t.AgentId))
-                .Select(t => (IPlacementTarget)_agents[t.AgentId].Info)
-                .ToList();
+            var placed = _tasks.PlacementsOf(fw, TaskLabels.GroupOf(spec));
             foreach (var constraint in spec.Constraints)
             {
                 if (!constraint.IsSatisfiedBy(agent.Info, placed))

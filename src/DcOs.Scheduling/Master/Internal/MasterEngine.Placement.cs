@@ -32,19 +32,13 @@ internal sealed partial class MasterEngine
         foreach (var spec in place.Tasks)
         {
             if (spec is null) continue;
-            string? error = null;
-            try
+            if (ValidateTask(fw, spec, batchIds, out _) is { } error)
             {
-                spec.Validate();
+                result.Unplaced.Add(new UnplacedTaskInfo { TaskId = spec.Id, Reason = error });
+                continue;
             }
-            catch (ValidationException e)
-            {
-                error = e.Message;
-            }
-            if (error is null && (!batchIds.Add(spec.Id) || (fw.Tasks.TryGetValue(spec.Id, out var existing) && !existing.State.IsTerminal())))
-                error = $"task id {spec.Id} is already used in this framework";
-            if (error is not null) result.Unplaced.Add(new UnplacedTaskInfo { TaskId = spec.Id, Reason = error });
-            else candidates.Add(new PendingTask { Spec = spec, Duration = TimeSpan.FromSeconds(Math.Max(1, place.EstimatedDurationSeconds)), Group = TaskLabels.GroupOf(spec) });
+            batchIds.Add(spec.Id);
+            candidates.Add(new PendingTask { Spec = spec, Duration = TimeSpan.FromSeconds(Math.Max(1, place.EstimatedDurationSeconds)), Group = TaskLabels.GroupOf(spec) });
         }
         if (candidates.Count > 0)
         {
@@ -52,7 +46,7 @@ internal sealed partial class MasterEngine
             var gpu = fw.Info.Capabilities.HasFlag(FrameworkCapabilities.GpuResources);
             var machines = new List<PlacementMachine>();
             var agentsByMachine = new List<AgentState>();
-            foreach (var agent in _agents.Values.OrderBy(a => a.Id.Value, StringComparer.Ordinal))
+            foreach (var agent in _agents.All.OrderBy(a => a.Id.Value, StringComparer.Ordinal))
             {
                 if (agent.Status != AgentStatus.Active || agent.Connection is null || !_allocator.IsUsable(agent.Slot)) continue;
                 if (!gpu && agent.Info.Resources.Gpus > 0) continue;
@@ -63,9 +57,7 @@ internal sealed partial class MasterEngine
             }
             var groups = candidates.Select(c => c.Group!).Distinct(StringComparer.Ordinal).ToDictionary(
                 g => g,
-                g => (IReadOnlyList<IPlacementTarget>)[.. fw.Tasks.Values
-                    .Where(t => !t.State.IsTerminal() && TaskLabels.GroupOf(t.Spec) == g && _agents.ContainsKey(t.AgentId))
-                    .Select(t => (IPlacementTarget)_agents[t.AgentId].Info)],
+                g => (IReadOnlyList<IPlacementTarget>)_tasks.PlacementsOf(fw, g),
                 StringComparer.Ordinal);
             PlacementPlan plan;
             try
@@ -92,11 +84,7 @@ internal sealed partial class MasterEngine
                     result.Unplaced.Add(new UnplacedTaskInfo { TaskId = spec.Id, Reason = $"agent {agent.Id} no longer has room" });
                     continue;
                 }
-                _allocator.AddAllocation(agent.Slot, fw.Handle, role, spec.Resources);
-                var task = new TaskEntry(fw.Id, agent.Id, spec, Status(spec.Id, TaskState.Staging, TaskStatusReason.None, agent.Id, null), role);
-                fw.Tasks[spec.Id] = task;
-                agent.Tasks[(fw.Id, spec.Id)] = task;
-                await _store.SaveTaskAsync(task.ToRecord()).ConfigureAwait(false);
+                await _tasks.AddAsync(fw, agent, spec, Status(spec.Id, TaskState.Staging, TaskStatusReason.None, agent.Id, null), role, charge: true).ConfigureAwait(false);
                 Send(agent.Connection, new RunTask { FrameworkId = fw.Id, Task = spec });
                 result.Placed.Add(new PlacedTask { TaskId = spec.Id, AgentId = agent.Id });
                 result.CostPerHour += agent.Info.Cost.TaskPricePerHour(spec.Resources, agent.Info.Resources);

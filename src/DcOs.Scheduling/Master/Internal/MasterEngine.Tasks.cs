@@ -25,7 +25,7 @@ internal sealed partial class MasterEngine
     {
         if (update.Status is not { } status) return;
         status = status with { AgentId = agent.Id };
-        if (!_frameworks.TryGetValue(update.FrameworkId, out var fw) || fw.Removed)
+        if (!_frameworks.TryGet(update.FrameworkId, out var fw) || fw.Removed)
         {
             AcknowledgeOnBehalf(agent, update.FrameworkId, status);
             if (!status.State.IsTerminal()) Send(agent.Connection, new KillTask { FrameworkId = update.FrameworkId, TaskId = status.TaskId, AgentId = agent.Id });
@@ -62,34 +62,9 @@ internal sealed partial class MasterEngine
     /// </summary>
     private async ValueTask UpdateTaskAsync(FrameworkState fw, TaskEntry task, TaskStatusUpdate status, bool notify)
     {
-        var wasTerminal = task.State.IsTerminal();
-        task.Status = status;
-        if (status.State == TaskState.Running && task.StartedAt is null) task.StartedAt = status.Timestamp == default ? Now : status.Timestamp;
-        if (status.State.IsTerminal() && !wasTerminal) await ReleaseTaskAsync(fw, task).ConfigureAwait(false);
-        await _store.SaveTaskAsync(task.ToRecord()).ConfigureAwait(false);
+        await _tasks.UpdateAsync(fw, task, status, Now).ConfigureAwait(false);
         if (notify) Send(fw.Connection, new StatusUpdate { FrameworkId = fw.Id, Status = status with { UpdateId = Guid.Empty } });
-        if (status.State.IsTerminal() && _agents.TryGetValue(task.AgentId, out var agent)) await ContinueDrainAsync(agent).ConfigureAwait(false);
-    }
-
-    /// <summary>Returns a finished task's resources and keeps it among the framework's completed tasks (bounded).</summary>
-    private async ValueTask ReleaseTaskAsync(FrameworkState fw, TaskEntry task)
-    {
-        if (task.HoldsResources && _agents.TryGetValue(task.AgentId, out var agent))
-        {
-            task.HoldsResources = false;
-            _allocator.Recover(agent.Slot, fw.Handle, task.Role, task.Spec.Resources);
-            _dirtySlots.Add(agent.Slot);
-        }
-        fw.Completed.Enqueue(task.Id);
-        while (fw.Completed.Count > _options.CompletedTasksPerFramework && fw.Completed.TryDequeue(out var old))
-        {
-            if (fw.Tasks.TryGetValue(old, out var gone) && gone.State.IsTerminal())
-            {
-                fw.Tasks.Remove(old);
-                if (_agents.TryGetValue(gone.AgentId, out var a)) a.Tasks.Remove((fw.Id, old));
-                await _store.RemoveTaskAsync(fw.Id, old).ConfigureAwait(false);
-            }
-        }
+        if (status.State.IsTerminal() && _agents.TryGet(task.AgentId, out var agent)) await ContinueDrainAsync(agent).ConfigureAwait(false);
     }
 
     /// <summary>Rebuilds the state from the store after a restart: agents wait to re-register, frameworks to re-subscribe.</summary>
@@ -97,39 +72,26 @@ internal sealed partial class MasterEngine
     {
         foreach (var record in state.Agents)
         {
-            var agent = AddAgent(record.Info, record.RegisteredAt);
-            agent.Status = record.Status is AgentStatus.Draining or AgentStatus.Drained ? record.Status : AgentStatus.Recovering;
-            _allocator.SetAgentUsable(agent.Slot, false);
+            var agent = _agents.Add(record.Info, record.RegisteredAt);
+            _agents.SetStatus(agent, record.Status is AgentStatus.Draining or AgentStatus.Drained ? record.Status : AgentStatus.Recovering);
         }
         foreach (var record in state.Frameworks)
         {
-            var fw = AddFramework(record.Info, record.RegisteredAt);
-            _allocator.SetFrameworkActive(fw.Handle, false);
+            var fw = _frameworks.Add(record.Info, record.RegisteredAt);
+            _frameworks.SetInactive(fw);
             // A recovered framework gets at least the agents' re-registration time to come back.
             var timeout = record.Info.FailoverTimeout > _options.AgentReregisterTimeout ? record.Info.FailoverTimeout : _options.AgentReregisterTimeout;
             StartFailoverTimer(fw, timeout);
         }
         foreach (var record in state.Tasks)
         {
-            if (!_frameworks.TryGetValue(record.FrameworkId, out var fw) || !_agents.TryGetValue(record.AgentId, out var agent)) continue;
-            var task = new TaskEntry(record.FrameworkId, record.AgentId, record.Spec, record.Status, record.Role) { StartedAt = record.StartedAt };
-            fw.Tasks[task.Id] = task;
-            agent.Tasks[(fw.Id, task.Id)] = task;
-            if (task.State.IsTerminal())
-            {
-                task.HoldsResources = false;
-                fw.Completed.Enqueue(task.Id);
-            }
-            else
-            {
-                _allocator.AddAllocation(agent.Slot, fw.Handle, task.Role, task.Spec.Resources);
-            }
+            if (_frameworks.TryGet(record.FrameworkId, out var fw) && _agents.TryGet(record.AgentId, out var agent)) _tasks.Restore(fw, agent, record);
         }
         if (state.Agents.Count > 0)
         {
             _reregisterTimer = _time.CreateTimer(_ => Post(async () =>
             {
-                foreach (var agent in _agents.Values.Where(a => a.Status == AgentStatus.Recovering).ToList())
+                foreach (var agent in _agents.All.Where(a => a.Status == AgentStatus.Recovering).ToList())
                     await MarkUnreachableAsync(agent, $"did not re-register within {_options.AgentReregisterTimeout.TotalSeconds:0.###} s of the master's restart").ConfigureAwait(false);
             }), null, _options.AgentReregisterTimeout, Timeout.InfiniteTimeSpan);
         }

@@ -27,15 +27,11 @@ internal sealed partial class MasterEngine : IMaster
     private readonly HierarchicalAllocator _allocator;
     private readonly IPlacementOptimizer? _optimizer;
     private readonly Channel<WorkItem> _work = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Dictionary<AgentId, AgentState> _agents = [];
-    private readonly Dictionary<IMessageConnection, AgentState> _agentByConnection = new(ReferenceEqualityComparer.Instance);
-    private readonly Dictionary<IMessageConnection, FrameworkState> _frameworkByConnection = new(ReferenceEqualityComparer.Instance);
-    private readonly List<AgentState?> _agentsBySlot = [];
-    private readonly Dictionary<FrameworkId, FrameworkState> _frameworks = [];
-    private readonly List<FrameworkState?> _frameworksByHandle = [];
-    private readonly HashSet<FrameworkId> _removedFrameworks = [];
-    private readonly Dictionary<OfferId, OfferEntry> _offers = [];
-    private readonly HashSet<int> _dirtySlots = [];
+    private readonly AgentTable _agents;
+    private readonly FrameworkTable _frameworks;
+    private readonly OfferBook _offers;
+    private readonly TaskTable _tasks;
+    private readonly MasterEvents _events;
     private readonly List<AllocationDecision> _decisions = [];
     private readonly CancellationTokenSource _stopping = new();
     private readonly string _runId = Guid.NewGuid().ToString("N")[..8];
@@ -48,7 +44,6 @@ internal sealed partial class MasterEngine : IMaster
     private bool _fullRoundDue;
     private long _nextAgent;
     private long _nextFramework;
-    private long _nextOffer;
     private int _started;
 
     public MasterEngine(MasterOptions options, IDcOsTransport transport, IMasterStore store, TimeProvider time, ILoggerFactory loggers, IPlacementOptimizer? optimizer = null)
@@ -60,18 +55,20 @@ internal sealed partial class MasterEngine : IMaster
         _time = time;
         _optimizer = optimizer;
         _logger = loggers.CreateLogger("DcOs.Master");
-        _allocator = new HierarchicalAllocator(new Dictionary<string, double>(options.RoleWeights), new Dictionary<string, RoleQuota>(options.RoleQuotas))
+        _allocator = new HierarchicalAllocator(new Dictionary<string, double>(options.RoleWeights), new Dictionary<string, RoleQuota>(options.RoleQuotas));
+        _agents = new AgentTable(_allocator, store);
+        _frameworks = new FrameworkTable(_allocator, store);
+        var frameworks = _frameworks;
+        _allocator.OnRejected = (handle, reason) =>
         {
-            OnRejected = (handle, reason) =>
-            {
-                if (handle < _frameworksByHandle.Count && _frameworksByHandle[handle] is { } fw) fw.Rejections[(int)reason]++;
-            },
+            if (frameworks.WithHandle(handle) is { } fw) fw.Rejections[(int)reason]++;
         };
+        _offers = new OfferBook(_allocator, _runId);
+        _events = new MasterEvents(time);
+        _tasks = new TaskTable(_allocator, store, _agents, _events, options.CompletedTasksPerFramework);
     }
 
     public EndPoint? LocalEndPoint => _listener?.LocalEndPoint;
-
-    internal HierarchicalAllocator Allocator => _allocator;
 
     private DateTimeOffset Now => _time.GetUtcNow();
 
@@ -102,12 +99,12 @@ internal sealed partial class MasterEngine : IMaster
         var connections = new List<IMessageConnection>();
         await InvokeAsync(() =>
         {
-            foreach (var fw in _frameworks.Values)
+            foreach (var fw in _frameworks.All)
             {
                 fw.FailoverTimer?.Dispose();
                 if (fw.Connection is { } c) connections.Add(c);
             }
-            foreach (var agent in _agents.Values)
+            foreach (var agent in _agents.All)
             {
                 if (agent.Connection is { } c) connections.Add(c);
             }
@@ -115,6 +112,7 @@ internal sealed partial class MasterEngine : IMaster
         }).ConfigureAwait(false);
         _work.Writer.TryComplete();
         await _loop.ConfigureAwait(false);
+        _events.CompleteAll();
         foreach (var c in connections) await c.CloseAsync("master stopping").ConfigureAwait(false);
     }
 
@@ -264,10 +262,12 @@ internal sealed partial class MasterEngine : IMaster
 
     // ---- queries ----
 
-    public Task<IReadOnlyList<AgentView>> GetAgentsAsync() => InvokeAsync<IReadOnlyList<AgentView>>(() =>
-        [.. _agents.Values.OrderBy(a => a.Id.Value, StringComparer.Ordinal).Select(AgentViewOf)]);
+    public IMasterWatch Watch(int capacity = 65_536) => _events.Watch(capacity);
 
-    private AgentView AgentViewOf(AgentState a)
+    public Task<IReadOnlyList<AgentView>> GetAgentsAsync() => InvokeAsync<IReadOnlyList<AgentView>>(() =>
+        [.. _agents.All.OrderBy(a => a.Id.Value, StringComparer.Ordinal).Select(AgentViewOf)]);
+
+    private static AgentView AgentViewOf(AgentState a)
     {
         var used = Resources.Empty;
         var active = 0;
@@ -279,16 +279,11 @@ internal sealed partial class MasterEngine : IMaster
                 used = used.Add(t.Spec.Resources);
             }
         }
-        var offered = Resources.Empty;
-        foreach (var o in _offers.Values)
-        {
-            if (ReferenceEquals(o.Agent, a)) offered = offered.Add(o.Offer.Resources);
-        }
-        return new AgentView(a.Info, a.Status, used, offered, active, a.IsolationWarning, a.RegisteredAt);
+        return new AgentView(a.Info, a.Status, used, OfferBook.OfferedOn(a), active, a.IsolationWarning, a.RegisteredAt);
     }
 
     public Task<IReadOnlyList<FrameworkView>> GetFrameworksAsync() => InvokeAsync<IReadOnlyList<FrameworkView>>(() =>
-        [.. _frameworks.Values.OrderBy(f => f.Id.Value, StringComparer.Ordinal).Select(f => new FrameworkView(
+        [.. _frameworks.All.OrderBy(f => f.Id.Value, StringComparer.Ordinal).Select(f => new FrameworkView(
             f.Info,
             f.Connection is not null,
             f.Tasks.Values.Count(t => !t.State.IsTerminal()),
@@ -308,19 +303,19 @@ internal sealed partial class MasterEngine : IMaster
     }
 
     public Task<IReadOnlyList<TaskView>> GetTasksAsync() => InvokeAsync<IReadOnlyList<TaskView>>(() =>
-        [.. _frameworks.Values.SelectMany(f => f.Tasks.Values).Select(t => new TaskView(t.FrameworkId, t.AgentId, t.Spec, t.Status, t.StartedAt))]);
+        [.. _frameworks.All.SelectMany(f => f.Tasks.Values).Select(t => new TaskView(t.FrameworkId, t.AgentId, t.Spec, t.Status, t.StartedAt))]);
 
     public Task<IReadOnlyDictionary<OfferRejectionReason, long>> GetRejectionCountsAsync(FrameworkId frameworkId) =>
         InvokeAsync<IReadOnlyDictionary<OfferRejectionReason, long>>(() =>
-            _frameworks.TryGetValue(frameworkId, out var f) ? RejectionsOf(f) : new Dictionary<OfferRejectionReason, long>());
+            _frameworks.TryGet(frameworkId, out var f) ? RejectionsOf(f) : new Dictionary<OfferRejectionReason, long>());
 
     public async Task<TaskLog> ReadTaskLogAsync(FrameworkId frameworkId, TaskId taskId, string file = "stdout", long offset = -65536, int length = 65536)
     {
         var connection = await InvokeAsync(() =>
         {
-            if (!_frameworks.TryGetValue(frameworkId, out var f) || !f.Tasks.TryGetValue(taskId, out var t))
+            if (!_frameworks.TryGet(frameworkId, out var f) || !f.Tasks.TryGetValue(taskId, out var t))
                 throw new KeyNotFoundException($"no task {taskId} in framework {frameworkId}");
-            if (!_agents.TryGetValue(t.AgentId, out var a) || a.Connection is null)
+            if (!_agents.TryGet(t.AgentId, out var a) || a.Connection is null)
                 throw new KeyNotFoundException($"the agent {t.AgentId} of task {taskId} is not connected");
             return a.Connection;
         }).ConfigureAwait(false);
