@@ -22,6 +22,9 @@ internal interface IMessageConnection : IAsyncDisposable
     /// <summary>The authenticated role of the peer.</summary>
     PeerRole Role { get; }
 
+    /// <summary>The clock the connection's heartbeats and timeouts read (a request's answer is awaited on it too).</summary>
+    TimeProvider Time { get; }
+
     /// <summary>Completes, never faulted, with the reason once the connection has closed.</summary>
     Task<CloseReason> Closed { get; }
 

@@ -50,6 +50,9 @@ internal sealed class MasterDouble : IAsyncDisposable
     /// <summary>When set, registrations are answered with this error instead.</summary>
     public ErrorMessage? RefuseWith { get; set; }
 
+    /// <summary>Sent on the agent's connection right behind the registration answer, without waiting for anything.</summary>
+    public RunTask? LaunchRightAfterRegistration { get; set; }
+
     public IMessageConnection? Agent => _agent;
 
     public IReadOnlyList<StatusUpdate> RawUpdates
@@ -203,20 +206,22 @@ internal sealed class MasterDouble : IAsyncDisposable
         }
     }
 
-    private async ValueTask OnMessageAsync(IMessageConnection connection, DcOsMessage message)
+    private async ValueTask OnMessageAsync(MessageContext context)
     {
-        switch (message)
+        var connection = context.Connection;
+        switch (context.Body)
         {
-            case Request { Body: RegisterAgent or ReregisterAgent } request:
-                lock (_lock) _registrations.Add(request.Body!);
+            case RegisterAgent or ReregisterAgent:
+                lock (_lock) _registrations.Add(context.Body);
                 if (RefuseWith is { } error)
                 {
-                    await connection.ReplyAsync(request, error);
+                    await context.ReplyAsync(error);
                     break;
                 }
-                var id = request.Body is ReregisterAgent { Agent: { } a } ? a.Id : AssignedId;
+                var id = context.Body is ReregisterAgent { Agent: { } a } ? a.Id : AssignedId;
                 _agent = connection;
-                await connection.ReplyAsync(request, new AgentRegistered { AgentId = id, HeartbeatIntervalMs = 15_000 });
+                await context.ReplyAsync(new AgentRegistered { AgentId = id });
+                if (LaunchRightAfterRegistration is { } run) connection.TrySend(run);
                 break;
             case StatusUpdate update:
                 lock (_lock)

@@ -34,6 +34,20 @@ public sealed class RegistrationTests
     }
 
     [Fact]
+    public async Task A_task_sent_right_behind_the_first_registration_answer_runs_as_the_registered_agent()
+    {
+        await using var master = await MasterDouble.StartTcpAsync();
+        master.LaunchRightAfterRegistration = new RunTask { FrameworkId = new FrameworkId("fw1"), Task = Tasks.Shell("eager", "true") };
+        await using var agent = await TestAgent.StartAsync(master);
+
+        var updates = await master.TerminalAsync("eager");
+
+        Assert.Equal(TaskState.Finished, updates[^1].State);
+        Assert.All(updates, u => Assert.Equal(master.AssignedId, u.AgentId));
+        Assert.Equal(master.AssignedId.Value, File.ReadAllText(Path.Combine(agent.WorkDir, "agent.id")).Trim());
+    }
+
+    [Fact]
     public async Task After_a_reconnect_the_agent_reregisters_with_its_id_and_running_tasks()
     {
         await using var master = await MasterDouble.StartTcpAsync();

@@ -115,8 +115,9 @@ public sealed class AuthenticationTests
         var serverTask = Handshake.RunServerAsync(serverSide, options, CancellationToken.None);
         var clientResult = await Handshake.RunClientAsync(clientSide, new ClientCredentials("agent-1", PeerRole.Agent, AgentSecret), options, CancellationToken.None);
         var serverResult = await serverTask;
-        Assert.Equal(("agent-1", PeerRole.Agent), clientResult);
-        Assert.Equal(clientResult, serverResult);
+        Assert.Equal(("agent-1", PeerRole.Agent), (clientResult.Principal, clientResult.Role));
+        Assert.Equal((clientResult.Principal, clientResult.Role), serverResult);
+        Assert.Equal(options.HeartbeatInterval, clientResult.ServerHeartbeat);
         await tapped.Writer.CompleteAsync();
         await relay;
         Assert.True(seen.WrittenCount > 0);

@@ -44,6 +44,22 @@ public sealed class ConnectionLifecycleTests
     }
 
     [Fact]
+    public async Task A_client_heartbeats_as_often_as_the_server_announced_when_that_is_more_often_than_its_own_setting()
+    {
+        var time = new FakeTimeProvider();
+        var server = DcOsTransports.CreateTcp(new TransportOptions { HeartbeatInterval = TimeSpan.FromSeconds(1), IdleTimeout = TimeSpan.FromSeconds(3) }, time);
+        var slowClient = DcOsTransports.CreateTcp(new TransportOptions { HeartbeatInterval = TimeSpan.FromSeconds(60), IdleTimeout = TimeSpan.FromSeconds(120) }, time);
+        var fastClient = DcOsTransports.CreateTcp(new TransportOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(500), IdleTimeout = TimeSpan.FromSeconds(120) }, time);
+        await using var listener = new TestServer(await server.ListenAsync(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0)));
+
+        await using var adopted = (MessageConnection)await slowClient.ConnectAsync(listener.EndPoint, new ClientCredentials("slow", PeerRole.Agent));
+        await using var kept = (MessageConnection)await fastClient.ConnectAsync(listener.EndPoint, new ClientCredentials("fast", PeerRole.Agent));
+
+        Assert.Equal(TimeSpan.FromSeconds(1), adopted.HeartbeatInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), kept.HeartbeatInterval);
+    }
+
+    [Fact]
     public async Task A_peer_that_stops_reading_fills_bounded_buffers_and_is_closed_after_the_slow_peer_timeout()
     {
         var time = new FakeTimeProvider();

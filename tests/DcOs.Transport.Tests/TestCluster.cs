@@ -15,10 +15,10 @@ internal sealed class RecordingHandler : IMessageHandler
 
     public Task<CloseReason> ClosedReason => _closed.Task;
 
-    public async ValueTask OnMessageAsync(IMessageConnection connection, DcOsMessage message)
+    public async ValueTask OnMessageAsync(MessageContext context)
     {
-        if (OnMessage is not null) await OnMessage(connection, message);
-        _messages.Writer.TryWrite(message);
+        if (OnMessage is not null) await OnMessage(context.Connection, context.Message);
+        _messages.Writer.TryWrite(context.Message);
     }
 
     public void OnClosed(IMessageConnection connection, CloseReason reason) => _closed.TrySetResult(reason);

@@ -158,12 +158,13 @@ public sealed class AgentQuickSuite : IQuickSuite
         {
             while (await _listener.AcceptAsync() is { } connection)
             {
-                connection.Start(MessageHandler.Create(async (c, m) =>
+                connection.Start(MessageHandler.Create(async context =>
                 {
-                    switch (m)
+                    var c = context.Connection;
+                    switch (context.Body)
                     {
-                        case Request { Body: RegisterAgent or ReregisterAgent } request:
-                            await c.ReplyAsync(request, new AgentRegistered { AgentId = AgentId.New(), HeartbeatIntervalMs = 15_000 });
+                        case RegisterAgent or ReregisterAgent:
+                            await context.ReplyAsync(new AgentRegistered { AgentId = AgentId.New() });
                             _registered.TrySetResult(c);
                             break;
                         case StatusUpdate { Status: { } status } update:

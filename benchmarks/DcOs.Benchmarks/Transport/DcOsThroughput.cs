@@ -17,12 +17,12 @@ public static class DcOsThroughput
         var accept = listener.AcceptAsync().AsTask();
         var client = await transport.ConnectAsync(listener.LocalEndPoint, TransportWorkload.Client);
         var server = (await accept)!;
-        server.Start(MessageHandler.Create((_, _) =>
+        server.Start(MessageHandler.Create(_ =>
         {
             if (++received == count) done.TrySetResult();
             return ValueTask.CompletedTask;
         }));
-        client.Start(MessageHandler.Create((_, _) => ValueTask.CompletedTask));
+        client.Start(MessageHandler.Create(_ => ValueTask.CompletedTask));
         var message = TransportWorkload.Message;
         var watch = Stopwatch.StartNew();
         for (var i = 0; i < count; i++)
@@ -45,8 +45,8 @@ public static class DcOsThroughput
         var client = await transport.ConnectAsync(listener.LocalEndPoint, TransportWorkload.Client);
         var server = (await accept)!;
         var reply = new Heartbeat();
-        server.Start(MessageHandler.Create((c, m) => m is Request r ? c.ReplyAsync(r, reply) : ValueTask.CompletedTask));
-        client.Start(MessageHandler.Create((_, _) => ValueTask.CompletedTask));
+        server.Start(MessageHandler.Create(m => m.Message is Request ? m.ReplyAsync(reply) : ValueTask.CompletedTask));
+        client.Start(MessageHandler.Create(_ => ValueTask.CompletedTask));
         var question = TransportWorkload.Message;
         for (var i = 0; i < 500; i++) await client.RequestAsync(question, TimeSpan.FromSeconds(10));
         var samples = new double[count];

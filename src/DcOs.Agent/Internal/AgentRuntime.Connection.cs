@@ -10,6 +10,11 @@ namespace DcOs.Agent.Internal;
 /// <summary>The agent's side of the master connection: (re-)registration, master messages, usage and log requests.</summary>
 internal sealed partial class AgentRuntime
 {
+    /// <summary>
+    /// Registers on a new connection. The request goes as a plain message and the master answers the same way, before
+    /// anything else it sends on the connection; the answer is handled in <see cref="OnMessageAsync"/>, in order, so a
+    /// RunTask right behind it always finds the agent registered with its id stored.
+    /// </summary>
     private async Task OnConnectedAsync(IMessageConnection connection, CancellationToken cancellationToken)
     {
         try
@@ -28,24 +33,26 @@ internal sealed partial class AgentRuntime
                 reported = tasks.Count;
                 request = new ReregisterAgent { Agent = info with { Id = _agentId }, Tasks = tasks, IsolationWarning = IsolationWarning };
             }
-            var answer = await connection.RequestAsync(request, _options.RegistrationTimeout, cancellationToken).ConfigureAwait(false);
+            var pending = new PendingRegistration(connection);
+            _registration = pending;
+            await connection.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            DcOsMessage answer;
+            try
+            {
+                answer = await pending.Answer.Task.WaitAsync(_options.RegistrationTimeout, connection.Time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                throw new TimeoutException($"the master did not answer the registration within {_options.RegistrationTimeout.TotalSeconds:0.###} s");
+            }
+            finally
+            {
+                Interlocked.CompareExchange(ref _registration, null, pending);
+            }
             switch (answer)
             {
-                case AgentRegistered registered when !registered.AgentId.IsEmpty:
-                    if (_agentId.IsEmpty)
-                    {
-                        WriteAgentId(registered.AgentId);
-                        _agentId = registered.AgentId;
-                    }
-                    else if (registered.AgentId != _agentId)
-                    {
-                        AgentLog.AgentIdMismatch(_logger, _agentId.Value, registered.AgentId.Value);
-                    }
-                    _idKnown.TrySetResult();
-                    _registeredOn = connection;
-                    _updates!.Connected(connection);
+                case AgentRegistered:
                     AgentLog.Registered(_logger, connection.RemoteEndPoint?.ToString() ?? "?", _agentId.Value, reported);
-                    lock (_lock) _registered.TrySetResult();
                     break;
                 case ErrorMessage error:
                     AgentLog.RegistrationRefused(_logger, $"{error.Code}: {error.Message}");
@@ -66,12 +73,44 @@ internal sealed partial class AgentRuntime
         }
     }
 
-    public ValueTask OnMessageAsync(IMessageConnection connection, DcOsMessage message)
+    /// <summary>The master's answer to the registration pending on <paramref name="connection"/>, handled before the next message.</summary>
+    private bool TryAnswerRegistration(IMessageConnection connection, DcOsMessage answer)
     {
+        if (_registration is not { } pending || !ReferenceEquals(pending.Connection, connection)) return false;
+        if (answer is AgentRegistered registered)
+        {
+            if (registered.AgentId.IsEmpty)
+            {
+                pending.Answer.TrySetResult(new ErrorMessage { Code = ErrorCode.Invalid, Message = "the master's answer has no agent id" });
+                return true;
+            }
+            if (_agentId.IsEmpty)
+            {
+                WriteAgentId(registered.AgentId);
+                _agentId = registered.AgentId;
+            }
+            else if (registered.AgentId != _agentId)
+            {
+                AgentLog.AgentIdMismatch(_logger, _agentId.Value, registered.AgentId.Value);
+            }
+            _registeredOn = connection;
+            _updates!.Connected(connection);
+            lock (_lock) _registered.TrySetResult();
+        }
+        pending.Answer.TrySetResult(answer);
+        return true;
+    }
+
+    public ValueTask OnMessageAsync(MessageContext context)
+    {
+        var connection = context.Connection;
+        var message = context.Message;
         switch (message)
         {
+            case AgentRegistered or ErrorMessage when TryAnswerRegistration(connection, message):
+                return ValueTask.CompletedTask;
             case RunTask run:
-                return _agentId.IsEmpty ? RunAfterRegistrationAsync(run) : Run(run);
+                return Run(run);
             case KillTask kill:
                 Kill(kill);
                 return ValueTask.CompletedTask;
@@ -81,12 +120,12 @@ internal sealed partial class AgentRuntime
             case AgentPing ping:
                 connection.TrySend(new AgentPong { Sequence = ping.Sequence });
                 return ValueTask.CompletedTask;
-            case Request { Body: GetTaskUsage usage } request:
-                return connection.ReplyAsync(request, Usage(usage));
-            case Request { Body: ReadTaskLog read } request:
-                return connection.ReplyAsync(request, ReadLog(read));
+            case Request { Body: GetTaskUsage usage }:
+                return context.ReplyAsync(Usage(usage));
+            case Request { Body: ReadTaskLog read }:
+                return context.ReplyAsync(ReadLog(read));
             case Request request:
-                return connection.ReplyAsync(request, new ErrorMessage { Code = ErrorCode.Unsupported, Message = $"the agent does not answer {request.Body?.GetType().Name ?? "empty"} requests" });
+                return context.ReplyAsync(new ErrorMessage { Code = ErrorCode.Unsupported, Message = $"the agent does not answer {request.Body?.GetType().Name ?? "empty"} requests" });
             case ErrorMessage error:
                 AgentLog.MasterError(_logger, error.Code, error.Message);
                 return ValueTask.CompletedTask;
@@ -94,6 +133,14 @@ internal sealed partial class AgentRuntime
                 AgentLog.UnexpectedMessage(_logger, message.GetType().Name);
                 return ValueTask.CompletedTask;
         }
+    }
+
+    /// <summary>A registration sent on <see cref="Connection"/> and the answer it waits for.</summary>
+    private sealed class PendingRegistration(IMessageConnection connection)
+    {
+        public IMessageConnection Connection { get; } = connection;
+
+        public TaskCompletionSource<DcOsMessage> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     public void OnClosed(IMessageConnection connection, CloseReason reason)

@@ -7,13 +7,6 @@ namespace DcOs.Agent.Internal;
 /// <summary>Launches, refusals, kills, the books of free resources, and sandbox collection.</summary>
 internal sealed partial class AgentRuntime
 {
-    private async ValueTask RunAfterRegistrationAsync(RunTask run)
-    {
-        // A first registration: the master's answer was handled, but the id may not be stored yet.
-        await _idKnown.Task.WaitAsync(_options.RegistrationTimeout).ConfigureAwait(false);
-        await Run(run).ConfigureAwait(false);
-    }
-
     private ValueTask Run(RunTask run)
     {
         var framework = run.FrameworkId;

@@ -28,7 +28,8 @@ internal sealed partial class AgentRuntime : IDcOsAgent, IMessageHandler, IAsync
     private readonly List<string> _problems = [];
     private readonly List<ITimer> _orphanGc = [];
     private readonly List<Task> _cleanups = [];
-    private readonly TaskCompletionSource _idKnown = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>The registration waiting for its answer, and the connection it was sent on.</summary>
+    private volatile PendingRegistration? _registration;
     private TaskCompletionSource _registered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private AgentPaths? _paths;
     private FileStream? _workDirLock;
@@ -271,7 +272,6 @@ internal sealed partial class AgentRuntime : IDcOsAgent, IMessageHandler, IAsync
         if (AgentId.TryParse(text, out var id))
         {
             _agentId = id;
-            _idKnown.TrySetResult();
             return;
         }
         var logged = records.OfType<StatusUpdate>().Select(u => u.Status?.AgentId ?? default).LastOrDefault(a => !a.IsEmpty);
@@ -283,7 +283,6 @@ internal sealed partial class AgentRuntime : IDcOsAgent, IMessageHandler, IAsync
         }
         WriteAgentId(logged);
         _agentId = logged;
-        _idKnown.TrySetResult();
         AddProblem($"{what}; the id {logged} was recovered from the status-update log and written back");
     }
 

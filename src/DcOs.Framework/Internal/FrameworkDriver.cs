@@ -30,6 +30,7 @@ internal sealed class FrameworkDriver : IFrameworkClient, IMessageHandler
     private volatile IMessageConnection? _connection;
     private FrameworkInfo _info;
     private bool _everSubscribed;
+    private PendingSubscription? _subscription;
 
     public FrameworkDriver(IDcOsTransport transport, FrameworkOptions options, IFrameworkScheduler scheduler, TimeProvider time, ILogger logger)
     {
@@ -57,9 +58,47 @@ internal sealed class FrameworkDriver : IFrameworkClient, IMessageHandler
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Subscribes on a new connection. The request goes as a plain message and the master answers the same way,
+    /// before the offers it sends next; the answer is handled in <see cref="OnMessageAsync"/>, in order, so the
+    /// scheduler always hears SubscribedAsync before any offer or update of the new subscription.
+    /// </summary>
     private async Task SubscribeAsync(IMessageConnection connection, CancellationToken cancellationToken)
     {
-        var answer = await connection.RequestAsync(new SubscribeFramework { Framework = _info }, _options.SubscribeTimeout, cancellationToken).ConfigureAwait(false);
+        var pending = new PendingSubscription(connection);
+        _subscription = pending;
+        DcOsMessage answer;
+        try
+        {
+            await connection.SendAsync(new SubscribeFramework { Framework = _info }, cancellationToken).ConfigureAwait(false);
+            answer = await pending.Answer.Task.WaitAsync(_options.SubscribeTimeout, connection.Time, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.CompareExchange(ref _subscription, null, pending);
+        }
+        switch (answer)
+        {
+            case FrameworkSubscribed:
+                break;
+            case ErrorMessage error:
+                if (error.Code == ErrorCode.FrameworkRemoved)
+                {
+                    _subscribed.TrySetException(new InvalidOperationException(error.Message));
+                    _ = Task.Run(async () => await DisposeAsync().ConfigureAwait(false), CancellationToken.None);
+                }
+                await connection.CloseAsync("subscription refused: " + error.Message).ConfigureAwait(false);
+                break;
+            default:
+                await connection.CloseAsync($"unexpected answer {answer.GetType().Name} to a subscription").ConfigureAwait(false);
+                break;
+        }
+    }
+
+    /// <summary>The master's answer to the subscription pending on <paramref name="connection"/>, handled before the next message.</summary>
+    private bool TryAnswerSubscription(IMessageConnection connection, DcOsMessage answer)
+    {
+        if (_subscription is not { } pending || !ReferenceEquals(pending.Connection, connection)) return false;
         switch (answer)
         {
             case FrameworkSubscribed subscribed:
@@ -77,25 +116,21 @@ internal sealed class FrameworkDriver : IFrameworkClient, IMessageHandler
                 break;
             case ErrorMessage error:
                 Enqueue(() => _scheduler.ErrorAsync(this, error.Message));
-                if (error.Code == ErrorCode.FrameworkRemoved)
-                {
-                    _subscribed.TrySetException(new InvalidOperationException(error.Message));
-                    _ = Task.Run(async () => await DisposeAsync().ConfigureAwait(false), CancellationToken.None);
-                }
-                await connection.CloseAsync("subscription refused: " + error.Message).ConfigureAwait(false);
-                break;
-            default:
-                await connection.CloseAsync($"unexpected answer {answer.GetType().Name} to a subscription").ConfigureAwait(false);
                 break;
         }
+        pending.Answer.TrySetResult(answer);
+        return true;
     }
 
     // ---- messages from the master ----
 
-    public ValueTask OnMessageAsync(IMessageConnection connection, DcOsMessage message)
+    public ValueTask OnMessageAsync(MessageContext context)
     {
+        var message = context.Message;
         switch (message)
         {
+            case FrameworkSubscribed or ErrorMessage when TryAnswerSubscription(context.Connection, message):
+                break;
             case OffersMessage offers:
                 Enqueue(() => _scheduler.OffersAsync(this, offers.Offers));
                 break;
@@ -116,6 +151,14 @@ internal sealed class FrameworkDriver : IFrameworkClient, IMessageHandler
                 break;
         }
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>A subscription sent on <see cref="Connection"/> and the answer it waits for.</summary>
+    private sealed class PendingSubscription(IMessageConnection connection)
+    {
+        public IMessageConnection Connection { get; } = connection;
+
+        public TaskCompletionSource<DcOsMessage> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     public void OnClosed(IMessageConnection connection, CloseReason reason)

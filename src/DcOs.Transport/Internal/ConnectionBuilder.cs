@@ -42,8 +42,10 @@ internal sealed class ConnectionBuilder(TransportOptions options, TimeProvider t
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(options.HandshakeTimeout);
-            var (principal, role) = await WithTimeout(Handshake.RunClientAsync(pipe, credentials, options, timeout.Token), timeout.Token).ConfigureAwait(false);
-            return new MessageConnection(pipe, principal, role, remote, options, time, logger, metrics, disposeTransport);
+            var (principal, role, serverHeartbeat) = await WithTimeout(Handshake.RunClientAsync(pipe, credentials, options, timeout.Token), timeout.Token).ConfigureAwait(false);
+            // Heartbeat at least as often as the server expects: its idle timeout follows its own interval, not ours.
+            var heartbeat = serverHeartbeat is { } h && h < options.HeartbeatInterval ? h : options.HeartbeatInterval;
+            return new MessageConnection(pipe, principal, role, remote, options, time, logger, metrics, disposeTransport, heartbeat);
         }
         catch (Exception e) when (e is HandshakeFailedException or OperationCanceledException or IOException)
         {

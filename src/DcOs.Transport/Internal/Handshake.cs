@@ -60,7 +60,8 @@ internal static class Handshake
         return (hello.Principal, hello.Role);
     }
 
-    public static async Task<(string Principal, PeerRole Role)> RunClientAsync(IDuplexPipe pipe, ClientCredentials credentials, TransportOptions options, CancellationToken cancellationToken)
+    /// <summary>The client's side; also returns the heartbeat interval the server announced (null when it announced none).</summary>
+    public static async Task<(string Principal, PeerRole Role, TimeSpan? ServerHeartbeat)> RunClientAsync(IDuplexPipe pipe, ClientCredentials credentials, TransportOptions options, CancellationToken cancellationToken)
     {
         var scratch = new ArrayBufferWriter<byte>(256);
         var clientNonce = RandomNumberGenerator.GetBytes(NonceSize);
@@ -79,7 +80,7 @@ internal static class Handshake
         var second = await ReadAsync(pipe.Input, options.MaxHandshakeFrameSize, cancellationToken).ConfigureAwait(false);
         return second switch
         {
-            Welcome welcome => (welcome.Principal, welcome.Role),
+            Welcome welcome => (welcome.Principal, welcome.Role, welcome.HeartbeatIntervalMs > 0 ? TimeSpan.FromMilliseconds(welcome.HeartbeatIntervalMs) : null),
             Refused refused => throw new HandshakeFailedException("refused by the server: " + refused.Reason),
             _ => throw new HandshakeFailedException($"expected Welcome, got {second.GetType().Name}"),
         };

@@ -55,9 +55,11 @@ internal sealed class MessageConnection : IMessageConnection
         TimeProvider time,
         ILogger logger,
         TransportMetrics metrics,
-        Func<ValueTask>? disposeTransport)
+        Func<ValueTask>? disposeTransport,
+        TimeSpan? heartbeatInterval = null)
     {
         _pipe = pipe;
+        HeartbeatInterval = heartbeatInterval ?? options.HeartbeatInterval;
         Principal = principal;
         Role = role;
         RemoteEndPoint = remote;
@@ -86,6 +88,11 @@ internal sealed class MessageConnection : IMessageConnection
 
     public PeerRole Role { get; }
 
+    public TimeProvider Time => _time;
+
+    /// <summary>How often this side heartbeats when it has nothing else to send (a client: at least as often as the server announced).</summary>
+    internal TimeSpan HeartbeatInterval { get; }
+
     public Task<CloseReason> Closed => _closed.Task;
 
     /// <summary>Whether the send loop is waiting for the peer to take bytes (tests).</summary>
@@ -101,7 +108,7 @@ internal sealed class MessageConnection : IMessageConnection
         _handler = handler;
         _sendLoop = Task.Run(SendLoopAsync);
         _ = Task.Run(ReceiveLoopAsync);
-        var tick = _options.TickInterval;
+        var tick = HeartbeatInterval / 2 < _options.TickInterval ? HeartbeatInterval / 2 : _options.TickInterval;
         _timer = _time.CreateTimer(static s => ((MessageConnection)s!).OnTick(), this, tick, tick);
     }
 
@@ -300,7 +307,7 @@ internal sealed class MessageConnection : IMessageConnection
     {
         try
         {
-            var pending = _handler!.OnMessageAsync(this, message);
+            var pending = _handler!.OnMessageAsync(new MessageContext(this, message));
             return pending.IsCompletedSuccessfully ? default : AwaitHandler(pending, message);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -346,7 +353,7 @@ internal sealed class MessageConnection : IMessageConnection
                 ByPeer: false, IsError: true));
             return;
         }
-        if (_time.GetElapsedTime(Volatile.Read(ref _lastSent), now) >= _options.HeartbeatInterval)
+        if (_time.GetElapsedTime(Volatile.Read(ref _lastSent), now) >= HeartbeatInterval)
         {
             _sendQueue.Writer.TryWrite(new Heartbeat { Sequence = Interlocked.Increment(ref _heartbeatSequence) });
         }

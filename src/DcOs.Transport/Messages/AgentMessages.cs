@@ -52,8 +52,8 @@ internal sealed class AgentRegistered : DcOsMessage
     /// <summary>The agent's id, to be kept in its work directory.</summary>
     [Key(0)] public AgentId AgentId { get; set; }
 
-    /// <summary>How often the agent must heartbeat, in milliseconds.</summary>
-    [Key(1)] public long HeartbeatIntervalMs { get; set; }
+    // Key 1 (a heartbeat interval nobody read) is retired: liveness is the transport's heartbeats, whose interval the
+    // server announces in the handshake's Welcome.
 }
 
 /// <summary>Master to agent: start a task.</summary>

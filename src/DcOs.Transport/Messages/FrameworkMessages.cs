@@ -18,8 +18,8 @@ internal sealed class FrameworkSubscribed : DcOsMessage
     /// <summary>The framework's id.</summary>
     [Key(0)] public FrameworkId FrameworkId { get; set; }
 
-    /// <summary>How often the master heartbeats the framework, in milliseconds.</summary>
-    [Key(1)] public long HeartbeatIntervalMs { get; set; }
+    // Key 1 (a heartbeat interval nobody read) is retired: liveness is the transport's heartbeats, whose interval the
+    // server announces in the handshake's Welcome.
 }
 
 /// <summary>Master to framework: new offers.</summary>

@@ -67,7 +67,10 @@ internal sealed class Welcome : DcOsMessage
     /// <summary>The authenticated role.</summary>
     [Key(1)] public PeerRole Role { get; set; }
 
-    /// <summary>How often the server expects a heartbeat, in milliseconds.</summary>
+    /// <summary>
+    /// The server's heartbeat interval, in milliseconds: a client heartbeats at least this often, so a server whose
+    /// idle timeout is shorter than the client's own settings assume never closes it as silent.
+    /// </summary>
     [Key(2)] public long HeartbeatIntervalMs { get; set; }
 }
 

@@ -258,9 +258,10 @@ internal sealed class FakeAgent : IMessageHandler, IAsyncDisposable
     public Task ReregisterAsync(IDcOsTransport transport, EndPoint master, List<RunningTask> tasks) =>
         ConnectAsync(transport, master, Info, reregister: true, tasks);
 
-    public async ValueTask OnMessageAsync(IMessageConnection connection, DcOsMessage message)
+    public async ValueTask OnMessageAsync(MessageContext context)
     {
-        switch (message)
+        var connection = context.Connection;
+        switch (context.Message)
         {
             case AgentPing ping when AnswerPings:
                 await connection.SendAsync(new AgentPong { Sequence = ping.Sequence });

@@ -6,22 +6,23 @@ namespace DcOs.Scheduling.Master.Internal;
 
 internal sealed partial class MasterEngine
 {
-    private async ValueTask OnAgentMessageAsync(IMessageConnection connection, DcOsMessage message)
+    private async ValueTask OnAgentMessageAsync(MessageContext context)
     {
-        var body = message is Request { Body: { } inner } ? inner : message;
+        var connection = context.Connection;
+        var body = context.Body;
         switch (body)
         {
             case RegisterAgent register:
-                await RegisterAgentAsync(connection, message, register).ConfigureAwait(false);
+                await RegisterAgentAsync(context, register).ConfigureAwait(false);
                 return;
             case ReregisterAgent reregister:
-                await ReregisterAgentAsync(connection, message, reregister).ConfigureAwait(false);
+                await ReregisterAgentAsync(context, reregister).ConfigureAwait(false);
                 return;
         }
         var agent = _agents.Of(connection);
         if (agent is null)
         {
-            await RefuseAsync(connection, message, ErrorCode.NotRegistered, "register first").ConfigureAwait(false);
+            await RefuseAsync(context, ErrorCode.NotRegistered, "register first").ConfigureAwait(false);
             return;
         }
         switch (body)
@@ -41,13 +42,14 @@ internal sealed partial class MasterEngine
                 MasterLog.AgentError(_logger, agent.Id.Value, error.Code, error.Message);
                 break;
             default:
-                await RefuseAsync(connection, message, ErrorCode.Unsupported, $"an agent may not send {body.GetType().Name}").ConfigureAwait(false);
+                await RefuseAsync(context, ErrorCode.Unsupported, $"an agent may not send {body.GetType().Name}").ConfigureAwait(false);
                 break;
         }
     }
 
-    private async ValueTask RegisterAgentAsync(IMessageConnection connection, DcOsMessage request, RegisterAgent register)
+    private async ValueTask RegisterAgentAsync(MessageContext request, RegisterAgent register)
     {
+        var connection = request.Connection;
         AgentInfo info;
         try
         {
@@ -55,7 +57,7 @@ internal sealed partial class MasterEngine
         }
         catch (ValidationException e)
         {
-            await RefuseAsync(connection, request, ErrorCode.Invalid, e.Message).ConfigureAwait(false);
+            await RefuseAsync(request, ErrorCode.Invalid, e.Message).ConfigureAwait(false);
             return;
         }
         info = info with { Id = new AgentId($"{_runId}-S{++_nextAgent}") };
@@ -63,12 +65,13 @@ internal sealed partial class MasterEngine
         _agents.Attach(agent, connection);
         await _agents.SaveAsync(agent).ConfigureAwait(false);
         MasterLog.AgentRegistered(_logger, info.Id.Value, info.Hostname, info.Resources.ToString());
-        await ReplyAsync(connection, request, new AgentRegistered { AgentId = info.Id, HeartbeatIntervalMs = (long)_options.AgentPingTimeout.TotalMilliseconds }).ConfigureAwait(false);
+        await request.ReplyAsync(new AgentRegistered { AgentId = info.Id }).ConfigureAwait(false);
         _events.Publish(MasterEventKind.AgentAdded, agentId: info.Id);
     }
 
-    private async ValueTask ReregisterAgentAsync(IMessageConnection connection, DcOsMessage request, ReregisterAgent reregister)
+    private async ValueTask ReregisterAgentAsync(MessageContext request, ReregisterAgent reregister)
     {
+        var connection = request.Connection;
         AgentInfo info;
         try
         {
@@ -77,7 +80,7 @@ internal sealed partial class MasterEngine
         }
         catch (ValidationException e)
         {
-            await RefuseAsync(connection, request, ErrorCode.Invalid, e.Message).ConfigureAwait(false);
+            await RefuseAsync(request, ErrorCode.Invalid, e.Message).ConfigureAwait(false);
             return;
         }
         if (!_agents.TryGet(info.Id, out var agent))
@@ -101,7 +104,7 @@ internal sealed partial class MasterEngine
         await ReconcileAgentTasksAsync(agent, reregister.Tasks, wasUnreachable).ConfigureAwait(false);
         await _agents.SaveAsync(agent).ConfigureAwait(false);
         MasterLog.AgentReregistered(_logger, info.Id.Value, reregister.Tasks.Count);
-        await ReplyAsync(connection, request, new AgentRegistered { AgentId = info.Id, HeartbeatIntervalMs = (long)_options.AgentPingTimeout.TotalMilliseconds }).ConfigureAwait(false);
+        await request.ReplyAsync(new AgentRegistered { AgentId = info.Id }).ConfigureAwait(false);
         if (agent.Status == AgentStatus.Draining) await ContinueDrainAsync(agent).ConfigureAwait(false);
         _allocator.MarkDirty(agent.Slot);
         _events.Publish(MasterEventKind.AgentReregistered, agentId: info.Id);

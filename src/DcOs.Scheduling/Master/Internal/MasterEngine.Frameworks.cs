@@ -6,17 +6,18 @@ namespace DcOs.Scheduling.Master.Internal;
 
 internal sealed partial class MasterEngine
 {
-    private async ValueTask OnFrameworkMessageAsync(IMessageConnection connection, DcOsMessage message)
+    private async ValueTask OnFrameworkMessageAsync(MessageContext context)
     {
-        var body = message is Request { Body: { } inner } ? inner : message;
+        var connection = context.Connection;
+        var body = context.Body;
         if (body is SubscribeFramework subscribe)
         {
-            await SubscribeAsync(connection, message, subscribe).ConfigureAwait(false);
+            await SubscribeAsync(context, subscribe).ConfigureAwait(false);
             return;
         }
         if (_frameworks.Of(connection) is not { } fw)
         {
-            await RefuseAsync(connection, message, ErrorCode.NotSubscribed, "subscribe first").ConfigureAwait(false);
+            await RefuseAsync(context, ErrorCode.NotSubscribed, "subscribe first").ConfigureAwait(false);
             return;
         }
         switch (body)
@@ -49,11 +50,11 @@ internal sealed partial class MasterEngine
             case PlaceTasks place:
                 try
                 {
-                    await PlaceTasksAsync(connection, message, fw, place).ConfigureAwait(false);
+                    await PlaceTasksAsync(context, fw, place).ConfigureAwait(false);
                 }
                 catch (ValidationException e)
                 {
-                    await RefuseAsync(connection, message, ErrorCode.Invalid, e.Message).ConfigureAwait(false);
+                    await RefuseAsync(context, ErrorCode.Invalid, e.Message).ConfigureAwait(false);
                 }
                 break;
             case Teardown:
@@ -61,13 +62,14 @@ internal sealed partial class MasterEngine
                 await connection.CloseAsync("framework torn down").ConfigureAwait(false);
                 break;
             default:
-                await RefuseAsync(connection, message, ErrorCode.Unsupported, $"a framework may not send {body.GetType().Name}").ConfigureAwait(false);
+                await RefuseAsync(context, ErrorCode.Unsupported, $"a framework may not send {body.GetType().Name}").ConfigureAwait(false);
                 break;
         }
     }
 
-    private async ValueTask SubscribeAsync(IMessageConnection connection, DcOsMessage request, SubscribeFramework subscribe)
+    private async ValueTask SubscribeAsync(MessageContext request, SubscribeFramework subscribe)
     {
+        var connection = request.Connection;
         FrameworkInfo info;
         try
         {
@@ -75,12 +77,12 @@ internal sealed partial class MasterEngine
         }
         catch (ValidationException e)
         {
-            await RefuseAsync(connection, request, ErrorCode.Invalid, e.Message).ConfigureAwait(false);
+            await RefuseAsync(request, ErrorCode.Invalid, e.Message).ConfigureAwait(false);
             return;
         }
         if (!info.Id.IsEmpty && _frameworks.WasRemoved(info.Id))
         {
-            await RefuseAsync(connection, request, ErrorCode.FrameworkRemoved, $"framework {info.Id} was removed (failover timeout or teardown); subscribe without an id").ConfigureAwait(false);
+            await RefuseAsync(request, ErrorCode.FrameworkRemoved, $"framework {info.Id} was removed (failover timeout or teardown); subscribe without an id").ConfigureAwait(false);
             return;
         }
         var failover = !info.Id.IsEmpty && _frameworks.TryGet(info.Id, out _);
@@ -102,7 +104,7 @@ internal sealed partial class MasterEngine
         _frameworks.Attach(fw, connection);
         await _frameworks.SaveAsync(fw).ConfigureAwait(false);
         MasterLog.FrameworkSubscribed(_logger, fw.Id.Value, fw.Info.Name, failover ? " (failover)" : "");
-        await ReplyAsync(connection, request, new FrameworkSubscribed { FrameworkId = fw.Id, HeartbeatIntervalMs = 15_000 }).ConfigureAwait(false);
+        await request.ReplyAsync(new FrameworkSubscribed { FrameworkId = fw.Id }).ConfigureAwait(false);
         _events.Publish(MasterEventKind.FrameworkSubscribed, frameworkId: fw.Id, detail: failover ? "failover" : null);
         _fullRoundDue = true;
     }

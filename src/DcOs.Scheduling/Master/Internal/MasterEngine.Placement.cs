@@ -14,16 +14,17 @@ internal sealed partial class MasterEngine
     /// so the cluster does not change under it; its time is bounded by the optimizer's limits. A master built without
     /// an optimizer refuses the batch (nothing is launched) and says how to add one.
     /// </summary>
-    private async ValueTask PlaceTasksAsync(IMessageConnection connection, DcOsMessage request, FrameworkState fw, PlaceTasks place)
+    private async ValueTask PlaceTasksAsync(MessageContext request, FrameworkState fw, PlaceTasks place)
     {
+        var connection = request.Connection;
         if (!place.Objective.IsDefined())
         {
-            await RefuseAsync(connection, request, ErrorCode.Invalid, $"objective: must be one of {string.Join(", ", ObjectiveKinds.All.Select(k => k.Name()))} (got the number {(int)place.Objective})").ConfigureAwait(false);
+            await RefuseAsync(request, ErrorCode.Invalid, $"objective: must be one of {string.Join(", ", ObjectiveKinds.All.Select(k => k.Name()))} (got the number {(int)place.Objective})").ConfigureAwait(false);
             return;
         }
         if (_optimizer is null)
         {
-            await RefuseAsync(connection, request, ErrorCode.NoOptimizer, "this master has no placement optimizer (the host adds one with UsePlacementOptimizer, e.g. DcOs.Optimization's cost optimizer); use offers instead").ConfigureAwait(false);
+            await RefuseAsync(request, ErrorCode.NoOptimizer, "this master has no placement optimizer (the host adds one with UsePlacementOptimizer, e.g. DcOs.Optimization's cost optimizer); use offers instead").ConfigureAwait(false);
             return;
         }
         var result = new PlacementResult();
@@ -72,7 +73,7 @@ internal sealed partial class MasterEngine
             }
             catch (ValidationException e)
             {
-                await RefuseAsync(connection, request, ErrorCode.Invalid, e.Message).ConfigureAwait(false);
+                await RefuseAsync(request, ErrorCode.Invalid, e.Message).ConfigureAwait(false);
                 return;
             }
             foreach (var assignment in plan.Assignments)
@@ -92,6 +93,6 @@ internal sealed partial class MasterEngine
             foreach (var unplaced in plan.Unplaced)
                 result.Unplaced.Add(new UnplacedTaskInfo { TaskId = unplaced.TaskId, Reason = $"{unplaced.Reason}: {unplaced.Detail}" });
         }
-        await ReplyAsync(connection, request, result).ConfigureAwait(false);
+        await request.ReplyAsync(result).ConfigureAwait(false);
     }
 }

@@ -217,11 +217,11 @@ internal sealed partial class MasterEngine : IMaster
     /// <summary>Routes one connection's messages to the loop, one at a time, in order.</summary>
     private sealed class Session(MasterEngine master, IMessageConnection connection, bool isAgent) : IMessageHandler
     {
-        public async ValueTask OnMessageAsync(IMessageConnection c, DcOsMessage message)
+        public async ValueTask OnMessageAsync(MessageContext context)
         {
             try
             {
-                await master.PostAndWaitAsync(() => isAgent ? master.OnAgentMessageAsync(connection, message) : master.OnFrameworkMessageAsync(connection, message)).ConfigureAwait(false);
+                await master.PostAndWaitAsync(() => isAgent ? master.OnAgentMessageAsync(context) : master.OnFrameworkMessageAsync(context)).ConfigureAwait(false);
             }
             catch (ObjectDisposedException)
             {
@@ -247,17 +247,10 @@ internal sealed partial class MasterEngine : IMaster
         }
     }
 
-    private static async ValueTask ReplyAsync(IMessageConnection connection, DcOsMessage request, DcOsMessage body)
+    private ValueTask RefuseAsync(MessageContext request, ErrorCode code, string reason)
     {
-        if (request is Request r) await connection.ReplyAsync(r, body).ConfigureAwait(false);
-        else connection.TrySend(body);
-    }
-
-    private ValueTask RefuseAsync(IMessageConnection connection, DcOsMessage request, ErrorCode code, string reason)
-    {
-        var what = request is Request { Body: { } b } ? b.GetType().Name : request.GetType().Name;
-        MasterLog.Refused(_logger, what, connection.Principal, reason);
-        return ReplyAsync(connection, request, new ErrorMessage { Code = code, Message = reason });
+        MasterLog.Refused(_logger, request.Body.GetType().Name, request.Connection.Principal, reason);
+        return request.ReplyAsync(new ErrorMessage { Code = code, Message = reason });
     }
 
     // ---- queries ----
