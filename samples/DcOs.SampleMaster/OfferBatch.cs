@@ -14,7 +14,7 @@ internal sealed class OfferBatch(IReadOnlyList<Offer> offers)
 
     public IReadOnlyList<Offer> Offers => offers;
 
-    public Dictionary<OfferRejectionReason, long> Reasons { get; } = [];
+    public Dictionary<PlacementReason, long> Reasons { get; } = [];
 
     public Resources Remaining(Offer offer) => _remaining[offer.Id];
 
@@ -24,7 +24,7 @@ internal sealed class OfferBatch(IReadOnlyList<Offer> offers)
         _remaining[offer.Id] = _remaining[offer.Id].Subtract(task.Resources);
     }
 
-    public void Reject(OfferRejectionReason reason) => Reasons[reason] = Reasons.GetValueOrDefault(reason) + 1;
+    public void Reject(PlacementReason reason) => Reasons[reason] = Reasons.GetValueOrDefault(reason) + 1;
 
     /// <summary>Accepts used offers (short filter, more may follow) and declines the rest: briefly while work still waits, long otherwise.</summary>
     public async Task AnswerAsync(IFrameworkDriver driver, bool workWaiting)

@@ -10,6 +10,7 @@ using DcOs.SampleMaster.Services;
 using DcOs.Framework;
 using DcOs.Scheduling.Master;
 using DcOs.Transport;
+using OpenTelemetry.Metrics;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -46,6 +47,8 @@ builder.Services.ConfigureHttpJsonOptions(o =>
 builder.Services.AddDcOsMaster(o => o.EndPoint = new IPEndPoint(IPAddress.Loopback, options.MasterPort))
     .UseSqliteStore(Path.Combine(dataDir, "master.db"));
 builder.Services.AddDcOsCostOptimizer();
+// GET /metrics: the master's and the transport's System.Diagnostics.Metrics meters in Prometheus' text format.
+builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter("DcOs.Master", "DcOs.Transport").AddPrometheusExporter());
 builder.Services.AddSingleton(_ => new SampleStore(Path.Combine(dataDir, "frameworks.db")));
 builder.Services.AddSingleton(sp => new ServicesFramework(sp.GetRequiredService<SampleStore>(), sp.GetRequiredService<TimeProvider>()));
 builder.Services.AddSingleton(sp => new JobsFramework(sp.GetRequiredService<SampleStore>(), sp.GetRequiredService<TimeProvider>()));
@@ -86,6 +89,7 @@ app.UseExceptionHandler(errors => errors.Run(async context =>
 app.UseDefaultFiles();
 app.UseStaticFiles();
 app.MapDcOsApi();
+app.MapPrometheusScrapingEndpoint("/metrics");
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {

@@ -19,7 +19,7 @@ public interface IFrameworkDriver
     ValueTask AcceptAsync(IReadOnlyList<OfferId> offerIds, IReadOnlyList<TaskSpec> tasks, Filters? filters = null);
 
     /// <summary>Declines offers; <paramref name="reasons"/> says why they were of no use (counted by the master for "why pending").</summary>
-    ValueTask DeclineAsync(IReadOnlyList<OfferId> offerIds, Filters? filters = null, IReadOnlyDictionary<OfferRejectionReason, long>? reasons = null);
+    ValueTask DeclineAsync(IReadOnlyList<OfferId> offerIds, Filters? filters = null, IReadOnlyDictionary<PlacementReason, long>? reasons = null);
 
     /// <summary>Lifts decline filters and suppression (for the roles, or all).</summary>
     ValueTask ReviveAsync(params string[] roles);

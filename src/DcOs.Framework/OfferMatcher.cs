@@ -12,7 +12,7 @@ public static class OfferMatcher
     /// Null when <paramref name="task"/> fits in <paramref name="available"/> on the offer's agent and its constraints
     /// hold given <paramref name="placed"/> (the machines the task's group already runs on); otherwise the first reason.
     /// </summary>
-    public static OfferRejectionReason? Check(TaskSpec task, Offer offer, Resources available, IReadOnlyList<IPlacementTarget> placed)
+    public static PlacementReason? Check(TaskSpec task, Offer offer, Resources available, IReadOnlyList<IPlacementTarget> placed)
     {
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(offer);
@@ -21,23 +21,23 @@ public static class OfferMatcher
         if (!available.Contains(task.Resources)) return ShortOf(task.Resources, available);
         foreach (var constraint in task.Constraints)
         {
-            if (!constraint.IsSatisfiedBy(offer, placed)) return OfferRejectionReason.Constraint;
+            if (!constraint.IsSatisfiedBy(offer, placed)) return PlacementReason.Constraint;
         }
         return null;
     }
 
     /// <summary>Which resource is short, checking cpus, mem, disk, gpus, ports, then the rest.</summary>
-    public static OfferRejectionReason ShortOf(Resources wanted, Resources available)
+    public static PlacementReason ShortOf(Resources wanted, Resources available)
     {
         ArgumentNullException.ThrowIfNull(wanted);
         ArgumentNullException.ThrowIfNull(available);
-        if (wanted.GetScalar(ResourceNames.Cpus) > available.GetScalar(ResourceNames.Cpus)) return OfferRejectionReason.InsufficientCpus;
-        if (wanted.GetScalar(ResourceNames.Mem) > available.GetScalar(ResourceNames.Mem)) return OfferRejectionReason.InsufficientMem;
-        if (wanted.GetScalar(ResourceNames.Disk) > available.GetScalar(ResourceNames.Disk)) return OfferRejectionReason.InsufficientDisk;
-        if (wanted.GetScalar(ResourceNames.Gpus) > available.GetScalar(ResourceNames.Gpus)) return OfferRejectionReason.InsufficientGpus;
-        if (!available.GetRanges(ResourceNames.Ports).Contains(wanted.GetRanges(ResourceNames.Ports))) return OfferRejectionReason.InsufficientPorts;
+        if (wanted.GetScalar(ResourceNames.Cpus) > available.GetScalar(ResourceNames.Cpus)) return PlacementReason.InsufficientCpus;
+        if (wanted.GetScalar(ResourceNames.Mem) > available.GetScalar(ResourceNames.Mem)) return PlacementReason.InsufficientMem;
+        if (wanted.GetScalar(ResourceNames.Disk) > available.GetScalar(ResourceNames.Disk)) return PlacementReason.InsufficientDisk;
+        if (wanted.GetScalar(ResourceNames.Gpus) > available.GetScalar(ResourceNames.Gpus)) return PlacementReason.InsufficientGpus;
+        if (!available.GetRanges(ResourceNames.Ports).Contains(wanted.GetRanges(ResourceNames.Ports))) return PlacementReason.InsufficientPorts;
         // Enough in total but reserved for another role, or another resource is short.
-        return wanted.Flatten().FitsIn(available.Flatten()) ? OfferRejectionReason.Role : OfferRejectionReason.InsufficientOther;
+        return wanted.Flatten().FitsIn(available.Flatten()) ? PlacementReason.Role : PlacementReason.InsufficientOther;
     }
 
     /// <summary>

@@ -16,7 +16,7 @@ public sealed record OfferPlan
     public required IReadOnlyList<UnplacedTask> Unplaced { get; init; }
 
     /// <summary>The unplaced tasks' reasons in the master's terms, counted, to send with the declines ("why pending").</summary>
-    public required IReadOnlyDictionary<OfferRejectionReason, long> DeclineReasons { get; init; }
+    public required IReadOnlyDictionary<PlacementReason, long> DeclineReasons { get; init; }
 
     /// <summary>The full placement plan behind the decision (costs, completion, gap, statistics).</summary>
     public required PlacementPlan Placement { get; init; }

@@ -80,24 +80,11 @@ public static class OfferPlanner
         {
             if (tasksOf[agentIndex[offer.AgentId]] is null) decline.Add(offer.Id);
         }
-        var reasons = new Dictionary<OfferRejectionReason, long>();
+        var reasons = new Dictionary<PlacementReason, long>();
         foreach (var u in plan.Unplaced)
         {
-            if (ToRejection(u.Reason) is { } r) reasons[r] = reasons.GetValueOrDefault(r) + 1;
+            reasons[u.Reason] = reasons.GetValueOrDefault(u.Reason) + 1;
         }
         return new OfferPlan { Accept = accept, Decline = decline, Unplaced = plan.Unplaced, DeclineReasons = reasons, Placement = plan };
     }
-
-    /// <summary>The master's name for a reason, when it has one (deadline and capacity reasons have none).</summary>
-    private static OfferRejectionReason? ToRejection(UnplacedReason reason) => reason switch
-    {
-        UnplacedReason.InsufficientCpus => OfferRejectionReason.InsufficientCpus,
-        UnplacedReason.InsufficientMem => OfferRejectionReason.InsufficientMem,
-        UnplacedReason.InsufficientDisk => OfferRejectionReason.InsufficientDisk,
-        UnplacedReason.InsufficientGpus => OfferRejectionReason.InsufficientGpus,
-        UnplacedReason.InsufficientPorts => OfferRejectionReason.InsufficientPorts,
-        UnplacedReason.InsufficientResources => OfferRejectionReason.InsufficientOther,
-        UnplacedReason.Constraint => OfferRejectionReason.Constraint,
-        _ => null,
-    };
 }

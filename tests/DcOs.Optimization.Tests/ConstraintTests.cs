@@ -25,7 +25,7 @@ public sealed class ConstraintTests
         Assert.Equal(OptimizerAlgorithm.CpSat, plan.Statistics.Algorithm);
         Assert.Equal(["a", "b", "c"], plan.Assignments.Select(a => a.AgentId.Value).Order());
         var u = Assert.Single(plan.Unplaced);
-        Assert.Equal(UnplacedReason.Constraint, u.Reason);
+        Assert.Equal(PlacementReason.Constraint, u.Reason);
         Assert.Contains("hostname:UNIQUE", u.Detail);
     }
 
@@ -85,7 +85,7 @@ public sealed class ConstraintTests
         var plan = Fx.Optimizer().Solve(problem);
         Fx.AssertValid(problem, plan);
         Assert.Equal(2, plan.Assignments.Count);
-        Assert.All(plan.Unplaced, u => Assert.Equal(UnplacedReason.Constraint, u.Reason));
+        Assert.All(plan.Unplaced, u => Assert.Equal(PlacementReason.Constraint, u.Reason));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using DcOs.Core;
 using DcOs.Core.Placement;
 using DcOs.Framework;
 using DcOs.Optimization;
@@ -52,7 +53,7 @@ public sealed class DeadlineTests
         var plan = Solve(algorithm, PlacementObjective.CheapestWithinDeadline, TimeSpan.FromMinutes(30));
         Assert.Empty(plan.Assignments);
         var u = Assert.Single(plan.Unplaced);
-        Assert.Equal(UnplacedReason.Deadline, u.Reason);
+        Assert.Equal(PlacementReason.Deadline, u.Reason);
         Assert.Contains("speed 2", u.Detail);
     }
 

@@ -52,8 +52,8 @@ public sealed class OfferPlannerTests
         Assert.Empty(plan.Accept);
         Assert.Equal(["o1"], plan.Decline.Select(o => o.Value));
         Assert.Equal(2, plan.Unplaced.Count);
-        Assert.Equal(1, plan.DeclineReasons[OfferRejectionReason.InsufficientCpus]);
-        Assert.Equal(1, plan.DeclineReasons[OfferRejectionReason.Constraint]);
+        Assert.Equal(1, plan.DeclineReasons[PlacementReason.InsufficientCpus]);
+        Assert.Equal(1, plan.DeclineReasons[PlacementReason.Constraint]);
     }
 
     [Fact]

@@ -113,10 +113,9 @@ public static class ApiEndpoints
             services.Pending().Select(p => new { appId = (string?)p.AppId, jobId = (string?)null, waiting = p.Waiting, reasons = p.Reasons.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value), summary = p.Summary ?? Summary(p.Waiting, p.Reasons) })
                 .Concat(jobs.Pending().Select(p => new { appId = (string?)null, jobId = (string?)p.JobId, waiting = p.Waiting, reasons = p.Reasons.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value), summary = p.Summary ?? Summary(p.Waiting, p.Reasons) })));
         api.MapGet("/cost", async (IMaster master, ServicesFramework services) => await CostAsync(master, services));
-        app.MapGet("/metrics", async (IMaster master) => Results.Text(await MetricsAsync(master), "text/plain; version=0.0.4"));
     }
 
-    private static string Summary(int waiting, IReadOnlyDictionary<OfferRejectionReason, long> reasons) =>
+    private static string Summary(int waiting, IReadOnlyDictionary<PlacementReason, long> reasons) =>
         reasons.Count == 0 ? $"{waiting} waiting for offers" : $"{waiting} waiting; most offers rejected for {reasons.MaxBy(kv => kv.Value).Key}";
 
     private static AgentId ParseAgent(string id) => AgentId.TryParse(id, out var agent) ? agent : throw new KeyNotFoundException($"unknown agent '{id}'");
@@ -234,34 +233,5 @@ public static class ApiEndpoints
             instances = g.Count(),
         }).OrderBy(x => x.appId, StringComparer.Ordinal).ToList();
         return new { totalPerHour = Math.Round(byAgent.Sum(a => a.perHour), 6), byAgent, byApp };
-    }
-
-    private static async Task<string> MetricsAsync(IMaster master)
-    {
-        var agents = await master.GetAgentsAsync();
-        var tasks = await master.GetTasksAsync();
-        var frameworks = await master.GetFrameworksAsync();
-        var text = new StringBuilder();
-        void Line(string name, string labels, double value) =>
-            text.Append(CultureInfo.InvariantCulture, $"{name}{(labels.Length > 0 ? "{" + labels + "}" : "")} {value.ToString(CultureInfo.InvariantCulture)}\n");
-        text.Append("# HELP dcos_agents Agents by status.\n# TYPE dcos_agents gauge\n");
-        foreach (var status in Enum.GetValues<AgentStatus>()) Line("dcos_agents", $"status=\"{status}\"", agents.Count(a => a.Status == status));
-        text.Append("# HELP dcos_tasks Tasks by state.\n# TYPE dcos_tasks gauge\n");
-        foreach (var group in tasks.GroupBy(t => t.State).OrderBy(g => g.Key)) Line("dcos_tasks", $"state=\"{group.Key.MesosName()}\"", group.Count());
-        text.Append("# HELP dcos_frameworks Frameworks by connection.\n# TYPE dcos_frameworks gauge\n");
-        Line("dcos_frameworks", "connected=\"true\"", frameworks.Count(f => f.Connected));
-        Line("dcos_frameworks", "connected=\"false\"", frameworks.Count(f => !f.Connected));
-        text.Append("# HELP dcos_resources_total Resources of active agents.\n# TYPE dcos_resources_total gauge\n");
-        var active = agents.Where(a => a.Status == AgentStatus.Active).ToList();
-        foreach (var name in new[] { "cpus", "mem", "disk", "gpus" })
-        {
-            Line("dcos_resources_total", $"resource=\"{name}\"", active.Sum(a => a.Info.Resources.GetScalar(name).Value));
-        }
-        text.Append("# HELP dcos_resources_used Resources held by tasks.\n# TYPE dcos_resources_used gauge\n");
-        foreach (var name in new[] { "cpus", "mem", "disk", "gpus" })
-        {
-            Line("dcos_resources_used", $"resource=\"{name}\"", agents.Sum(a => a.Used.GetScalar(name).Value));
-        }
-        return text.ToString();
     }
 }

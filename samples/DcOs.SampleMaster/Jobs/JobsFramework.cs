@@ -20,7 +20,7 @@ public sealed partial class JobsFramework : SampleFramework, IDisposable
     private readonly Dictionary<string, JobDefinition> _jobs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, JobRun> _runs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _nextScheduled = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Dictionary<OfferRejectionReason, long>> _reasons = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<PlacementReason, long>> _reasons = new(StringComparer.Ordinal);
     private readonly SampleStore _store;
     private readonly TimeProvider _time;
     private readonly ITimer _cron;
@@ -104,12 +104,12 @@ public sealed partial class JobsFramework : SampleFramework, IDisposable
         return id;
     }
 
-    public IReadOnlyList<(string JobId, int Waiting, IReadOnlyDictionary<OfferRejectionReason, long> Reasons, string? Summary)> Pending()
+    public IReadOnlyList<(string JobId, int Waiting, IReadOnlyDictionary<PlacementReason, long> Reasons, string? Summary)> Pending()
     {
         lock (_gate)
         {
             return [.. _runs.Values.Where(r => r.Status == "PENDING").GroupBy(r => r.JobId)
-                .Select(g => (g.Key, g.Count(), (IReadOnlyDictionary<OfferRejectionReason, long>)new Dictionary<OfferRejectionReason, long>(_reasons.GetValueOrDefault(g.Key) ?? []), g.First().Message))];
+                .Select(g => (g.Key, g.Count(), (IReadOnlyDictionary<PlacementReason, long>)new Dictionary<PlacementReason, long>(_reasons.GetValueOrDefault(g.Key) ?? []), g.First().Message))];
         }
     }
 
@@ -193,7 +193,7 @@ public sealed partial class JobsFramework : SampleFramework, IDisposable
                     if (run.Deadline is { } d && now + runtime > d)
                     {
                         // Too slow to finish in time: the cheap slow machine is passed over only when the deadline demands it.
-                        Count(OfferRejectionReason.Constraint, reasons, batch);
+                        Count(PlacementReason.Constraint, reasons, batch);
                         continue;
                     }
                     var cost = offer.Cost.TaskCost(spec.Resources, offer.AgentTotal, estimated);
@@ -230,7 +230,7 @@ public sealed partial class JobsFramework : SampleFramework, IDisposable
         await batch.AnswerAsync(driver, anyPending).ConfigureAwait(false);
     }
 
-    private static void Count(OfferRejectionReason reason, Dictionary<OfferRejectionReason, long> perJob, OfferBatch batch)
+    private static void Count(PlacementReason reason, Dictionary<PlacementReason, long> perJob, OfferBatch batch)
     {
         perJob[reason] = perJob.GetValueOrDefault(reason) + 1;
         batch.Reject(reason);

@@ -51,7 +51,7 @@ public sealed class ServicesFramework : SampleFramework
         public Dictionary<TaskId, AppTask> Tasks { get; } = [];
         public TimeSpan? Backoff { get; set; }
         public DateTimeOffset NextLaunch { get; set; }
-        public Dictionary<OfferRejectionReason, long> Reasons { get; } = [];
+        public Dictionary<PlacementReason, long> Reasons { get; } = [];
         public int Waiting { get; set; }
         public string? Summary { get; set; }
         public bool Removed { get; set; }
@@ -161,12 +161,12 @@ public sealed class ServicesFramework : SampleFramework
     }
 
     /// <summary>Apps with instances waiting to launch, and why (counts per reason over the offers tried).</summary>
-    public IReadOnlyList<(string AppId, int Waiting, IReadOnlyDictionary<OfferRejectionReason, long> Reasons, string? Summary)> Pending()
+    public IReadOnlyList<(string AppId, int Waiting, IReadOnlyDictionary<PlacementReason, long> Reasons, string? Summary)> Pending()
     {
         lock (_gate)
         {
             return [.. _apps.Values.Select(a => (App: a, Waiting: Math.Max(0, Need(a)))).Where(x => x.Waiting > 0)
-                .Select(x => (x.App.Definition.Id, x.Waiting, (IReadOnlyDictionary<OfferRejectionReason, long>)new Dictionary<OfferRejectionReason, long>(x.App.Reasons),
+                .Select(x => (x.App.Definition.Id, x.Waiting, (IReadOnlyDictionary<PlacementReason, long>)new Dictionary<PlacementReason, long>(x.App.Reasons),
                     x.App.Summary ?? (x.App.Reasons.Count == 0 ? $"{x.Waiting} instance(s) waiting: no offer seen yet (no agent with free resources?)" : null)))];
         }
     }
@@ -231,7 +231,7 @@ public sealed class ServicesFramework : SampleFramework
                     {
                         var ports = app.Definition.Ports is { Count: > 0 } wanted ? PortsFor(wanted, batch.Remaining(offer)) : RangeSet.Empty;
                         var id = new TaskId(string.Create(CultureInfo.InvariantCulture, $"{app.Definition.Key}.v{app.Version}.{Guid.NewGuid().ToString("N")[..12]}"));
-                        OfferRejectionReason? reason = ports is null ? OfferRejectionReason.InsufficientPorts : null;
+                        PlacementReason? reason = ports is null ? PlacementReason.InsufficientPorts : null;
                         TaskSpec? spec = null;
                         if (reason is null)
                         {

@@ -233,7 +233,7 @@ internal sealed class FrameworkDriver : IFrameworkClient, IMessageHandler
     public ValueTask AcceptAsync(IReadOnlyList<OfferId> offerIds, IReadOnlyList<TaskSpec> tasks, Filters? filters = null) =>
         SendAsync(new Accept { OfferIds = [.. offerIds], Launch = [.. tasks], RefuseSeconds = filters?.RefuseSeconds });
 
-    public ValueTask DeclineAsync(IReadOnlyList<OfferId> offerIds, Filters? filters = null, IReadOnlyDictionary<OfferRejectionReason, long>? reasons = null) =>
+    public ValueTask DeclineAsync(IReadOnlyList<OfferId> offerIds, Filters? filters = null, IReadOnlyDictionary<PlacementReason, long>? reasons = null) =>
         SendAsync(new Decline
         {
             OfferIds = [.. offerIds],
@@ -275,7 +275,7 @@ internal sealed class FrameworkDriver : IFrameworkClient, IMessageHandler
         {
             PlacementResult r => new BatchPlacement(
                 [.. r.Placed.Select(p => (p.TaskId, p.AgentId))],
-                [.. r.Unplaced.Select(u => (u.TaskId, u.Reason))],
+                [.. r.Unplaced.Select(u => new UnplacedTask { TaskIndex = u.TaskIndex, TaskId = u.TaskId, Reason = u.Reason, Detail = u.Detail })],
                 r.CostPerHour),
             ErrorMessage e => throw new InvalidOperationException("the master refused the placement: " + e.Message),
             _ => throw new InvalidOperationException($"unexpected answer {answer.GetType().Name}"),

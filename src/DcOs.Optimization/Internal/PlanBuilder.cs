@@ -1,3 +1,4 @@
+using DcOs.Core;
 using DcOs.Core.Placement;
 
 namespace DcOs.Optimization.Internal;
@@ -9,7 +10,7 @@ internal static class PlanBuilder
     {
         var assignments = new List<TaskAssignment>(assignment.Length);
         var unplaced = new List<UnplacedTask>();
-        var reasons = new (UnplacedReason, string)?[p.Classes.Length];
+        var reasons = new (PlacementReason, string)?[p.Classes.Length];
         var pc = p.Profiles.Length;
         var totalCost = 0.0;
         var completion = p.Now;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using DcOs.Core;
-using DcOs.Core.Placement;
 
 namespace DcOs.Optimization.Internal;
 
@@ -13,10 +12,10 @@ internal static class UnplacedDiagnosis
 {
     private static readonly IPlacementTarget[] NoPlaced = [];
 
-    public static (UnplacedReason Reason, string Detail) Explain(CompiledProblem p, int c, MachineState finalState)
+    public static (PlacementReason Reason, string Detail) Explain(CompiledProblem p, int c, MachineState finalState)
     {
         var cls = p.Classes[c];
-        if (p.M == 0) return (UnplacedReason.NoMachines, "no machines were offered");
+        if (p.M == 0) return (PlacementReason.NoMachines, "no machines were offered");
         if (p.Placeable[c]) return AfterSolve(p, c, finalState);
 
         // Constraints, one at a time, then together.
@@ -33,14 +32,14 @@ internal static class UnplacedDiagnosis
             foreach (var k in constraints)
             {
                 if (!Enumerable.Range(0, p.M).Any(m => k.IsSatisfiedBy(p.Machines[m].Target, NoPlaced)))
-                    return (UnplacedReason.Constraint, $"no machine satisfies constraint {k}");
+                    return (PlacementReason.Constraint, $"no machine satisfies constraint {k}");
             }
-            return (UnplacedReason.Constraint, $"no machine satisfies constraints {string.Join(", ", constraints.Select(k => k.ToString()))} together");
+            return (PlacementReason.Constraint, $"no machine satisfies constraints {string.Join(", ", constraints.Select(k => k.ToString()))} together");
         }
         if (!cls.AllowPreemptible)
         {
             eligible.RemoveAll(m => p.Machines[m].Cost.Preemptible);
-            if (eligible.Count == 0) return (UnplacedReason.Constraint, "the task refuses preemptible machines and every machine its constraints allow is preemptible");
+            if (eligible.Count == 0) return (PlacementReason.Constraint, "the task refuses preemptible machines and every machine its constraints allow is preemptible");
         }
 
         // Resources, dimension by dimension, in the order people ask about them.
@@ -55,35 +54,35 @@ internal static class UnplacedDiagnosis
             var dim = p.Dimensions[d];
             var reason = dim.Name switch
             {
-                ResourceNames.Cpus => UnplacedReason.InsufficientCpus,
-                ResourceNames.Mem => UnplacedReason.InsufficientMem,
-                ResourceNames.Disk => UnplacedReason.InsufficientDisk,
-                ResourceNames.Gpus => UnplacedReason.InsufficientGpus,
-                _ => UnplacedReason.InsufficientResources,
+                ResourceNames.Cpus => PlacementReason.InsufficientCpus,
+                ResourceNames.Mem => PlacementReason.InsufficientMem,
+                ResourceNames.Disk => PlacementReason.InsufficientDisk,
+                ResourceNames.Gpus => PlacementReason.InsufficientGpus,
+                _ => PlacementReason.InsufficientOther,
             };
             return (reason, $"needs {Amount(need)} {dim}; the most free on any machine it may use is {Amount(most)}");
         }
         if (shape.NonScalar is { } ns && !eligible.Any(m => p.InitialNonScalar?[m] is { } have && have.Contains(ns)))
         {
-            var reason = ns.All(r => r.Name == ResourceNames.Ports) ? UnplacedReason.InsufficientPorts : UnplacedReason.InsufficientResources;
+            var reason = ns.All(r => r.Name == ResourceNames.Ports) ? PlacementReason.InsufficientPorts : PlacementReason.InsufficientOther;
             return (reason, $"needs {ns} which no machine it may use has free");
         }
         var fitting = eligible.Where(m => p.Fit(c, p.InitialFree, m, p.InitialNonScalar) > 0).ToList();
         if (fitting.Count == 0)
-            return (UnplacedReason.InsufficientResources, $"no single machine it may use has {shape.Resources} free at once");
+            return (PlacementReason.InsufficientOther, $"no single machine it may use has {shape.Resources} free at once");
 
         if (cls.Deadline is { } deadline)
         {
             var fastest = fitting.Max(m => p.Machines[m].Cost.SpeedFactor);
             var finish = p.Now + TimeSpan.FromHours(cls.RefHours / fastest);
-            return (UnplacedReason.Deadline,
+            return (PlacementReason.Deadline,
                 $"needs {Hours(cls.RefHours)} at speed 1; the fastest machine it fits on (speed {fastest.ToString("0.###", CultureInfo.InvariantCulture)}) " +
                 $"would finish at {finish.ToString("O", CultureInfo.InvariantCulture)}, after the deadline {deadline.ToString("O", CultureInfo.InvariantCulture)}");
         }
-        return (UnplacedReason.InsufficientResources, "no machine it may use can hold it");
+        return (PlacementReason.InsufficientOther, "no machine it may use can hold it");
     }
 
-    private static (UnplacedReason, string) AfterSolve(CompiledProblem p, int c, MachineState finalState)
+    private static (PlacementReason, string) AfterSolve(CompiledProblem p, int c, MachineState finalState)
     {
         var cls = p.Classes[c];
         var fitsNow = 0;
@@ -97,10 +96,10 @@ internal static class UnplacedDiagnosis
         if (cls.Group >= 0 && fitsNow > 0)
         {
             var group = p.Groups[cls.Group];
-            return (UnplacedReason.Constraint,
+            return (PlacementReason.Constraint,
                 $"constraint {string.Join(", ", group.Dynamic.Select(k => k.ToString()))} of group \"{group.Name}\" leaves no machine with room for more of its tasks");
         }
-        return (UnplacedReason.CapacityExhausted,
+        return (PlacementReason.CapacityExhausted,
             $"fits on {fitsInitially} machine(s), but their capacity went to other tasks (higher priority, or a cheaper plan overall)");
     }
 

@@ -44,7 +44,7 @@ internal sealed class HierarchicalAllocator
     }
 
     /// <summary>Called for every framework passed over for a reason worth telling it (GPU capability, role quota).</summary>
-    public Action<int, OfferRejectionReason>? OnRejected { get; set; }
+    public Action<int, PlacementReason>? OnRejected { get; set; }
 
     public int AgentCount => _slotCount - _freeSlots.Count;
 
@@ -290,7 +290,7 @@ internal sealed class HierarchicalAllocator
                     offer = ClampToLimit(offer, ScalarVector.Of(limit), role.Allocated);
                     if (offer.IsEmpty || !IsAllocatable(ScalarVector.Of(offer)))
                     {
-                        RejectAll(role, OfferRejectionReason.Role);
+                        RejectAll(role, PlacementReason.Role);
                         continue;
                     }
                 }
@@ -326,7 +326,7 @@ internal sealed class HierarchicalAllocator
             }
             if (agentHasGpus && !fw.Gpu)
             {
-                OnRejected?.Invoke(framework, OfferRejectionReason.GpuCapability);
+                OnRejected?.Invoke(framework, PlacementReason.GpuCapability);
                 continue;
             }
             return framework;
@@ -334,7 +334,7 @@ internal sealed class HierarchicalAllocator
         return -1;
     }
 
-    private void RejectAll(Role role, OfferRejectionReason reason)
+    private void RejectAll(Role role, PlacementReason reason)
     {
         if (OnRejected is null) return;
         foreach (var handle in role.Frameworks.Order()) OnRejected(role.Members[handle], reason);

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using DcOs.Core.Placement;
 using DcOs.Scheduling.Master;
 using DcOs.Scheduling.Master.Internal;
@@ -34,7 +35,8 @@ public static class DcOsMasterServiceCollectionExtensions
             sp.GetRequiredService<IMasterStore>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>(),
-            sp.GetService<IPlacementOptimizer>()));
+            sp.GetService<IPlacementOptimizer>(),
+            sp.GetService<IMeterFactory>()));
         services.AddHostedService<MasterHostedService>();
         return new DcOsMasterBuilder(services, transport);
     }

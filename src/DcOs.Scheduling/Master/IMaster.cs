@@ -32,7 +32,7 @@ public interface IMaster : IAsyncDisposable
     /// Why resources did not become tasks of <paramref name="frameworkId"/>: counts per reason, from the framework's
     /// declines and the master's own decisions (maintenance, roles, GPU capability). Empty for an unknown framework.
     /// </summary>
-    Task<IReadOnlyDictionary<OfferRejectionReason, long>> GetRejectionCountsAsync(FrameworkId frameworkId);
+    Task<IReadOnlyDictionary<PlacementReason, long>> GetRejectionCountsAsync(FrameworkId frameworkId);
 
     /// <summary>
     /// Puts an agent in maintenance: no new offers, its offers rescinded, its tasks killed with

@@ -20,7 +20,7 @@ public sealed record AgentView(AgentInfo Info, AgentStatus Status, Resources Use
 /// <param name="Suppressed">Whether it suppressed offers for all its roles.</param>
 /// <param name="RejectionCounts">Why resources did not become its tasks: offers declined per reason, as the framework reported, plus the master's own.</param>
 /// <param name="DominantShare">Its dominant share of the cluster (first role).</param>
-public sealed record FrameworkView(FrameworkInfo Info, bool Connected, int ActiveTasks, int OutstandingOffers, bool Suppressed, IReadOnlyDictionary<OfferRejectionReason, long> RejectionCounts, double DominantShare);
+public sealed record FrameworkView(FrameworkInfo Info, bool Connected, int ActiveTasks, int OutstandingOffers, bool Suppressed, IReadOnlyDictionary<PlacementReason, long> RejectionCounts, double DominantShare);
 
 /// <summary>A task as the master sees it.</summary>
 /// <param name="FrameworkId">Its framework.</param>

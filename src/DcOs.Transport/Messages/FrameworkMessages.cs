@@ -63,7 +63,7 @@ internal sealed class Decline : DcOsMessage
     [Key(1)] public double? RefuseSeconds { get; set; }
 
     /// <summary>
-    /// Why the framework could not use the offers, counted per pending task and offer (key: <see cref="OfferRejectionReason"/>
+    /// Why the framework could not use the offers, counted per pending task and offer (key: <see cref="PlacementReason"/>
     /// as a number); the master sums them per framework to answer "why is my task pending?".
     /// </summary>
     [Key(2)] public Dictionary<int, long>? Reasons { get; set; }

@@ -47,13 +47,19 @@ internal sealed class PlacedTask
     [Key(1)] public AgentId AgentId { get; set; }
 }
 
-/// <summary>A task the master could not place.</summary>
+/// <summary>A task the master could not place (the wire form of <see cref="UnplacedTask"/>).</summary>
 [MessagePackObject]
 internal sealed class UnplacedTaskInfo
 {
     /// <summary>The task.</summary>
     [Key(0)] public TaskId TaskId { get; set; }
 
-    /// <summary>Why, for a person.</summary>
-    [Key(1)] public string Reason { get; set; } = "";
+    /// <summary>Why.</summary>
+    [Key(1)] public PlacementReason Reason { get; set; }
+
+    /// <summary>The detail, for a person (the resource, constraint or field at fault).</summary>
+    [Key(2)] public string Detail { get; set; } = "";
+
+    /// <summary>Its position in the batch.</summary>
+    [Key(3)] public int TaskIndex { get; set; }
 }

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -64,6 +65,16 @@ public sealed class SampleMasterTests
         var victim = SleepProcesses(marker)[0];
         Process.GetProcessById(victim).Kill();
         await cluster.EventuallyAsync(() => Task.FromResult(SleepProcesses(marker) is { Count: 5 } p && !p.Contains(victim)), TimeSpan.FromSeconds(60), "the killed instance to be replaced");
+
+        // Prometheus sees what the processes show: three active agents, five running tasks, their cpus held.
+        await cluster.EventuallyAsync(async () =>
+        {
+            var metrics = await cluster.Http.GetStringAsync("/metrics");
+            return Regex.IsMatch(metrics, @"^dcos_agents\{[^}]*status=""Active""[^}]*\} 3$", RegexOptions.Multiline)
+                && Regex.IsMatch(metrics, @"^dcos_tasks\{[^}]*state=""TASK_RUNNING""[^}]*\} 5$", RegexOptions.Multiline)
+                && Regex.IsMatch(metrics, @"^dcos_resources_used\{[^}]*resource=""cpus""[^}]*\} 0\.5$", RegexOptions.Multiline)
+                && metrics.Contains("dcos_transport_messages_received_total", StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(30), "the metrics to show 3 active agents and 5 running tasks");
 
         var scale = await DcosAsync(cluster, "app", "scale", "e2e", "2", "--timeout", "120");
         Assert.True(scale.Code == 0, $"app scale failed ({scale.Code}): {scale.Out}{scale.Err}");

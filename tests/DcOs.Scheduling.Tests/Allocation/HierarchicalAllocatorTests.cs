@@ -99,13 +99,13 @@ public sealed class HierarchicalAllocatorTests
     public void Gpu_agents_go_only_to_frameworks_with_the_gpu_capability_and_the_others_are_told_why()
     {
         var allocator = new HierarchicalAllocator();
-        var rejected = new List<(int, OfferRejectionReason)>();
+        var rejected = new List<(int, PlacementReason)>();
         allocator.OnRejected = (fw, reason) => rejected.Add((fw, reason));
         allocator.AddAgent(Resources.Parse("cpus:4;mem:4096;gpus:1"));
         var plain = allocator.AddFramework("plain", ["*"], gpuCapable: false);
 
         Assert.Empty(Round(allocator));
-        Assert.Contains((plain, OfferRejectionReason.GpuCapability), rejected);
+        Assert.Contains((plain, PlacementReason.GpuCapability), rejected);
         var gpu = allocator.AddFramework("gpu", ["*"], gpuCapable: true);
         Assert.Equal(gpu, Assert.Single(Round(allocator)).Framework);
     }

@@ -142,7 +142,7 @@ public sealed class AllocationScenarioTests
         Assert.Equal(gpuAgent.Id, (await gpu.NextOfferAsync()).AgentId);
         await cpuOnly.AssertNoOfferAsync();
         var counts = await h.Master.GetRejectionCountsAsync(cpuOnly.Driver.FrameworkId);
-        Assert.True(counts.GetValueOrDefault(OfferRejectionReason.GpuCapability) >= 1);
+        Assert.True(counts.GetValueOrDefault(PlacementReason.GpuCapability) >= 1);
     }
 
     [Fact]

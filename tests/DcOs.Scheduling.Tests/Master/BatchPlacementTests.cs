@@ -40,7 +40,10 @@ public sealed class BatchPlacementTests
         Assert.Equal(1, placed.Values.Count(a => a == expensive.Id));
         var unplaced = Assert.Single(result.Unplaced);
         Assert.Equal("huge", unplaced.TaskId.Value);
-        Assert.Contains("cpus", unplaced.Reason, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(PlacementReason.InsufficientCpus, unplaced.Reason);
+        Assert.Equal(3, unplaced.TaskIndex);
+        Assert.Contains("cpus", unplaced.Detail, StringComparison.OrdinalIgnoreCase);
+        Assert.StartsWith("huge: not enough cpus (", unplaced.ToString());
         Assert.True(result.CostPerHour > 0);
 
         // The agents were told to run them, and the master tracks them as staging.
@@ -53,7 +56,9 @@ public sealed class BatchPlacementTests
         // Reusing a task id in a second batch is refused for that task.
         var again = await fw.Driver.PlaceTasksAsync([Task("a", "cpus:0.1;mem:32")]);
         Assert.Empty(again.Placed);
-        Assert.Contains("already used", Assert.Single(again.Unplaced).Reason);
+        var duplicate = Assert.Single(again.Unplaced);
+        Assert.Equal(PlacementReason.DuplicateTaskId, duplicate.Reason);
+        Assert.Contains("already used", duplicate.Detail);
         await cheap.DisposeAsync();
         await expensive.DisposeAsync();
     }

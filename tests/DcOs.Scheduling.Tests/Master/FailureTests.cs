@@ -144,7 +144,7 @@ public sealed class FailureTests
         while (fw.Offers.Reader.TryRead(out var stale)) Assert.NotEqual(agent.Id, stale.AgentId == agent.Id && stale.Resources.Cpus == 2 ? agent.Id : default);
         await fw.AssertNoOfferAsync();
         var counts = await h.Master.GetRejectionCountsAsync(fw.Driver.FrameworkId);
-        Assert.True(counts.GetValueOrDefault(OfferRejectionReason.Maintenance) >= 1);
+        Assert.True(counts.GetValueOrDefault(PlacementReason.Maintenance) >= 1);
     }
 
     [Fact]

@@ -23,14 +23,14 @@ internal sealed class MasterHarness : IAsyncDisposable
 
     private readonly List<IAsyncDisposable> _owned = [];
 
-    public MasterHarness(Action<MasterOptions>? configure = null, IMasterStore? store = null, IDcOsTransport? transport = null, FakeTimeProvider? time = null, EndPoint? endPoint = null)
+    public MasterHarness(Action<MasterOptions>? configure = null, IMasterStore? store = null, IDcOsTransport? transport = null, FakeTimeProvider? time = null, EndPoint? endPoint = null, System.Diagnostics.Metrics.IMeterFactory? meters = null)
     {
         Time = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
         Transport = transport ?? DcOsTransports.CreateInMemory();
         Store = store ?? MasterStores.InMemory();
         Options = new MasterOptions { EndPoint = endPoint ?? new InMemoryEndPoint("master-" + Guid.NewGuid().ToString("N")) };
         configure?.Invoke(Options);
-        Engine = new MasterEngine(Options, Transport, Store, Time, NullLoggerFactory.Instance, PlacementOptimizer.Create(new OptimizerOptions { TimeProvider = Time }));
+        Engine = new MasterEngine(Options, Transport, Store, Time, NullLoggerFactory.Instance, PlacementOptimizer.Create(new OptimizerOptions { TimeProvider = Time }), meters);
     }
 
     public FakeTimeProvider Time { get; }

@@ -215,10 +215,10 @@ public sealed class TaskLifecycleTests
         var fw = await h.AddFrameworkAsync("f");
         await h.AddAgentAsync("cpus:1;mem:512");
         var offer = await fw.NextOfferAsync();
-        await fw.Driver.DeclineAsync([offer.Id], reasons: new Dictionary<OfferRejectionReason, long> { [OfferRejectionReason.InsufficientCpus] = 3, [OfferRejectionReason.Constraint] = 1 });
+        await fw.Driver.DeclineAsync([offer.Id], reasons: new Dictionary<PlacementReason, long> { [PlacementReason.InsufficientCpus] = 3, [PlacementReason.Constraint] = 1 });
         await h.SettleAsync(fw);
         var counts = await h.Master.GetRejectionCountsAsync(fw.Driver.FrameworkId);
-        Assert.Equal(3, counts[OfferRejectionReason.InsufficientCpus]);
-        Assert.Equal(1, counts[OfferRejectionReason.Constraint]);
+        Assert.Equal(3, counts[PlacementReason.InsufficientCpus]);
+        Assert.Equal(1, counts[PlacementReason.Constraint]);
     }
 }

@@ -30,7 +30,7 @@ internal sealed class FrameworkState(FrameworkInfo info, int handle, DateTimeOff
     /// <summary>Terminal tasks in the order they ended, for pruning.</summary>
     public Queue<TaskId> Completed { get; } = new();
 
-    public long[] Rejections { get; } = new long[Enum.GetValues<OfferRejectionReason>().Length];
+    public long[] Rejections { get; } = new long[Enum.GetValues<PlacementReason>().Length];
 
     public bool PartitionAware => Info.IsPartitionAware;
 

@@ -61,7 +61,7 @@ internal sealed partial class MasterEngine
         if (draining == 0) return;
         foreach (var fw in _frameworks.All)
         {
-            if (fw.Connection is not null && fw.Handle >= 0 && !_allocator.IsSuppressed(fw.Handle)) fw.Rejections[(int)OfferRejectionReason.Maintenance] += draining;
+            if (fw.Connection is not null && fw.Handle >= 0 && !_allocator.IsSuppressed(fw.Handle)) fw.Rejections[(int)PlacementReason.Maintenance] += draining;
         }
     }
 

@@ -29,16 +29,19 @@ internal sealed partial class MasterEngine
         }
         var result = new PlacementResult();
         var candidates = new List<PendingTask>();
+        var positions = new List<int>();
         var batchIds = new HashSet<TaskId>();
-        foreach (var spec in place.Tasks)
+        for (var position = 0; position < place.Tasks.Count; position++)
         {
-            if (spec is null) continue;
-            if (ValidateTask(fw, spec, batchIds, out _) is { } error)
+            if (place.Tasks[position] is not { } spec) continue;
+            if (ValidateTask(fw, spec, batchIds, out var invalid) is { } error)
             {
-                result.Unplaced.Add(new UnplacedTaskInfo { TaskId = spec.Id, Reason = error });
+                var reason = invalid == TaskStatusReason.DuplicateTaskId ? PlacementReason.DuplicateTaskId : PlacementReason.InvalidTask;
+                result.Unplaced.Add(new UnplacedTaskInfo { TaskId = spec.Id, TaskIndex = position, Reason = reason, Detail = error });
                 continue;
             }
             batchIds.Add(spec.Id);
+            positions.Add(position);
             candidates.Add(new PendingTask { Spec = spec, Duration = TimeSpan.FromSeconds(Math.Max(1, place.EstimatedDurationSeconds)), Group = TaskLabels.GroupOf(spec) });
         }
         if (candidates.Count > 0)
@@ -82,7 +85,7 @@ internal sealed partial class MasterEngine
                 var agent = agentsByMachine[assignment.MachineIndex];
                 if (!_allocator.Free(agent.Slot).Contains(spec.Resources))
                 {
-                    result.Unplaced.Add(new UnplacedTaskInfo { TaskId = spec.Id, Reason = $"agent {agent.Id} no longer has room" });
+                    result.Unplaced.Add(new UnplacedTaskInfo { TaskId = spec.Id, TaskIndex = positions[assignment.TaskIndex], Reason = PlacementReason.CapacityExhausted, Detail = $"agent {agent.Id} no longer has room" });
                     continue;
                 }
                 await _tasks.AddAsync(fw, agent, spec, Status(spec.Id, TaskState.Staging, TaskStatusReason.None, agent.Id, null), role, charge: true).ConfigureAwait(false);
@@ -91,7 +94,7 @@ internal sealed partial class MasterEngine
                 result.CostPerHour += agent.Info.Cost.TaskPricePerHour(spec.Resources, agent.Info.Resources);
             }
             foreach (var unplaced in plan.Unplaced)
-                result.Unplaced.Add(new UnplacedTaskInfo { TaskId = unplaced.TaskId, Reason = $"{unplaced.Reason}: {unplaced.Detail}" });
+                result.Unplaced.Add(new UnplacedTaskInfo { TaskId = unplaced.TaskId, TaskIndex = positions[unplaced.TaskIndex], Reason = unplaced.Reason, Detail = unplaced.Detail });
         }
         await request.ReplyAsync(result).ConfigureAwait(false);
     }

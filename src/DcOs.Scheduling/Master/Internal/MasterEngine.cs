@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Threading.Channels;
 using DcOs.Core;
@@ -32,6 +33,7 @@ internal sealed partial class MasterEngine : IMaster
     private readonly OfferBook _offers;
     private readonly TaskTable _tasks;
     private readonly MasterEvents _events;
+    private readonly MasterMetrics _metrics;
     private readonly List<AllocationDecision> _decisions = [];
     private readonly CancellationTokenSource _stopping = new();
     private readonly string _runId = Guid.NewGuid().ToString("N")[..8];
@@ -46,7 +48,7 @@ internal sealed partial class MasterEngine : IMaster
     private long _nextFramework;
     private int _started;
 
-    public MasterEngine(MasterOptions options, IDcOsTransport transport, IMasterStore store, TimeProvider time, ILoggerFactory loggers, IPlacementOptimizer? optimizer = null)
+    public MasterEngine(MasterOptions options, IDcOsTransport transport, IMasterStore store, TimeProvider time, ILoggerFactory loggers, IPlacementOptimizer? optimizer = null, IMeterFactory? meters = null)
     {
         options.Validate();
         _options = options;
@@ -65,6 +67,11 @@ internal sealed partial class MasterEngine : IMaster
         };
         _offers = new OfferBook(_allocator, _runId);
         _events = new MasterEvents(time);
+        _metrics = new MasterMetrics(time, () => InvokeAsync(() =>
+        {
+            _metrics!.Refresh(_agents, _frameworks);
+            return 0;
+        }), meters);
         _tasks = new TaskTable(_allocator, store, _agents, _events, options.CompletedTasksPerFramework);
     }
 
@@ -120,6 +127,7 @@ internal sealed partial class MasterEngine : IMaster
     {
         if (Volatile.Read(ref _started) != 0) await StopAsync().ConfigureAwait(false);
         _stopping.Dispose();
+        _metrics.Dispose();
     }
 
     // ---- the event loop ----
@@ -285,12 +293,12 @@ internal sealed partial class MasterEngine : IMaster
             RejectionsOf(f),
             f.Handle >= 0 ? _allocator.Shares(f.Handle, f.PrimaryRole).FrameworkShare : 0))]);
 
-    private static Dictionary<OfferRejectionReason, long> RejectionsOf(FrameworkState f)
+    private static Dictionary<PlacementReason, long> RejectionsOf(FrameworkState f)
     {
-        var counts = new Dictionary<OfferRejectionReason, long>();
+        var counts = new Dictionary<PlacementReason, long>();
         for (var i = 0; i < f.Rejections.Length; i++)
         {
-            if (f.Rejections[i] > 0) counts[(OfferRejectionReason)i] = f.Rejections[i];
+            if (f.Rejections[i] > 0) counts[(PlacementReason)i] = f.Rejections[i];
         }
         return counts;
     }
@@ -298,9 +306,9 @@ internal sealed partial class MasterEngine : IMaster
     public Task<IReadOnlyList<TaskView>> GetTasksAsync() => InvokeAsync<IReadOnlyList<TaskView>>(() =>
         [.. _frameworks.All.SelectMany(f => f.Tasks.Values).Select(t => new TaskView(t.FrameworkId, t.AgentId, t.Spec, t.Status, t.StartedAt))]);
 
-    public Task<IReadOnlyDictionary<OfferRejectionReason, long>> GetRejectionCountsAsync(FrameworkId frameworkId) =>
-        InvokeAsync<IReadOnlyDictionary<OfferRejectionReason, long>>(() =>
-            _frameworks.TryGet(frameworkId, out var f) ? RejectionsOf(f) : new Dictionary<OfferRejectionReason, long>());
+    public Task<IReadOnlyDictionary<PlacementReason, long>> GetRejectionCountsAsync(FrameworkId frameworkId) =>
+        InvokeAsync<IReadOnlyDictionary<PlacementReason, long>>(() =>
+            _frameworks.TryGet(frameworkId, out var f) ? RejectionsOf(f) : new Dictionary<PlacementReason, long>());
 
     public async Task<TaskLog> ReadTaskLogAsync(FrameworkId frameworkId, TaskId taskId, string file = "stdout", long offset = -65536, int length = 65536)
     {

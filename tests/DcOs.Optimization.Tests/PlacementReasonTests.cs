@@ -6,7 +6,7 @@ using DcOs.Optimization;
 namespace DcOs.Optimization.Tests;
 
 /// <summary>Infeasible tasks come back with a reason each; the solver never throws for them.</summary>
-public sealed class UnplacedReasonTests
+public sealed class PlacementReasonTests
 {
     public static readonly TheoryData<OptimizerAlgorithm> Algorithms =
         [OptimizerAlgorithm.Auto, OptimizerAlgorithm.MinCostFlow, OptimizerAlgorithm.CpSat, OptimizerAlgorithm.FirstFit, OptimizerAlgorithm.BestFit];
@@ -38,17 +38,17 @@ public sealed class UnplacedReasonTests
         var plan = Fx.Optimizer(algorithm).Solve(problem);
         Fx.AssertValid(problem, plan);
         Assert.Equal("ok", Assert.Single(plan.Assignments).TaskId.Value);
-        Assert.Equal(UnplacedReason.InsufficientCpus, Only(plan, "cpus").Reason);
+        Assert.Equal(PlacementReason.InsufficientCpus, Only(plan, "cpus").Reason);
         Assert.Contains("64 cpus", Only(plan, "cpus").Detail);
-        Assert.Equal(UnplacedReason.InsufficientMem, Only(plan, "mem").Reason);
-        Assert.Equal(UnplacedReason.Constraint, Only(plan, "like").Reason);
+        Assert.Equal(PlacementReason.InsufficientMem, Only(plan, "mem").Reason);
+        Assert.Equal(PlacementReason.Constraint, Only(plan, "like").Reason);
         Assert.Contains("rack:LIKE:nowhere", Only(plan, "like").Detail);
-        Assert.Equal(UnplacedReason.Constraint, Only(plan, "spot-only").Reason);
+        Assert.Equal(PlacementReason.Constraint, Only(plan, "spot-only").Reason);
         Assert.Contains("preemptible", Only(plan, "spot-only").Detail);
-        Assert.Equal(UnplacedReason.Deadline, Only(plan, "late").Reason);
-        Assert.Equal(UnplacedReason.InsufficientCpus, Only(plan, "reserved").Reason);
+        Assert.Equal(PlacementReason.Deadline, Only(plan, "late").Reason);
+        Assert.Equal(PlacementReason.InsufficientCpus, Only(plan, "reserved").Reason);
         Assert.Contains("cpus(analytics)", Only(plan, "reserved").Detail);
-        Assert.Equal(UnplacedReason.InsufficientPorts, Only(plan, "ports").Reason);
+        Assert.Equal(PlacementReason.InsufficientPorts, Only(plan, "ports").Reason);
     }
 
     [Fact]
@@ -57,7 +57,7 @@ public sealed class UnplacedReasonTests
         var problem = Fx.Problem(PlacementObjective.Cheapest, [Fx.Task("big", cpus: 8, mem: 8192)],
             [Fx.Machine("wide", cpus: 8, mem: 2048), Fx.Machine("deep", cpus: 2, mem: 16384)]);
         var u = Assert.Single(Fx.Optimizer().Solve(problem).Unplaced);
-        Assert.Equal(UnplacedReason.InsufficientResources, u.Reason);
+        Assert.Equal(PlacementReason.InsufficientOther, u.Reason);
         Assert.Contains("at once", u.Detail);
     }
 
@@ -72,7 +72,7 @@ public sealed class UnplacedReasonTests
         Assert.Equal(["high", "mid"], plan.Assignments.Select(a => a.TaskId.Value).Order());
         var u = Assert.Single(plan.Unplaced);
         Assert.Equal("low", u.TaskId.Value);
-        Assert.Equal(UnplacedReason.CapacityExhausted, u.Reason);
+        Assert.Equal(PlacementReason.CapacityExhausted, u.Reason);
     }
 
     [Theory]
@@ -98,7 +98,7 @@ public sealed class UnplacedReasonTests
     public void No_machines_and_no_tasks_are_answered_not_thrown()
     {
         var none = Fx.Optimizer().Solve(Fx.Problem(PlacementObjective.Cheapest, [Fx.Task("a")], []));
-        Assert.Equal(UnplacedReason.NoMachines, Assert.Single(none.Unplaced).Reason);
+        Assert.Equal(PlacementReason.NoMachines, Assert.Single(none.Unplaced).Reason);
         var empty = Fx.Optimizer().Solve(Fx.Problem(PlacementObjective.Pack, [], [Fx.Machine("a")]));
         Assert.Empty(empty.Assignments);
         Assert.Equal(0, empty.TotalCost);
