@@ -70,11 +70,10 @@ internal sealed class AllocatorWorkload : IAsyncDisposable
         return _decisions.Count;
     }
 
-    /// <summary>Every framework declines what it holds.</summary>
+    /// <summary>Every framework declines what it holds (the next full round forgets which agents that changed).</summary>
     public void DeclineAll()
     {
         foreach (var offer in _offers.All()) _offers.Recover(offer);
-        _allocator.TakeDirtySlots();
     }
 
     public ValueTask DisposeAsync() => _store.DisposeAsync();
