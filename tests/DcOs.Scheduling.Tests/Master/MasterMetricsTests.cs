@@ -23,8 +23,9 @@ public sealed class MasterMetricsTests
         {
             var run = await agent.NextLaunchAsync();
             await agent.SendStatusAsync(run.FrameworkId, run.Task!.Id, TaskState.Running);
+            // The master forwards an update only once it has recorded it.
+            Assert.Equal(TaskState.Running, (await fw.NextUpdateAsync(run.Task.Id)).State);
         }
-        await h.IdleAsync();
 
         var seen = new Dictionary<string, double>();
         using var listener = new MeterListener();
