@@ -85,11 +85,10 @@ internal sealed partial class MasterEngine
             await RefuseAsync(request, ErrorCode.FrameworkRemoved, $"framework {info.Id} was removed (failover timeout or teardown); subscribe without an id").ConfigureAwait(false);
             return;
         }
-        var failover = !info.Id.IsEmpty && _frameworks.TryGet(info.Id, out _);
-        FrameworkState fw;
+        FrameworkState fw = null!;
+        var failover = !info.Id.IsEmpty && _frameworks.TryGet(info.Id, out fw);
         if (failover)
         {
-            _frameworks.TryGet(info.Id, out fw);
             fw.FailoverTimer?.Dispose();
             fw.FailoverTimer = null;
             // Offers made to the old scheduler instance are void.
