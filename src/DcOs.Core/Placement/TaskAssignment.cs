@@ -3,13 +3,13 @@ namespace DcOs.Core.Placement;
 /// <summary>One task placed on one machine, with what it costs there and when it should finish.</summary>
 public sealed record TaskAssignment
 {
-    /// <summary>The task's position in <see cref="PlacementProblem.Tasks"/>.</summary>
+    /// <summary>The task's position in <see cref="PlacementProblem.Tasks"/> (or in the batch a framework handed the master).</summary>
     public required int TaskIndex { get; init; }
 
     /// <summary>The task's id.</summary>
     public required TaskId TaskId { get; init; }
 
-    /// <summary>The machine's position in <see cref="PlacementProblem.Machines"/>.</summary>
+    /// <summary>The machine's position in <see cref="PlacementProblem.Machines"/>; -1 in a master's answer to a batch (its machine list is its own).</summary>
     public required int MachineIndex { get; init; }
 
     /// <summary>The agent the task runs on.</summary>

@@ -274,7 +274,17 @@ internal sealed class FrameworkDriver : IFrameworkClient, IMessageHandler
         return answer switch
         {
             PlacementResult r => new BatchPlacement(
-                [.. r.Placed.Select(p => (p.TaskId, p.AgentId))],
+                [.. r.Placed.Select(p => new TaskAssignment
+                {
+                    TaskIndex = p.TaskIndex,
+                    TaskId = p.TaskId,
+                    MachineIndex = -1,
+                    AgentId = p.AgentId,
+                    OfferIds = [],
+                    Cost = p.Cost,
+                    Runtime = TimeSpan.FromTicks(Math.Max(0, p.RuntimeTicks)),
+                    EstimatedFinish = new DateTimeOffset(Math.Clamp(p.EstimatedFinishTicks, DateTimeOffset.MinValue.UtcTicks, DateTimeOffset.MaxValue.UtcTicks), TimeSpan.Zero),
+                })],
                 [.. r.Unplaced.Select(u => new UnplacedTask { TaskIndex = u.TaskIndex, TaskId = u.TaskId, Reason = u.Reason, Detail = u.Detail })],
                 r.CostPerHour),
             ErrorMessage e => throw new InvalidOperationException("the master refused the placement: " + e.Message),

@@ -36,7 +36,7 @@ internal sealed class PlacementResult : DcOsMessage
     [Key(2)] public double CostPerHour { get; set; }
 }
 
-/// <summary>A task the master launched in centralized mode.</summary>
+/// <summary>A task the master launched in centralized mode (the wire form of <see cref="TaskAssignment"/>).</summary>
 [MessagePackObject]
 internal sealed class PlacedTask
 {
@@ -45,6 +45,18 @@ internal sealed class PlacedTask
 
     /// <summary>Its agent.</summary>
     [Key(1)] public AgentId AgentId { get; set; }
+
+    /// <summary>Its position in the batch.</summary>
+    [Key(2)] public int TaskIndex { get; set; }
+
+    /// <summary>What it costs to run to completion there.</summary>
+    [Key(3)] public double Cost { get; set; }
+
+    /// <summary>Its runtime there, in ticks.</summary>
+    [Key(4)] public long RuntimeTicks { get; set; }
+
+    /// <summary>When it should finish, in UTC ticks.</summary>
+    [Key(5)] public long EstimatedFinishTicks { get; set; }
 }
 
 /// <summary>A task the master could not place (the wire form of <see cref="UnplacedTask"/>).</summary>

@@ -35,6 +35,8 @@ public sealed class BatchPlacementTests
 
         var placed = result.Placed.ToDictionary(p => p.TaskId.Value, p => p.AgentId);
         Assert.Equal(3, placed.Count);
+        Assert.Equal([0, 1, 2], result.Placed.Select(p => p.TaskIndex).Order());
+        Assert.All(result.Placed, p => Assert.True(p.Cost > 0 && p.Runtime > TimeSpan.Zero && p.EstimatedFinish > h.Time.GetUtcNow()));
         // Two fit on the cheap agent; the third has to go to the expensive one.
         Assert.Equal(2, placed.Values.Count(a => a == cheap.Id));
         Assert.Equal(1, placed.Values.Count(a => a == expensive.Id));

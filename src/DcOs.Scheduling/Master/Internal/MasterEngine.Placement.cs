@@ -90,7 +90,15 @@ internal sealed partial class MasterEngine
                 }
                 await _tasks.AddAsync(fw, agent, spec, Status(spec.Id, TaskState.Staging, TaskStatusReason.None, agent.Id, null), role, charge: true).ConfigureAwait(false);
                 Send(agent.Connection, new RunTask { FrameworkId = fw.Id, Task = spec });
-                result.Placed.Add(new PlacedTask { TaskId = spec.Id, AgentId = agent.Id });
+                result.Placed.Add(new PlacedTask
+                {
+                    TaskId = spec.Id,
+                    AgentId = agent.Id,
+                    TaskIndex = positions[assignment.TaskIndex],
+                    Cost = assignment.Cost,
+                    RuntimeTicks = assignment.Runtime.Ticks,
+                    EstimatedFinishTicks = assignment.EstimatedFinish.UtcTicks,
+                });
                 result.CostPerHour += agent.Info.Cost.TaskPricePerHour(spec.Resources, agent.Info.Resources);
             }
             foreach (var unplaced in plan.Unplaced)
