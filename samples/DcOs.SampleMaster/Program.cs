@@ -9,7 +9,6 @@ using DcOs.SampleMaster.LocalAgents;
 using DcOs.SampleMaster.Services;
 using DcOs.Framework;
 using DcOs.Scheduling.Master;
-using DcOs.Transport;
 using OpenTelemetry.Metrics;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Hosting.Server;

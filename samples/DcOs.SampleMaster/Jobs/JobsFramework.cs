@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using DcOs.Core;
 using DcOs.Framework;
 
@@ -11,7 +10,7 @@ namespace DcOs.SampleMaster.Jobs;
 /// among offers whose machine finishes the estimated duration (divided by its speed factor) before the deadline, the
 /// one with the lowest cost for that runtime; other runs go to the cheapest offer.
 /// </summary>
-public sealed partial class JobsFramework : SampleFramework, IDisposable
+public sealed class JobsFramework : SampleFramework, IDisposable
 {
     private const string JobKind = "job";
     private const string RunKind = "run";

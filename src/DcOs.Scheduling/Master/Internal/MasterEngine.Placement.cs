@@ -16,7 +16,6 @@ internal sealed partial class MasterEngine
     /// </summary>
     private async ValueTask PlaceTasksAsync(MessageContext request, FrameworkState fw, PlaceTasks place)
     {
-        var connection = request.Connection;
         if (!place.Objective.IsDefined())
         {
             await RefuseAsync(request, ErrorCode.Invalid, $"objective: must be one of {string.Join(", ", ObjectiveKinds.All.Select(k => k.Name()))} (got the number {(int)place.Objective})").ConfigureAwait(false);
