@@ -1,3 +1,7 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using System.Reflection;
 using DcOs.Cli.Commands;
 
@@ -12,16 +16,8 @@ public static class Cli
     /// <summary>How long one HTTP request may take before the master counts as unreachable.</summary>
     internal static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
 
-    /// <summary>Every command group, in the order help lists them.</summary>
-    internal static readonly IReadOnlyList<CommandGroup> Groups =
-    [
-        NodeCommands.Group,
-        TaskCommands.Group,
-        AppCommands.Group,
-        JobCommands.Group,
-        ClusterCommands.Group,
-        DebugCommand.Group,
-    ];
+    /// <summary>No response files: an argument starting with '@' (a task id, a label) is taken as it is.</summary>
+    private static readonly ParserConfiguration Parsing = new() { ResponseFileTokenReplacer = null };
 
     /// <summary>The tool's version, without build metadata.</summary>
     public static string Version { get; } =
@@ -43,25 +39,38 @@ public static class Cli
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
+        // A fresh tree per run: System.CommandLine's symbols are mutable objects, and tests run commands in parallel.
+        var line = new CommandLineTree();
+        var result = line.Root.Parse(args, Parsing);
+        if (result.CommandResult.Command == line.HelpCommand && result.Errors.Count == 0)
+        {
+            // "dcos help app scale" is "dcos app scale --help".
+            result = line.Root.Parse([.. result.GetValue(line.HelpWords) ?? [], "--help"], Parsing);
+        }
+        if (result.Errors.Count > 0)
+        {
+            // A word it does not know explains the rest ("Required command was not provided" after "dcos frob").
+            var unmatched = result.Errors.Where(e => Unmatched(result, e)).ToList();
+            return UsageError(result, stderr, (unmatched.Count > 0 ? unmatched : result.Errors).Select(e => e.Message));
+        }
+        switch (result.Action)
+        {
+            case CliHelpAction or VersionAction:
+                return result.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+            case not CommandHandler:
+                return UsageError(result, stderr, ["no command given"]);
+        }
         try
         {
-            var (globals, rest) = ArgParser.ExtractGlobals(args);
-            var output = new Output(stdout, stderr, globals.Json);
-            var command = Resolve(globals, rest, stdout, out var tail);
-            if (command is null) return ExitCodes.Ok;
-            var parsed = ArgParser.Parse(command, tail);
-            var url = MasterUrl(globals.Master, environment);
+            var output = new Output(stdout, stderr, result.GetValue(line.Json));
+            var url = MasterUrl(result.GetValue(line.Master), environment);
             using var master = new MasterClient(url, handler, RequestTimeout);
             var context = new CommandContext(output, master, TimeProvider.System, cancellationToken);
-            return await command.Handler(context, parsed);
+            return await ((CommandHandler)result.Action).Handler(context, result);
         }
         catch (UsageException e)
         {
-            stderr.WriteLine("error: " + Output.OneLine(e.Message));
-            if (e.Command is { } command) Help.WriteCommandUsage(stderr, command);
-            else if (e.Group is { } group) Help.WriteGroup(stderr, group);
-            else Help.WriteTop(stderr);
-            return ExitCodes.Usage;
+            return UsageError(result, stderr, [e.Message]);
         }
         catch (CliException e)
         {
@@ -83,70 +92,77 @@ public static class Cli
         return string.IsNullOrWhiteSpace(variable) ? MasterClient.DefaultUrl : MasterClient.NormalizeUrl(variable, MasterVariable);
     }
 
-    /// <summary>Finds the command; null when help or the version was printed instead.</summary>
-    private static CommandSpec? Resolve(GlobalOptions globals, List<string> rest, TextWriter stdout, out List<string> tail)
+    /// <summary>Exit code 2: each error on a line of its own, then the help of the command at fault, all on stderr.</summary>
+    private static int UsageError(ParseResult result, TextWriter stderr, IEnumerable<string> errors)
     {
-        var valueOptions = new HashSet<string>(Groups.SelectMany(g => g.Commands).SelectMany(c => c.Options).Where(o => o.TakesValue).Select(o => o.Name), StringComparer.Ordinal);
-        var (words, afterGroup) = ArgParser.TakeCommandWords(rest, 1, valueOptions);
-        tail = afterGroup;
-        if (words.Count == 0)
-        {
-            if (globals.Version)
-            {
-                stdout.WriteLine("dcos " + Version);
-                return null;
-            }
-            if (globals.Help)
-            {
-                Help.WriteTop(stdout);
-                return null;
-            }
-            var option = afterGroup.FirstOrDefault(ArgParser.IsOption);
-            throw new UsageException(option is null ? "no command given" : $"unknown option '{option}'");
-        }
-        if (words[0] == "help")
-        {
-            ShowHelp(afterGroup.Where(t => !ArgParser.IsOption(t)).ToList(), stdout);
-            return null;
-        }
-        var group = Groups.FirstOrDefault(g => g.Name == words[0]) ?? throw new UsageException($"unknown command '{words[0]}'");
-        if (group.IsSingle)
-        {
-            if (!globals.Help) return group.Commands[0];
-            Help.WriteCommand(stdout, group.Commands[0]);
-            return null;
-        }
-        var (sub, afterCommand) = ArgParser.TakeCommandWords(afterGroup, 1, valueOptions);
-        tail = afterCommand;
-        if (sub.Count == 0)
-        {
-            if (!globals.Help) throw new UsageException($"'{group.Name}' needs a command: {string.Join(", ", group.Commands.Select(c => c.Name))}", group: group);
-            Help.WriteGroup(stdout, group);
-            return null;
-        }
-        var command = group.Commands.FirstOrDefault(c => c.Name == sub[0])
-            ?? throw new UsageException($"unknown command '{group.Name} {sub[0]}'", group: group);
-        if (!globals.Help) return command;
-        Help.WriteCommand(stdout, command);
-        return null;
+        foreach (var error in errors) stderr.WriteLine("error: " + Output.OneLine(error));
+        stderr.WriteLine();
+        var path = result.CommandResult.Command.Parents.Any() ? CommandPath(result.CommandResult.Command) : [];
+        result.RootCommandResult.Command.Parse([.. path, "--help"], Parsing).Invoke(new InvocationConfiguration { Output = stderr, Error = stderr });
+        return ExitCodes.Usage;
     }
 
-    private static void ShowHelp(List<string> words, TextWriter stdout)
+    /// <summary>The command words from the top to <paramref name="command"/>, e.g. ["app", "scale"].</summary>
+    private static List<string> CommandPath(Command command)
     {
-        if (words.Count == 0)
+        var path = new List<string>();
+        for (Symbol? symbol = command; symbol is Command { Parents: var parents } c && parents.Any(); symbol = parents.First()) path.Insert(0, c.Name);
+        return path;
+    }
+
+    private static bool Unmatched(ParseResult result, ParseError error) =>
+        result.UnmatchedTokens.Any(token => error.Message.Contains($"'{token}'", StringComparison.Ordinal));
+
+    /// <summary>The command tree of one run: every group, the global options and <c>help</c>.</summary>
+    private sealed class CommandLineTree
+    {
+        public CommandLineTree()
         {
-            Help.WriteTop(stdout);
-            return;
+            Json = new Option<bool>("--json") { Description = "print the master's JSON (indented) and nothing else", Recursive = true, Arity = ArgumentArity.Zero };
+            Master = new Option<string>("--master")
+            {
+                Description = $"the master's HTTP API (default: ${MasterVariable}, else {MasterClient.DefaultUrl})",
+                HelpName = "URL",
+                Recursive = true,
+            };
+            HelpWords = new Argument<string[]>("command") { Description = "the command to explain, e.g. app scale", Arity = ArgumentArity.ZeroOrMore };
+            HelpCommand = new CliCommand("help", "show the help of a command") { HelpWords };
+            Root = new RootCommand("dcos - the command-line tool of the DcOs sample master") { HelpName = "dcos" };
+            Root.Options.Add(Json);
+            Root.Options.Add(Master);
+            foreach (var option in Root.Options)
+            {
+                if (option is HelpOption help) help.Action = new CliHelpAction();
+                if (option is VersionOption version) version.Action = new VersionAction();
+            }
+            Root.Subcommands.Add(NodeCommands.Create());
+            Root.Subcommands.Add(TaskCommands.Create());
+            Root.Subcommands.Add(AppCommands.Create());
+            Root.Subcommands.Add(JobCommands.Create());
+            Root.Subcommands.Add(ClusterCommands.Create());
+            Root.Subcommands.Add(DebugCommand.Create());
+            Root.Subcommands.Add(HelpCommand);
         }
-        var group = Groups.FirstOrDefault(g => g.Name == words[0]) ?? throw new UsageException($"unknown command '{words[0]}'");
-        if (group.IsSingle || words.Count == 1)
+
+        public RootCommand Root { get; }
+
+        public Option<bool> Json { get; }
+
+        public Option<string> Master { get; }
+
+        public CliCommand HelpCommand { get; }
+
+        public Argument<string[]> HelpWords { get; }
+    }
+
+    /// <summary><c>--version</c>: "dcos 1.2.3", without build metadata.</summary>
+    private sealed class VersionAction : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
         {
-            if (group.IsSingle) Help.WriteCommand(stdout, group.Commands[0]);
-            else Help.WriteGroup(stdout, group);
-            return;
+            parseResult.InvocationConfiguration.Output.WriteLine("dcos " + Version);
+            return ExitCodes.Ok;
         }
-        var command = group.Commands.FirstOrDefault(c => c.Name == words[1]) ?? throw new UsageException($"unknown command '{group.Name} {words[1]}'", group: group);
-        Help.WriteCommand(stdout, command);
     }
 }
 

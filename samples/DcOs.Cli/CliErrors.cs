@@ -28,11 +28,5 @@ internal class CliException(int exitCode, string message) : Exception(message)
     public int ExitCode { get; } = exitCode;
 }
 
-/// <summary>A wrong command line: exit code 2 and the usage of the command at fault.</summary>
-internal sealed class UsageException(string message, CommandSpec? command = null, CommandGroup? group = null)
-    : CliException(ExitCodes.Usage, message)
-{
-    public CommandSpec? Command { get; } = command;
-
-    public CommandGroup? Group { get; } = group;
-}
+/// <summary>A wrong command line found after parsing (a bad --master URL): exit code 2 and the help of the command.</summary>
+internal sealed class UsageException(string message) : CliException(ExitCodes.Usage, message);

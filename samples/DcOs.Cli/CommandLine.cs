@@ -1,195 +1,183 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using System.Globalization;
-using System.Text;
 
 namespace DcOs.Cli;
 
-/// <summary>One option of a command: a flag (<see cref="ValueName"/> null) or an option taking a value.</summary>
-internal sealed record OptionSpec(string Name, string? ValueName, string Help)
+/// <summary>
+/// A <c>dcos</c> command: a System.CommandLine command whose handler <see cref="Cli.RunAsync(string[], TextWriter, TextWriter, HttpMessageHandler?, IDictionary{string, string?}?, CancellationToken)"/>
+/// runs with the run's <see cref="CommandContext"/>, and an optional paragraph help shows under the description.
+/// </summary>
+internal sealed class CliCommand : Command
 {
-    public bool TakesValue => ValueName is not null;
-
-    public string Usage => TakesValue ? $"{Name} {ValueName}" : Name;
-}
-
-/// <summary>A command: <c>dcos GROUP NAME ARGS [OPTIONS]</c>, or <c>dcos GROUP ARGS</c> when <see cref="Name"/> is null.</summary>
-internal sealed record CommandSpec(
-    string Group,
-    string? Name,
-    string ArgsUsage,
-    string Summary,
-    int MinArgs,
-    int MaxArgs,
-    IReadOnlyList<OptionSpec> Options,
-    Func<CommandContext, ParsedArgs, Task<int>> Handler,
-    string? Details = null)
-{
-    public string FullName => Name is null ? Group : $"{Group} {Name}";
-
-    public string UsageLine
+    public CliCommand(string name, string description, string? details = null)
+        : base(name, description)
     {
-        get
-        {
-            var text = new StringBuilder("dcos ").Append(FullName);
-            if (ArgsUsage.Length > 0) text.Append(' ').Append(ArgsUsage);
-            foreach (var option in Options) text.Append(" [").Append(option.Usage).Append(']');
-            return text.Append(" [--json] [--master URL]").ToString();
-        }
+        Details = details;
+    }
+
+    /// <summary>Longer help (an example, what the output means), shown by <c>--help</c> only.</summary>
+    public string? Details { get; }
+
+    /// <summary>Sets what the command does; returns the command for collection initialisers.</summary>
+    public CliCommand Runs(Func<CommandContext, ParseResult, Task<int>> handler)
+    {
+        Action = new CommandHandler(handler);
+        return this;
     }
 }
 
-/// <summary>A group of commands (<c>app</c>, <c>job</c>, ...), or a single command such as <c>debug</c>.</summary>
-internal sealed record CommandGroup(string Name, string Summary, IReadOnlyList<CommandSpec> Commands)
+/// <summary>
+/// The action of a <see cref="CliCommand"/>. Cli.RunAsync calls <see cref="Handler"/> itself, with the output, master
+/// client and cancellation of the run; System.CommandLine's own invocation is only used for help and version.
+/// </summary>
+internal sealed class CommandHandler(Func<CommandContext, ParseResult, Task<int>> handler) : SynchronousCommandLineAction
 {
-    /// <summary>True for <c>debug</c>: the group is the command, no sub-command name follows.</summary>
-    public bool IsSingle => Commands.Count == 1 && Commands[0].Name is null;
+    public Func<CommandContext, ParseResult, Task<int>> Handler { get; } = handler;
+
+    public override int Invoke(ParseResult parseResult) =>
+        throw new InvalidOperationException("dcos commands run through Cli.RunAsync, which gives them their context");
 }
 
-/// <summary>The positional arguments and options of one command line, after the command name.</summary>
-internal sealed class ParsedArgs
+/// <summary>Arguments and options with the value checks and wording every command shares.</summary>
+internal static class Symbols
 {
-    private readonly Dictionary<string, string?> _options;
+    /// <summary>A required positional argument shown as <c>&lt;name&gt;</c>.</summary>
+    public static Argument<string> Required(string name, string description) => new(name) { Description = description };
 
-    public ParsedArgs(CommandSpec command, IReadOnlyList<string> positionals, Dictionary<string, string?> options)
+    /// <summary>An option taking a value shown as <paramref name="valueName"/>.</summary>
+    public static Option<string> Value(string name, string valueName, string description) =>
+        new(name) { Description = description, HelpName = valueName };
+
+    /// <summary>A flag: present or not.</summary>
+    public static Option<bool> Flag(string name, string description) => new(name) { Description = description, Arity = ArgumentArity.Zero };
+
+    /// <summary>A whole number of 0 or more; anything else is a usage error naming <paramref name="what"/>.</summary>
+    public static Argument<int> WholeNumber(string name, string description, string what) => new(name)
     {
-        Command = command;
-        Positionals = positionals;
-        _options = options;
+        Description = description,
+        CustomParser = result =>
+        {
+            var text = result.Tokens[0].Value;
+            if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n)) return n;
+            result.AddError($"{what} must be a whole number of 0 or more (got '{text}')");
+            return 0;
+        },
+    };
+
+    /// <summary>A duration in seconds (<c>120</c>, <c>90s</c>, <c>5m</c>, <c>1h</c>, <c>500ms</c>); null when not given.</summary>
+    public static Option<TimeSpan?> Duration(string name, string description, string error) => new(name)
+    {
+        Description = description,
+        HelpName = "SECONDS",
+        CustomParser = result =>
+        {
+            var text = result.Tokens[0].Value;
+            if (ParseDuration(text) is { } duration) return duration;
+            result.AddError($"{name}: '{text}' {error}");
+            return null;
+        },
+    };
+
+    /// <summary>A whole number within [<paramref name="min"/>, <paramref name="max"/>]; null when not given.</summary>
+    public static Option<long?> Bounded(string name, string valueName, string description, long min, long max, string error) => new(name)
+    {
+        Description = description,
+        HelpName = valueName,
+        CustomParser = result =>
+        {
+            var text = result.Tokens[0].Value;
+            if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max) return n;
+            result.AddError($"{name} {error} (got '{text}')");
+            return null;
+        },
+    };
+
+    public static TimeSpan? ParseDuration(string text)
+    {
+        var t = text.Trim().ToLowerInvariant();
+        var scale = 1.0;
+        if (t.EndsWith("ms", StringComparison.Ordinal))
+        {
+            scale = 0.001;
+            t = t[..^2];
+        }
+        else if (t.EndsWith('s'))
+        {
+            t = t[..^1];
+        }
+        else if (t.EndsWith('m'))
+        {
+            scale = 60;
+            t = t[..^1];
+        }
+        else if (t.EndsWith('h'))
+        {
+            scale = 3600;
+            t = t[..^1];
+        }
+        if (!double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) || value <= 0) return null;
+        var seconds = value * scale;
+        return seconds > 86400 * 7 ? null : TimeSpan.FromSeconds(seconds);
     }
-
-    /// <summary>The command these arguments are for (for usage errors).</summary>
-    public CommandSpec Command { get; }
-
-    public IReadOnlyList<string> Positionals { get; }
-
-    public string this[int index] => Positionals[index];
-
-    public bool Has(string name) => _options.ContainsKey(name);
-
-    public string? Value(string name) => _options.GetValueOrDefault(name);
 }
 
-/// <summary>Global options, valid anywhere on the line.</summary>
-internal sealed record GlobalOptions(string? Master, bool Json, bool Help, bool Version);
-
-/// <summary>A small hand-written parser: <c>--name value</c>, <c>--name=value</c>, flags, <c>--</c>, and numbers as positionals.</summary>
-internal static class ArgParser
+/// <summary><c>--wait</c>, <c>--no-wait</c> and <c>--timeout</c> of the commands that wait for a deployment.</summary>
+internal sealed class WaitOptions
 {
-    /// <summary>Takes the global options out of <paramref name="args"/>; returns them and the remaining tokens.</summary>
-    public static (GlobalOptions Globals, List<string> Remaining) ExtractGlobals(IReadOnlyList<string> args)
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(120);
+
+    private readonly Option<bool> _wait = Symbols.Flag("--wait", "wait until every instance runs (the default)");
+    private readonly Option<bool> _noWait = Symbols.Flag("--no-wait", "return as soon as the master accepted the change");
+    private readonly Option<TimeSpan?> _timeout = Symbols.Duration("--timeout", "how long to wait (default 120; also 90s, 5m); exit 4 when it runs out",
+        "is not a positive number of seconds (e.g. 120, 90s, 5m)");
+
+    /// <summary>Adds the three options to <paramref name="command"/>, and the rule that --wait and --no-wait exclude each other.</summary>
+    public CliCommand AddTo(CliCommand command)
     {
-        string? master = null;
-        bool json = false, help = false, version = false;
-        var rest = new List<string>();
-        for (var i = 0; i < args.Count; i++)
+        command.Options.Add(_wait);
+        command.Options.Add(_noWait);
+        command.Options.Add(_timeout);
+        command.Validators.Add(result =>
         {
-            var token = args[i];
-            if (token == "--")
-            {
-                rest.AddRange(args.Skip(i));
-                break;
-            }
-            var (name, inline) = Split(token);
-            switch (name)
-            {
-                case "--json":
-                    if (inline is not null) throw new UsageException("--json does not take a value");
-                    json = true;
-                    break;
-                case "-h" or "--help" or "-?":
-                    help = true;
-                    break;
-                case "--version":
-                    version = true;
-                    break;
-                case "--master":
-                    if (inline is not null) master = inline;
-                    else if (i + 1 < args.Count && !IsOption(args[i + 1])) master = args[++i];
-                    else throw new UsageException("--master needs a URL, e.g. --master http://127.0.0.1:5080");
-                    if (master.Length == 0) throw new UsageException("--master needs a URL, e.g. --master http://127.0.0.1:5080");
-                    break;
-                default:
-                    rest.Add(token);
-                    break;
-            }
-        }
-        return (new GlobalOptions(master, json, help, version), rest);
+            if (result.GetResult(_wait) is not null && result.GetResult(_noWait) is not null) result.AddError("--wait and --no-wait contradict each other");
+        });
+        return command;
     }
 
-    /// <summary>
-    /// The first <paramref name="count"/> positional tokens (the command words), skipping options and the values of
-    /// any option in <paramref name="valueOptions"/>; returns them and the tokens left for the command.
-    /// </summary>
-    public static (List<string> Words, List<string> Remaining) TakeCommandWords(List<string> tokens, int count, ISet<string> valueOptions)
-    {
-        var words = new List<string>();
-        var rest = new List<string>();
-        for (var i = 0; i < tokens.Count; i++)
-        {
-            var token = tokens[i];
-            if (words.Count < count && token != "--" && !IsOption(token))
-            {
-                words.Add(token);
-                continue;
-            }
-            rest.Add(token);
-            var (name, inline) = Split(token);
-            if (IsOption(token) && inline is null && valueOptions.Contains(name) && i + 1 < tokens.Count) rest.Add(tokens[++i]);
-        }
-        return (words, rest);
-    }
+    public (bool Wait, TimeSpan Timeout) Read(ParseResult result) => (!result.GetValue(_noWait), result.GetValue(_timeout) ?? DefaultTimeout);
+}
 
-    /// <summary>Parses the tokens after the command name against the command's options.</summary>
-    public static ParsedArgs Parse(CommandSpec command, IReadOnlyList<string> tokens)
-    {
-        var positionals = new List<string>();
-        var options = new Dictionary<string, string?>(StringComparer.Ordinal);
-        for (var i = 0; i < tokens.Count; i++)
-        {
-            var token = tokens[i];
-            if (token == "--")
-            {
-                positionals.AddRange(tokens.Skip(i + 1));
-                break;
-            }
-            if (!IsOption(token))
-            {
-                positionals.Add(token);
-                continue;
-            }
-            var (name, inline) = Split(token);
-            var spec = command.Options.FirstOrDefault(o => o.Name == name)
-                ?? throw new UsageException($"unknown option '{name}' for '{command.FullName}'", command);
-            if (!spec.TakesValue)
-            {
-                if (inline is not null) throw new UsageException($"{name} does not take a value", command);
-                options[name] = null;
-                continue;
-            }
-            string value;
-            if (inline is not null) value = inline;
-            else if (i + 1 < tokens.Count && !IsOption(tokens[i + 1])) value = tokens[++i];
-            else throw new UsageException($"{name} needs a value ({spec.ValueName})", command);
-            options[name] = value;
-        }
-        if (positionals.Count < command.MinArgs)
-        {
-            var names = command.ArgsUsage.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            var missing = positionals.Count < names.Length ? names[positionals.Count] : "argument";
-            throw new UsageException($"'{command.FullName}' needs {missing}", command);
-        }
-        if (positionals.Count > command.MaxArgs)
-            throw new UsageException($"unexpected argument '{positionals[command.MaxArgs]}' for '{command.FullName}'", command);
-        return new ParsedArgs(command, positionals, options);
-    }
+/// <summary>
+/// <c>--help</c>: System.CommandLine's help (description, usage, arguments, options, commands), then a command's
+/// <see cref="CliCommand.Details"/>, and the exit codes on the top level.
+/// </summary>
+internal sealed class CliHelpAction : SynchronousCommandLineAction
+{
+    // Fixed width: help reads the same in a terminal, a pipe and a test.
+    private readonly HelpAction _standard = new() { MaxWidth = 120 };
 
-    /// <summary>"-x" or "--name" but not "-" (stdin) and not a negative number.</summary>
-    public static bool IsOption(string token) =>
-        token.Length > 1 && token[0] == '-' && !double.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+    public override bool ClearsParseErrors => true;
 
-    private static (string Name, string? Inline) Split(string token)
+    public override int Invoke(ParseResult parseResult)
     {
-        if (!token.StartsWith("--", StringComparison.Ordinal)) return (token, null);
-        var eq = token.IndexOf('=', StringComparison.Ordinal);
-        return eq < 0 ? (token, null) : (token[..eq], token[(eq + 1)..]);
+        _standard.Invoke(parseResult);
+        var output = parseResult.InvocationConfiguration.Output;
+        var command = parseResult.CommandResult.Command;
+        if (command is CliCommand { Details: { } details })
+        {
+            output.WriteLine("Details:");
+            foreach (var line in details.Split('\n')) output.WriteLine(line.Length == 0 ? "" : "  " + line);
+            output.WriteLine();
+        }
+        if (!command.Parents.Any())
+        {
+            output.WriteLine("Exit codes:");
+            output.WriteLine("  0 ok, 1 error from the master or an invalid file, 2 usage error, 3 master unreachable, 4 timeout, 130 interrupted");
+            output.WriteLine();
+        }
+        return ExitCodes.Ok;
     }
 }

@@ -189,7 +189,7 @@ public sealed class AppCommandTests
         var result = await CliRunner.Run(master, "app", "scale", "web", count);
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("usage: dcos app scale <id> <n>", result.Stderr);
+        Assert.Contains("dcos app scale <id> <n> [options]", result.Stderr);
         Assert.Empty(master.Requests);
     }
 

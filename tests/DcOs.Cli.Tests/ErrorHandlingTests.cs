@@ -113,22 +113,26 @@ public sealed class ErrorHandlingTests
         var result = await CliRunner.Run(new FakeMaster());
 
         Assert.Equal(2, result.ExitCode);
-        Assert.StartsWith("error: no command given\n", result.Stderr, StringComparison.Ordinal);
-        Assert.Contains("usage: dcos <command>", result.Stderr);
-        Assert.Contains("app scale <id> <n>", result.Stderr);
+        Assert.StartsWith("error: Required command was not provided.\n", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("dcos [command] [options]", result.Stderr);
+        Assert.Contains("debug <app-id>", result.Stderr);
+        Assert.Contains("Exit codes:", result.Stderr);
     }
 
+    // The parser is System.CommandLine: its wording for what it checks, ours for the values it hands us.
     [Theory]
-    [InlineData(new[] { "frobnicate" }, "error: unknown command 'frobnicate'", "usage: dcos <command>")]
-    [InlineData(new[] { "app" }, "error: 'app' needs a command: add, list, show, scale, restart, remove", "app scale <id> <n>")]
-    [InlineData(new[] { "app", "frob" }, "error: unknown command 'app frob'", "app add <file.json>")]
-    [InlineData(new[] { "app", "show" }, "error: 'app show' needs <id>", "usage: dcos app show <id>")]
-    [InlineData(new[] { "app", "show", "a", "b" }, "error: unexpected argument 'b' for 'app show'", "usage: dcos app show <id>")]
-    [InlineData(new[] { "app", "list", "--fast" }, "error: unknown option '--fast' for 'app list'", "usage: dcos app list")]
-    [InlineData(new[] { "app", "scale", "web", "3", "--timeout" }, "error: --timeout needs a value (SECONDS)", "usage: dcos app scale")]
-    [InlineData(new[] { "app", "scale", "web", "3", "--wait", "--no-wait" }, "error: --wait and --no-wait contradict each other", "usage: dcos app scale")]
-    [InlineData(new[] { "debug" }, "error: 'debug' needs <app-id>", "usage: dcos debug <app-id>")]
-    [InlineData(new[] { "node", "list", "--master" }, "error: --master needs a URL, e.g. --master http://127.0.0.1:5080", "usage: dcos <command>")]
+    [InlineData(new[] { "frobnicate" }, "error: Unrecognized command or argument 'frobnicate'.", "dcos [command] [options]")]
+    [InlineData(new[] { "app" }, "error: Required command was not provided.", "scale <id> <n>")]
+    [InlineData(new[] { "app", "frob" }, "error: Unrecognized command or argument 'frob'.", "add <file.json>")]
+    [InlineData(new[] { "app", "show" }, "error: Required argument 'id' missing for command: 'show'.", "dcos app show <id> [options]")]
+    [InlineData(new[] { "app", "show", "a", "b" }, "error: Unrecognized command or argument 'b'.", "dcos app show <id> [options]")]
+    [InlineData(new[] { "app", "list", "--fast" }, "error: Unrecognized command or argument '--fast'.", "dcos app list [options]")]
+    [InlineData(new[] { "app", "scale", "web", "3", "--timeout" }, "error: Required argument missing for option: '--timeout'.", "dcos app scale <id> <n> [options]")]
+    [InlineData(new[] { "app", "scale", "web", "3", "--timeout", "soon" }, "error: --timeout: 'soon' is not a positive number of seconds (e.g. 120, 90s, 5m)", "--timeout <SECONDS>")]
+    [InlineData(new[] { "app", "scale", "web", "3", "--wait", "--no-wait" }, "error: --wait and --no-wait contradict each other", "dcos app scale <id> <n> [options]")]
+    [InlineData(new[] { "debug" }, "error: Required argument 'app-id' missing for command: 'debug'.", "dcos debug <app-id> [options]")]
+    [InlineData(new[] { "node", "list", "--master" }, "error: Required argument missing for option: '--master'.", "dcos node list [options]")]
+    [InlineData(new[] { "node", "drain", "a1", "--grace-period", "-5" }, "error: --grace-period: '-5' is not a positive number of seconds", "dcos node drain <id> [options]")]
     public async Task UsageErrors_AreExit2WithUsage(string[] args, string firstLine, string usage)
     {
         var master = new FakeMaster();
@@ -143,13 +147,14 @@ public sealed class ErrorHandlingTests
     }
 
     [Theory]
-    [InlineData(new[] { "--help" }, "usage: dcos <command>")]
-    [InlineData(new[] { "help" }, "usage: dcos <command>")]
-    [InlineData(new[] { "app", "--help" }, "dcos app - long-running apps")]
-    [InlineData(new[] { "help", "app", "scale" }, "usage: dcos app scale <id> <n> [--wait] [--no-wait] [--timeout SECONDS]")]
-    [InlineData(new[] { "app", "scale", "-h" }, "usage: dcos app scale <id> <n> [--wait] [--no-wait] [--timeout SECONDS]")]
-    [InlineData(new[] { "task", "log", "--help" }, "--tail BYTES")]
-    [InlineData(new[] { "debug", "--help" }, "usage: dcos debug <app-id>")]
+    [InlineData(new[] { "--help" }, "dcos [command] [options]")]
+    [InlineData(new[] { "help" }, "dcos [command] [options]")]
+    [InlineData(new[] { "app", "--help" }, "long-running apps (Marathon-like services)")]
+    [InlineData(new[] { "help", "app", "scale" }, "dcos app scale <id> <n> [options]")]
+    [InlineData(new[] { "app", "scale", "-h" }, "--timeout <SECONDS>")]
+    [InlineData(new[] { "app", "add", "--help" }, "Details:")]
+    [InlineData(new[] { "task", "log", "--help" }, "--tail <BYTES>")]
+    [InlineData(new[] { "debug", "--help" }, "dcos debug <app-id> [options]")]
     [InlineData(new[] { "--version" }, "dcos ")]
     public async Task Help_IsExit0OnStdout(string[] args, string expected)
     {
@@ -164,11 +169,11 @@ public sealed class ErrorHandlingTests
     }
 
     [Fact]
-    public async Task OptionsMayComeBeforeTheCommandWords()
+    public async Task GlobalOptionsMayComeFirstAndOptionsBeforeArguments()
     {
         var master = new FakeMaster().Post("/api/apps/web/scale", SampleData.App(3, 3)).Get("/api/apps/web", SampleData.App(3, 3));
 
-        var result = await CliRunner.Run(master, "--json", "app", "--timeout", "5", "scale", "web", "3");
+        var result = await CliRunner.Run(master, "--json", "app", "scale", "--timeout", "5", "web", "3");
 
         Assert.Equal(0, result.ExitCode);
         using var doc = System.Text.Json.JsonDocument.Parse(result.Stdout);

@@ -153,7 +153,7 @@ public sealed class NodeAndTaskTests
 
         Assert.Equal(2, result.ExitCode);
         Assert.StartsWith("error: --tail", result.Stderr, StringComparison.Ordinal);
-        Assert.Contains("usage: dcos task log <id>", result.Stderr);
+        Assert.Contains("dcos task log <id> [options]", result.Stderr);
     }
 
     internal static string Line(string text, string containing) =>

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Text.Json;
 using Spectre.Console;
 using Spectre.Console.Rendering;
@@ -7,23 +8,34 @@ namespace DcOs.Cli.Commands;
 /// <summary><c>dcos app ...</c>: long-running services (the services framework, Marathon-like).</summary>
 internal static class AppCommands
 {
-    public static CommandGroup Group { get; } = new("app", "long-running apps (Marathon-like services)",
-    [
-        new("app", "add", "<file.json>", "create an app from a JSON file and wait until it runs", 1, 1, CommandHelpers.WaitOptions, AddAsync,
-            "The file uses Marathon's field names, e.g.\n{\"id\": \"/web\", \"cmd\": \"python3 -m http.server $PORT0\", \"cpus\": 0.1, \"mem\": 32, \"instances\": 2, \"ports\": [0]}\nIt is checked before it is sent; an error names the field at fault."),
-        new("app", "list", "", "list the apps with their running and healthy instances", 0, 0, [], ListAsync),
-        new("app", "show", "<id>", "show an app's definition and its tasks", 1, 1, [], ShowAsync),
-        new("app", "scale", "<id> <n>", "change the number of instances and wait until they run", 2, 2, CommandHelpers.WaitOptions, ScaleAsync),
-        new("app", "restart", "<id>", "replace every instance (rolling) and wait until done", 1, 1, CommandHelpers.WaitOptions, RestartAsync),
-        new("app", "remove", "<id>", "remove an app and kill its tasks", 1, 1, [], RemoveAsync),
-    ]);
+    public static CliCommand Create()
+    {
+        var file = Symbols.Required("file.json", "the app's definition, with Marathon's field names");
+        var (addWait, scaleWait, restartWait) = (new WaitOptions(), new WaitOptions(), new WaitOptions());
+        var (showId, scaleId, restartId, removeId) = (Id(), Id(), Id(), Id());
+        var count = Symbols.WholeNumber("n", "the number of instances", "the number of instances");
+        return new CliCommand("app", "long-running apps (Marathon-like services)")
+        {
+            addWait.AddTo(new CliCommand("add", "create an app from a JSON file and wait until it runs",
+                "The file uses Marathon's field names, e.g.\n{\"id\": \"/web\", \"cmd\": \"python3 -m http.server $PORT0\", \"cpus\": 0.1, \"mem\": 32, \"instances\": 2, \"ports\": [0]}\nThe master checks it; an error names the field at fault and nothing is created.") { file }
+                .Runs((context, result) => AddAsync(context, result.GetRequiredValue(file), addWait.Read(result)))),
+            new CliCommand("list", "list the apps with their running and healthy instances").Runs((context, _) => ListAsync(context)),
+            new CliCommand("show", "show an app's definition and its tasks") { showId }.Runs((context, result) => ShowAsync(context, result.GetRequiredValue(showId))),
+            scaleWait.AddTo(new CliCommand("scale", "change the number of instances and wait until they run") { scaleId, count }
+                .Runs((context, result) => ScaleAsync(context, result.GetRequiredValue(scaleId), result.GetValue(count), scaleWait.Read(result)))),
+            restartWait.AddTo(new CliCommand("restart", "replace every instance (rolling) and wait until done") { restartId }
+                .Runs((context, result) => RestartAsync(context, result.GetRequiredValue(restartId), restartWait.Read(result)))),
+            new CliCommand("remove", "remove an app and kill its tasks") { removeId }.Runs((context, result) => RemoveAsync(context, result.GetRequiredValue(removeId))),
+        };
+
+        static Argument<string> Id() => Symbols.Required("id", "the app's id, e.g. /web or web");
+    }
 
     public static string NotFound(string id) => $"unknown app '{MasterClient.AppKey(id)}'";
 
-    private static async Task<int> AddAsync(CommandContext context, ParsedArgs args)
+    private static async Task<int> AddAsync(CommandContext context, string path, (bool Wait, TimeSpan Timeout) waiting)
     {
-        var (wait, timeout) = CommandHelpers.WaitSettings(args, args.Command);
-        var path = args[0];
+        var (wait, timeout) = waiting;
         var file = AppFileValidator.ValidateApp(CommandHelpers.ReadFile(path), path);
         CommandHelpers.PrintWarnings(context, path, file.Warnings);
         var created = await context.Master.PostJsonAsync("api/apps", file.Json, null, context.Cancellation);
@@ -37,7 +49,7 @@ internal static class AppCommands
         return await WaitAsync(context, app.Id ?? file.Id, timeout);
     }
 
-    private static async Task<int> ListAsync(CommandContext context, ParsedArgs args)
+    private static async Task<int> ListAsync(CommandContext context)
     {
         var json = await context.Master.GetAsync("api/apps", null, context.Cancellation);
         if (context.Json)
@@ -69,9 +81,8 @@ internal static class AppCommands
         return ExitCodes.Ok;
     }
 
-    private static async Task<int> ShowAsync(CommandContext context, ParsedArgs args)
+    private static async Task<int> ShowAsync(CommandContext context, string id)
     {
-        var id = args[0];
         var json = await context.Master.GetAsync(MasterClient.AppPath(id), NotFound(id), context.Cancellation);
         if (context.Json)
         {
@@ -118,11 +129,9 @@ internal static class AppCommands
         return ExitCodes.Ok;
     }
 
-    private static async Task<int> ScaleAsync(CommandContext context, ParsedArgs args)
+    private static async Task<int> ScaleAsync(CommandContext context, string id, int instances, (bool Wait, TimeSpan Timeout) waiting)
     {
-        var (wait, timeout) = CommandHelpers.WaitSettings(args, args.Command);
-        var id = args[0];
-        var instances = CommandHelpers.WholeNumber(args[1], "the number of instances", args.Command);
+        var (wait, timeout) = waiting;
         var body = JsonSerializer.Serialize(new { instances });
         var json = await context.Master.PostJsonAsync(MasterClient.AppPath(id) + "/scale", body, NotFound(id), context.Cancellation);
         if (!context.Json) context.Output.Line($"scaling [bold]{Markup.Escape(MasterClient.AppKey(id))}[/] to {instances} {Plural(instances, "instance")}");
@@ -134,10 +143,9 @@ internal static class AppCommands
         return await WaitAsync(context, id, timeout);
     }
 
-    private static async Task<int> RestartAsync(CommandContext context, ParsedArgs args)
+    private static async Task<int> RestartAsync(CommandContext context, string id, (bool Wait, TimeSpan Timeout) waiting)
     {
-        var (wait, timeout) = CommandHelpers.WaitSettings(args, args.Command);
-        var id = args[0];
+        var (wait, timeout) = waiting;
         var json = await context.Master.PostJsonAsync(MasterClient.AppPath(id) + "/restart", null, NotFound(id), context.Cancellation);
         if (!context.Json) context.Output.Line($"restarting [bold]{Markup.Escape(MasterClient.AppKey(id))}[/]");
         if (!wait)
@@ -148,9 +156,8 @@ internal static class AppCommands
         return await WaitAsync(context, id, timeout);
     }
 
-    private static async Task<int> RemoveAsync(CommandContext context, ParsedArgs args)
+    private static async Task<int> RemoveAsync(CommandContext context, string id)
     {
-        var id = args[0];
         var json = await context.Master.DeleteAsync(MasterClient.AppPath(id), NotFound(id), context.Cancellation);
         if (context.Json) context.Output.WriteJson(json);
         else context.Output.Line($"removed app [bold]{Markup.Escape(MasterClient.AppKey(id))}[/]; its tasks are being killed");

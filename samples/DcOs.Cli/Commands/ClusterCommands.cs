@@ -5,12 +5,12 @@ namespace DcOs.Cli.Commands;
 /// <summary><c>dcos cluster ...</c>: the cluster as a whole.</summary>
 internal static class ClusterCommands
 {
-    public static CommandGroup Group { get; } = new("cluster", "the cluster as a whole",
-    [
-        new("cluster", "cost", "", "what the running tasks cost per hour, by agent and by app", 0, 0, [], CostAsync),
-    ]);
+    public static CliCommand Create() => new("cluster", "the cluster as a whole")
+    {
+        new CliCommand("cost", "what the running tasks cost per hour, by agent and by app").Runs((context, _) => CostAsync(context)),
+    };
 
-    private static async Task<int> CostAsync(CommandContext context, ParsedArgs args)
+    private static async Task<int> CostAsync(CommandContext context)
     {
         var json = await context.Master.GetAsync("api/cost", null, context.Cancellation);
         if (context.Json)

@@ -7,11 +7,13 @@ namespace DcOs.Cli.Commands;
 /// <summary><c>dcos debug &lt;app-id&gt;</c>: why an app's tasks are pending, from <c>GET /api/pending</c>.</summary>
 internal static class DebugCommand
 {
-    public static CommandGroup Group { get; } = new("debug", "why an app's tasks are pending",
-    [
-        new("debug", null, "<app-id>", "why an app's tasks are pending: offer rejections by reason", 1, 1, [], DebugAsync,
-            "Shows the master's /api/pending entry for the app: how many tasks wait, and how often offers were\nrejected for each reason (InsufficientCpus, Constraint, ...)."),
-    ]);
+    public static CliCommand Create()
+    {
+        var id = Symbols.Required("app-id", "the app's id, e.g. /web or web");
+        return new CliCommand("debug", "why an app's tasks are pending: offer rejections by reason",
+            "Shows the master's /api/pending entry for the app: how many tasks wait, and how often offers were\nrejected for each reason (InsufficientCpus, Constraint, ...).") { id }
+            .Runs((context, result) => DebugAsync(context, result.GetRequiredValue(id)));
+    }
 
     private static readonly Dictionary<string, string> Hints = new(StringComparer.Ordinal)
     {
@@ -27,9 +29,8 @@ internal static class DebugCommand
         ["GpuCapability"] = "the agent has GPUs and the framework did not ask for GPU capability",
     };
 
-    private static async Task<int> DebugAsync(CommandContext context, ParsedArgs args)
+    private static async Task<int> DebugAsync(CommandContext context, string id)
     {
-        var id = args[0];
         var key = MasterClient.AppKey(id);
         var json = await context.Master.GetAsync("api/pending", null, context.Cancellation);
         JsonElement? found = null;

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Rendering;
@@ -7,21 +8,28 @@ namespace DcOs.Cli.Commands;
 /// <summary><c>dcos job ...</c>: run-to-completion jobs (the jobs framework, Metronome-like).</summary>
 internal static class JobCommands
 {
-    public static CommandGroup Group { get; } = new("job", "batch jobs (Metronome-like), run now or on a cron schedule",
-    [
-        new("job", "add", "<file.json>", "create a job from a JSON file", 1, 1, [], AddAsync,
-            "The file looks like\n{\"id\": \"nightly-report\", \"run\": {\"cmd\": \"echo done\", \"cpus\": 0.1, \"mem\": 32}, \"schedule\": \"0 3 * * *\"}\nWith run.deadlineSeconds (and run.estimatedDurationSeconds) a run goes to the cheapest agent that finishes in time."),
-        new("job", "run", "<id>", "start a run of a job now", 1, 1, [], RunAsync),
-        new("job", "list", "", "list the jobs with their schedule and last run", 0, 0, [], ListAsync),
-        new("job", "history", "<id>", "list a job's runs, newest first", 1, 1, [], HistoryAsync),
-        new("job", "remove", "<id>", "remove a job", 1, 1, [], RemoveAsync),
-    ]);
+    public static CliCommand Create()
+    {
+        var file = Symbols.Required("file.json", "the job's definition");
+        var (runId, historyId, removeId) = (Id(), Id(), Id());
+        return new CliCommand("job", "batch jobs (Metronome-like), run now or on a cron schedule")
+        {
+            new CliCommand("add", "create a job from a JSON file",
+                "The file looks like\n{\"id\": \"nightly-report\", \"run\": {\"cmd\": \"echo done\", \"cpus\": 0.1, \"mem\": 32}, \"schedule\": \"0 3 * * *\"}\nWith run.deadlineSeconds (and run.estimatedDurationSeconds) a run goes to the cheapest agent that finishes in time.") { file }
+                .Runs((context, result) => AddAsync(context, result.GetRequiredValue(file))),
+            new CliCommand("run", "start a run of a job now") { runId }.Runs((context, result) => RunAsync(context, result.GetRequiredValue(runId))),
+            new CliCommand("list", "list the jobs with their schedule and last run").Runs((context, _) => ListAsync(context)),
+            new CliCommand("history", "list a job's runs, newest first") { historyId }.Runs((context, result) => HistoryAsync(context, result.GetRequiredValue(historyId))),
+            new CliCommand("remove", "remove a job") { removeId }.Runs((context, result) => RemoveAsync(context, result.GetRequiredValue(removeId))),
+        };
+
+        static Argument<string> Id() => Symbols.Required("id", "the job's id");
+    }
 
     private static string NotFound(string id) => $"unknown job '{id}'";
 
-    private static async Task<int> AddAsync(CommandContext context, ParsedArgs args)
+    private static async Task<int> AddAsync(CommandContext context, string path)
     {
-        var path = args[0];
         var file = AppFileValidator.ValidateJob(CommandHelpers.ReadFile(path), path);
         CommandHelpers.PrintWarnings(context, path, file.Warnings);
         var json = await context.Master.PostJsonAsync("api/jobs", file.Json, null, context.Cancellation);
@@ -36,9 +44,8 @@ internal static class JobCommands
         return ExitCodes.Ok;
     }
 
-    private static async Task<int> RunAsync(CommandContext context, ParsedArgs args)
+    private static async Task<int> RunAsync(CommandContext context, string id)
     {
-        var id = args[0];
         var json = await context.Master.PostJsonAsync($"api/jobs/{MasterClient.Segment(id)}/run", null, NotFound(id), context.Cancellation);
         if (context.Json)
         {
@@ -50,7 +57,7 @@ internal static class JobCommands
         return ExitCodes.Ok;
     }
 
-    private static async Task<int> ListAsync(CommandContext context, ParsedArgs args)
+    private static async Task<int> ListAsync(CommandContext context)
     {
         var json = await context.Master.GetAsync("api/jobs", null, context.Cancellation);
         if (context.Json)
@@ -82,9 +89,8 @@ internal static class JobCommands
         return ExitCodes.Ok;
     }
 
-    private static async Task<int> HistoryAsync(CommandContext context, ParsedArgs args)
+    private static async Task<int> HistoryAsync(CommandContext context, string id)
     {
-        var id = args[0];
         var json = await context.Master.GetAsync($"api/jobs/{MasterClient.Segment(id)}/history", NotFound(id), context.Cancellation);
         if (context.Json)
         {
@@ -117,9 +123,8 @@ internal static class JobCommands
         return ExitCodes.Ok;
     }
 
-    private static async Task<int> RemoveAsync(CommandContext context, ParsedArgs args)
+    private static async Task<int> RemoveAsync(CommandContext context, string id)
     {
-        var id = args[0];
         var json = await context.Master.DeleteAsync($"api/jobs/{MasterClient.Segment(id)}", NotFound(id), context.Cancellation);
         if (context.Json) context.Output.WriteJson(json);
         else context.Output.Line($"removed job [bold]{Markup.Escape(id)}[/]");

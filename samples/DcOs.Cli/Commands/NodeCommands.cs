@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
@@ -8,16 +9,23 @@ namespace DcOs.Cli.Commands;
 /// <summary><c>dcos node ...</c>: the agents.</summary>
 internal static class NodeCommands
 {
-    private static readonly OptionSpec GracePeriod = new("--grace-period", "SECONDS", "how long tasks get to stop before they are killed");
+    public static CliCommand Create()
+    {
+        var (drainId, reactivateId) = (Id(), Id());
+        var grace = Symbols.Duration("--grace-period", "how long tasks get to stop before they are killed", "is not a positive number of seconds");
+        return new CliCommand("node", "agents (the machines that run tasks)")
+        {
+            new CliCommand("list", "list the agents: status, cpus and mem used/total, tasks").Runs((context, _) => ListAsync(context)),
+            new CliCommand("drain", "move an agent's tasks elsewhere and stop offering it") { drainId, grace }
+                .Runs((context, result) => DrainAsync(context, result.GetRequiredValue(drainId), result.GetValue(grace))),
+            new CliCommand("reactivate", "put a drained agent back into service") { reactivateId }
+                .Runs((context, result) => ReactivateAsync(context, result.GetRequiredValue(reactivateId))),
+        };
 
-    public static CommandGroup Group { get; } = new("node", "agents (the machines that run tasks)",
-    [
-        new("node", "list", "", "list the agents: status, cpus and mem used/total, tasks", 0, 0, [], ListAsync),
-        new("node", "drain", "<id>", "move an agent's tasks elsewhere and stop offering it", 1, 1, [GracePeriod], DrainAsync),
-        new("node", "reactivate", "<id>", "put a drained agent back into service", 1, 1, [], ReactivateAsync),
-    ]);
+        static Argument<string> Id() => Symbols.Required("id", "the agent's id");
+    }
 
-    private static async Task<int> ListAsync(CommandContext context, ParsedArgs args)
+    private static async Task<int> ListAsync(CommandContext context)
     {
         var json = await context.Master.GetAsync("api/agents", null, context.Cancellation);
         if (context.Json)
@@ -48,22 +56,15 @@ internal static class NodeCommands
         return ExitCodes.Ok;
     }
 
-    private static async Task<int> DrainAsync(CommandContext context, ParsedArgs args)
+    private static async Task<int> DrainAsync(CommandContext context, string id, TimeSpan? grace)
     {
-        var id = args[0];
-        string? body = null;
-        if (args.Value("--grace-period") is { } text)
-        {
-            var grace = CommandHelpers.ParseDuration(text) ?? throw new UsageException($"--grace-period: '{text}' is not a positive number of seconds", args.Command);
-            body = JsonSerializer.Serialize(new { gracePeriodSeconds = grace.TotalSeconds });
-        }
+        var body = grace is { } g ? JsonSerializer.Serialize(new { gracePeriodSeconds = g.TotalSeconds }) : null;
         var json = await context.Master.PostJsonAsync($"api/agents/{MasterClient.Segment(id)}/drain", body, $"unknown agent '{id}'", context.Cancellation);
         return Report(context, json, id, "draining: its tasks move to other agents");
     }
 
-    private static async Task<int> ReactivateAsync(CommandContext context, ParsedArgs args)
+    private static async Task<int> ReactivateAsync(CommandContext context, string id)
     {
-        var id = args[0];
         var json = await context.Master.PostJsonAsync($"api/agents/{MasterClient.Segment(id)}/reactivate", null, $"unknown agent '{id}'", context.Cancellation);
         return Report(context, json, id, "active again");
     }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
@@ -8,20 +9,26 @@ namespace DcOs.Cli.Commands;
 /// <summary><c>dcos task ...</c>: the tasks of every framework, and their logs.</summary>
 internal static class TaskCommands
 {
-    private static readonly OptionSpec AppFilter = new("--app", "ID", "only the tasks of this app");
-    private static readonly OptionSpec Stderr = new("--stderr", null, "print stderr instead of stdout");
-    private static readonly OptionSpec Tail = new("--tail", "BYTES", "print the last BYTES bytes (default 65536)");
+    private const long DefaultTail = 65536;
 
-    public static CommandGroup Group { get; } = new("task", "tasks and their logs",
-    [
-        new("task", "list", "", "list the tasks: state, agent, health, resources", 0, 0, [AppFilter], ListAsync),
-        new("task", "log", "<id>", "print a task's stdout (or --stderr)", 1, 1, [Stderr, Tail], LogAsync),
-    ]);
+    public static CliCommand Create()
+    {
+        var appFilter = Symbols.Value("--app", "ID", "only the tasks of this app");
+        var id = Symbols.Required("id", "the task's id");
+        var stderr = Symbols.Flag("--stderr", "print stderr instead of stdout");
+        var tail = Symbols.Bounded("--tail", "BYTES", $"print the last BYTES bytes (default {DefaultTail})", 1, 1 << 20, "must be a number of bytes from 1 to 1048576");
+        return new CliCommand("task", "tasks and their logs")
+        {
+            new CliCommand("list", "list the tasks: state, agent, health, resources") { appFilter }.Runs((context, result) => ListAsync(context, result.GetValue(appFilter))),
+            new CliCommand("log", "print a task's stdout (or --stderr)") { id, stderr, tail }
+                .Runs((context, result) => LogAsync(context, result.GetRequiredValue(id), result.GetValue(stderr), result.GetValue(tail) ?? DefaultTail)),
+        };
+    }
 
-    private static async Task<int> ListAsync(CommandContext context, ParsedArgs args)
+    private static async Task<int> ListAsync(CommandContext context, string? appFilter)
     {
         var json = await context.Master.GetAsync("api/tasks", null, context.Cancellation);
-        var app = args.Value("--app") is { } a ? MasterClient.AppKey(a) : null;
+        var app = appFilter is { } a ? MasterClient.AppKey(a) : null;
         if (context.Json && app is null)
         {
             context.Output.WriteJson(json);
@@ -63,16 +70,9 @@ internal static class TaskCommands
         return ExitCodes.Ok;
     }
 
-    private static async Task<int> LogAsync(CommandContext context, ParsedArgs args)
+    private static async Task<int> LogAsync(CommandContext context, string id, bool stderr, long length)
     {
-        var id = args[0];
-        var length = 65536L;
-        if (args.Value("--tail") is { } tail)
-        {
-            if (!long.TryParse(tail, NumberStyles.None, CultureInfo.InvariantCulture, out length) || length < 1 || length > 1 << 20)
-                throw new UsageException($"--tail must be a number of bytes from 1 to 1048576 (got '{tail}')", args.Command);
-        }
-        var file = args.Has("--stderr") ? "stderr" : "stdout";
+        var file = stderr ? "stderr" : "stdout";
         var path = string.Create(CultureInfo.InvariantCulture, $"api/tasks/{MasterClient.Segment(id)}/logs?file={file}&offset={-length}&length={length}");
         var json = await context.Master.GetAsync(path, $"unknown task '{id}'", context.Cancellation);
         if (context.Json)
