@@ -28,5 +28,8 @@ internal class CliException(int exitCode, string message) : Exception(message)
     public int ExitCode { get; } = exitCode;
 }
 
+/// <summary>The master refused what was sent (400, 413, 422): its answer names the field at fault.</summary>
+internal sealed class RefusedException(string message) : CliException(ExitCodes.Error, message);
+
 /// <summary>A wrong command line found after parsing (a bad --master URL): exit code 2 and the help of the command.</summary>
 internal sealed class UsageException(string message) : CliException(ExitCodes.Usage, message);

@@ -103,7 +103,8 @@ internal sealed class MasterClient : IDisposable
         throw code switch
         {
             404 => new CliException(ExitCodes.Error, notFound ?? $"the master at {Url} does not serve {method} /{path} (404: {error}); is --master right?"),
-            400 or 409 or 422 => new CliException(ExitCodes.Error, error),
+            400 or 413 or 422 => new RefusedException(error),
+            409 => new CliException(ExitCodes.Error, error),
             503 => new CliException(ExitCodes.Error, $"the master is not ready: {error}"),
             >= 500 => new CliException(ExitCodes.Error, $"the master failed: {error} (HTTP {code})"),
             _ => new CliException(ExitCodes.Error, $"{error} (HTTP {code})"),

@@ -75,7 +75,7 @@ app.UseExceptionHandler(errors => errors.Run(async context =>
     (int status, string message) = error switch
     {
         ValidationException v => (400, v.Message),
-        BadHttpRequestException b => (400, b.Message),
+        BadHttpRequestException b => (b.StatusCode, b.Message),
         JsonException j => (400, j.Message),
         KeyNotFoundException k => (404, k.Message),
         ConflictException c => (409, c.Message),

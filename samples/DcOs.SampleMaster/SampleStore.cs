@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
@@ -9,7 +10,8 @@ namespace DcOs.SampleMaster;
 /// </summary>
 public sealed class SampleStore : IDisposable
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false };
+    // The resolver is explicit so that the API's door can read the contract (JsonTypeInfo) before anything is serialized.
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false, TypeInfoResolver = new DefaultJsonTypeInfoResolver() };
 
     private readonly SqliteConnection _connection;
     private readonly Lock _gate = new();

@@ -67,18 +67,6 @@ public sealed class AppCommandTests
     }
 
     [Fact]
-    public async Task AppAdd_BadRequest_PrintsTheMastersFieldError()
-    {
-        using var file = new CliRunner.TempFile(SampleData.AppFile);
-        var master = new FakeMaster().Error("POST", "/api/apps", HttpStatusCode.BadRequest, "healthChecks[0].portIndex: is 1 but the app has 1 ports");
-
-        var result = await CliRunner.Run(master, "app", "add", file.Path);
-
-        Assert.Equal(1, result.ExitCode);
-        Assert.Equal(["error: healthChecks[0].portIndex: is 1 but the app has 1 ports"], result.StderrLines);
-    }
-
-    [Fact]
     public async Task AppList_PrintsRunningOverInstances()
     {
         var master = new FakeMaster().Get("/api/apps", SampleData.Apps);

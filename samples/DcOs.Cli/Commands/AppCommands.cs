@@ -36,9 +36,7 @@ internal static class AppCommands
     private static async Task<int> AddAsync(CommandContext context, string path, (bool Wait, TimeSpan Timeout) waiting)
     {
         var (wait, timeout) = waiting;
-        var file = AppFileValidator.ValidateApp(CommandHelpers.ReadFile(path), path);
-        CommandHelpers.PrintWarnings(context, path, file.Warnings);
-        var created = await context.Master.PostJsonAsync("api/apps", file.Json, null, context.Cancellation);
+        var created = await CommandHelpers.PostFileAsync(context, "api/apps", path);
         var app = MasterClient.Read<AppInfo>(created, "app");
         if (!context.Json) context.Output.Line($"created app [bold]{Markup.Escape(app.Id)}[/] ({app.Instances} {Plural(app.Instances, "instance")})");
         if (!wait)
@@ -46,7 +44,7 @@ internal static class AppCommands
             if (context.Json) context.Output.WriteJson(created);
             return ExitCodes.Ok;
         }
-        return await WaitAsync(context, app.Id ?? file.Id, timeout);
+        return await WaitAsync(context, app.Id ?? throw new CliException(ExitCodes.Error, "the master's answer names no app id"), timeout);
     }
 
     private static async Task<int> ListAsync(CommandContext context)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 
 namespace DcOs.Cli.Commands;
 
@@ -33,8 +34,21 @@ internal static class CommandHelpers
 
     public static string Seconds(TimeSpan span) => span.TotalSeconds.ToString(span.TotalSeconds < 10 ? "0.#" : "0", CultureInfo.InvariantCulture) + " s";
 
-    public static void PrintWarnings(CommandContext context, string fileName, IEnumerable<string> warnings)
+    /// <summary>
+    /// Sends an app or job file as it is. The master is the one judge of a definition: when it refuses, its answer
+    /// names the field and is printed after the file's name (<c>web.json: cpus: must not be negative (got -1)</c>).
+    /// </summary>
+    public static async Task<JsonElement> PostFileAsync(CommandContext context, string path, string file)
     {
-        foreach (var warning in warnings) context.Output.Warning($"{fileName}: {warning}");
+        var json = ReadFile(file);
+        if (string.IsNullOrWhiteSpace(json)) throw new CliException(ExitCodes.Error, $"{file}: the file is empty");
+        try
+        {
+            return await context.Master.PostJsonAsync(path, json, null, context.Cancellation);
+        }
+        catch (RefusedException e)
+        {
+            throw new CliException(ExitCodes.Error, $"{file}: {e.Message}");
+        }
     }
 }

@@ -30,17 +30,15 @@ internal static class JobCommands
 
     private static async Task<int> AddAsync(CommandContext context, string path)
     {
-        var file = AppFileValidator.ValidateJob(CommandHelpers.ReadFile(path), path);
-        CommandHelpers.PrintWarnings(context, path, file.Warnings);
-        var json = await context.Master.PostJsonAsync("api/jobs", file.Json, null, context.Cancellation);
+        var json = await CommandHelpers.PostFileAsync(context, "api/jobs", path);
         if (context.Json)
         {
             context.Output.WriteJson(json);
             return ExitCodes.Ok;
         }
         var job = MasterClient.Read<JobInfo>(json, "job");
-        var schedule = job.Schedule is { Length: > 0 } s ? $" on schedule [bold]{Markup.Escape(s)}[/] (UTC)" : "; start it with 'dcos job run " + Markup.Escape(job.Id ?? file.Id) + "'";
-        context.Output.Line($"created job [bold]{Markup.Escape(job.Id ?? file.Id)}[/]{schedule}");
+        var schedule = job.Schedule is { Length: > 0 } s ? $" on schedule [bold]{Markup.Escape(s)}[/] (UTC)" : "; start it with 'dcos job run " + Markup.Escape(job.Id ?? "?") + "'";
+        context.Output.Line($"created job [bold]{Markup.Escape(job.Id ?? "?")}[/]{schedule}");
         return ExitCodes.Ok;
     }
 

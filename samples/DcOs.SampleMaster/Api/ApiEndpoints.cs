@@ -63,12 +63,12 @@ public static class ApiEndpoints
             services.Get(id) is { } view ? Results.Ok(AppJson(view)) : throw new KeyNotFoundException($"unknown app '{id}'"));
         api.MapPost("/apps", async (HttpRequest request, ServicesFramework services) =>
         {
-            var definition = await ReadAsync<AppDefinition>(request);
+            var definition = await DefinitionReader.ReadAsync<AppDefinition>(request, SampleStore.Json);
             var view = services.Add(definition);
             return Results.Created($"/api/apps/{view.Definition.Key}", AppJson(view));
         });
         api.MapPut("/apps/{*id}", async (string id, HttpRequest request, ServicesFramework services) =>
-            AppJson(services.Update(id, await ReadAsync<AppDefinition>(request))));
+            AppJson(services.Update(id, await DefinitionReader.ReadAsync<AppDefinition>(request, SampleStore.Json))));
         // Nested app ids ("/team/web") make these routes "/apps/team/web/scale": one catch-all, dispatched on the last segment.
         api.MapPost("/apps/{*path}", async (string path, HttpRequest request, ServicesFramework services) =>
         {
@@ -98,7 +98,7 @@ public static class ApiEndpoints
         api.MapGet("/jobs", (JobsFramework jobs) => jobs.List().Select(j => new { job = j.Job, lastRun = j.LastRun }).Select(x => JobJson(x.job, x.lastRun)));
         api.MapPost("/jobs", async (HttpRequest request, JobsFramework jobs) =>
         {
-            var job = jobs.Add(await ReadAsync<JobDefinition>(request));
+            var job = jobs.Add(await DefinitionReader.ReadAsync<JobDefinition>(request, SampleStore.Json));
             return Results.Created($"/api/jobs/{job.Key}", JobJson(job, null));
         });
         api.MapPost("/jobs/{id}/run", (string id, JobsFramework jobs) => Results.Accepted(value: new { runId = jobs.RunNow(id) }));
@@ -119,19 +119,6 @@ public static class ApiEndpoints
         reasons.Count == 0 ? $"{waiting} waiting for offers" : $"{waiting} waiting; most offers rejected for {reasons.MaxBy(kv => kv.Value).Key}";
 
     private static AgentId ParseAgent(string id) => AgentId.TryParse(id, out var agent) ? agent : throw new KeyNotFoundException($"unknown agent '{id}'");
-
-    private static async Task<T> ReadAsync<T>(HttpRequest request)
-    {
-        try
-        {
-            return await JsonSerializer.DeserializeAsync<T>(request.Body, SampleStore.Json) ?? throw new ValidationException("body", "is empty");
-        }
-        catch (JsonException e)
-        {
-            var at = e.Path is { Length: > 1 } path ? path.TrimStart('$', '.') : "body";
-            throw new ValidationException(at, $"invalid JSON at line {e.LineNumber + 1}, position {e.BytePositionInLine + 1}: {e.Message.Split('.')[0]}");
-        }
-    }
 
     internal static object ResourcesJson(Resources r) => new
     {

@@ -60,6 +60,7 @@ public sealed record AppDefinition
         {
             for (var i = 0; i < Constraints.Count; i++) PlacementConstraint.FromParts(Constraints[i] ?? [], $"constraints[{i}]");
         }
+        if (HealthChecks is { Count: > 1 }) throw new ValidationException("healthChecks", $"a DcOs app has at most one health check (got {HealthChecks.Count})");
         if (HealthChecks is not null)
         {
             for (var i = 0; i < HealthChecks.Count; i++) HealthChecks[i].ToSpec($"healthChecks[{i}]", PortCount).Validate($"healthChecks[{i}]");

@@ -57,6 +57,14 @@ public sealed class SampleMasterTests
         var appFile = Path.Combine(cluster.DataDir, "app.json");
         await File.WriteAllTextAsync(appFile, $$"""{"id":"/e2e","cmd":"exec sleep {{marker}}","cpus":0.1,"mem":32,"instances":5}""");
 
+        // A bad file is refused by the master's door, naming the field, and nothing is created.
+        var badFile = Path.Combine(cluster.DataDir, "bad.json");
+        await File.WriteAllTextAsync(badFile, """{"id":"/bad","cmd":"sleep 1","cpus":0.1,"mem":32,"instnces":3}""");
+        var bad = await DcosAsync(cluster, "app", "add", badFile, "--no-wait");
+        Assert.Equal(1, bad.Code);
+        Assert.Equal($"error: {badFile}: instnces: is not a field; did you mean \"instances\"?", bad.Err.Trim());
+        Assert.Equal("[]", (await cluster.Http.GetStringAsync("/api/apps")).Trim());
+
         var add = await DcosAsync(cluster, "app", "add", appFile, "--timeout", "120");
         Assert.True(add.Code == 0, $"app add failed ({add.Code}): {add.Out}{add.Err}");
         await cluster.EventuallyAsync(() => Task.FromResult(SleepProcesses(marker).Count == 5), TimeSpan.FromSeconds(60), "5 sleep processes");

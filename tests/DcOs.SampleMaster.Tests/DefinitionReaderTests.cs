@@ -1,0 +1,133 @@
+using System.Text;
+using DcOs.Core;
+using DcOs.SampleMaster.Api;
+using DcOs.SampleMaster.Jobs;
+using DcOs.SampleMaster.Services;
+using Microsoft.AspNetCore.Http;
+
+namespace DcOs.SampleMaster.Tests;
+
+/// <summary>
+/// The sample master's door for app and job definitions: what <c>POST /api/apps</c> and <c>/api/jobs</c> read, and the
+/// error that names the field. The CLI prints these answers as they are (its own copy of the rules is gone).
+/// </summary>
+public sealed class DefinitionReaderTests
+{
+    private static AppDefinition App(string json) => DefinitionReader.Read<AppDefinition>(Encoding.UTF8.GetBytes(json), SampleStore.Json).Validate();
+
+    private static JobDefinition Job(string json) => DefinitionReader.Read<JobDefinition>(Encoding.UTF8.GetBytes(json), SampleStore.Json).Validate();
+
+    private static string Error(Func<object> read)
+    {
+        var e = Assert.ThrowsAny<Exception>(read);
+        Assert.True(e is ValidationException or BadHttpRequestException, $"{e.GetType().Name}: {e.Message}");
+        return e.Message;
+    }
+
+    [Theory]
+    [InlineData("""{"id": "/web", "cmd": "x", "cpus": -1}""", "cpus: must not be negative (got -1)")]
+    [InlineData("""{"id": "/web", "cmd": "x", "mem": -32.5}""", "mem: must not be negative (got -32.5)")]
+    [InlineData("""{"id": "/web", "cmd": "x", "mem": "lots"}""", "mem: must be a number (got \"lots\")")]
+    [InlineData("""{"id": "/web", "cmd": "x", "cpus": true}""", "cpus: must be a number (got true)")]
+    [InlineData("""{"id": "/web", "cmd": "x", "cpus": 1e999}""", "cpus: must be a finite number (got 1e999)")]
+    [InlineData("""{"cmd": "sleep 10"}""", "id: is required (e.g. \"/web\")")]
+    [InlineData("""{"id": "/", "cmd": "sleep 10"}""", "id: is required (e.g. \"/web\")")]
+    [InlineData("""{"id": "/web_1", "cmd": "sleep 10"}""", "id: \"/web_1\" may contain only letters, digits, '.', '-' and '/'")]
+    [InlineData("""{"id": "/web"}""", "cmd: is required (or args)")]
+    [InlineData("""{"id": "/web", "cmd": "x", "instances": -1}""", "instances: must not be negative (got -1)")]
+    [InlineData("""{"id": "/web", "cmd": "x", "instances": 1.5}""", "instances: must be a whole number (got 1.5)")]
+    [InlineData("""{"id": "/web", "cmd": "x", "instances": 3000000000}""", "instances: must be a whole number (got 3000000000)")]
+    [InlineData("""{"id": "/web", "cmd": "x", "costObjective": "free"}""", "costObjective: must be cheapest, fastest or pack (got \"free\")")]
+    [InlineData("""{"id": "/web", "cmd": "x", "constraints": [["hostname", "UNIQUELY"]]}""", "constraints[0].operator")]
+    [InlineData("""{"id": "/web", "cmd": "x", "constraints": [["hostname"]]}""", "constraints[0]")]
+    [InlineData("""{"id": "/web", "cmd": "x", "constraints": [["rack", "MAX_PER"]]}""", "constraints[0].value")]
+    [InlineData("""{"id": "/web", "cmd": "x", "constraints": ["hostname:UNIQUE"]}""", "constraints[0]: must be an array (got a string)")]
+    [InlineData("""{"id": "/web", "cmd": "x", "ports": [70000]}""", "ports[0]: must be 0 (any) or a port number, not 70000")]
+    [InlineData("""{"id": "/web", "cmd": "x", "ports": "80"}""", "ports: must be an array (got a string)")]
+    [InlineData("""{"id": "/web", "cmd": "x", "healthChecks": [{"protocol": "HTTP"}]}""", "healthChecks[0].portIndex: is 0 but the app has 0 ports")]
+    [InlineData("""{"id": "/web", "cmd": "x", "ports": [0], "healthChecks": [{}, {}]}""", "healthChecks: a DcOs app has at most one health check (got 2)")]
+    [InlineData("""{"id": "/web", "cmd": "x", "healthChecks": [{"protocl": "TCP"}]}""", "healthChecks[0].protocl: is not a field; did you mean \"protocol\"?")]
+    [InlineData("""{"id": "/web", "cmd": "x", "env": {"N": 1}}""", "env.N: must be a string (got a number); quote it")]
+    [InlineData("""{"id": "/web", "cmd": "x", "instnces": 3}""", "instnces: is not a field; did you mean \"instances\"?")]
+    [InlineData("""{"id": "/web", "cmd": "x", "colour": "red"}""", "colour: is not a field; the fields are id, cmd, args,")]
+    [InlineData("""{"id": "/web", "cmd": "x", "container": {}}""", "container: is a Marathon field DcOs does not support; remove it")]
+    [InlineData("""{"id": "/web", "cmd": "x", "user": "root"}""", "user: is a Marathon field DcOs does not support; remove it")]
+    [InlineData("""[1, 2]""", "the body must be a JSON object (got an array)")]
+    [InlineData("""  """, "the body is empty; send a JSON object")]
+    [InlineData("{\n  \"id\": \"/web\",\n  \"cmd\": \"sleep 10\"\n  \"cpus\": 1\n}", "invalid JSON at line 4, position 3: ")]
+    public void A_bad_app_is_refused_naming_the_field(string json, string expected)
+    {
+        Assert.StartsWith(expected, Error(() => App(json)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Numbers_in_strings_and_lowercase_operators_are_read_as_marathon_does()
+    {
+        var app = App("""{"id": "/web", "cmd": "x", "cpus": "0.5", "instances": "2", "constraints": [["hostname", "unique"], ["rack", "GROUP_BY", "2"], ["rack", "LIKE", "r[12]"]]}""");
+
+        Assert.Equal(0.5, app.Cpus);
+        Assert.Equal(2, app.Instances);
+        Assert.Equal(3, app.Constraints!.Count);
+    }
+
+    [Fact]
+    public void Field_names_are_case_insensitive_and_null_means_not_given()
+    {
+        var app = App("""{"ID": "/web", "Cmd": "x", "Mem": 64, "ports": null, "env": null}""");
+
+        Assert.Equal("/web", app.Id);
+        Assert.Equal(64, app.Mem);
+        Assert.Null(app.Ports);
+    }
+
+    [Theory]
+    [InlineData("""{"run": {"cmd": "x"}}""", "id: is required")]
+    [InlineData("""{"id": "hello"}""", "run: is required")]
+    [InlineData("""{"id": "hello", "run": "echo hi"}""", "run: must be an object (got a string)")]
+    [InlineData("""{"id": "hello", "run": {"cpus": 1}}""", "run.cmd: is required")]
+    [InlineData("""{"id": "hello", "run": {"cmd": "x", "cpus": -0.5}}""", "run.cpus: must be a non-negative number (got -0.5)")]
+    [InlineData("""{"id": "hello", "run": {"cmd": "x", "deadlineSeconds": 0}}""", "run.deadlineSeconds: must be a positive number of seconds")]
+    [InlineData("""{"id": "hello", "run": {"cmd": "x", "maxRetries": -1}}""", "run.maxRetries: must not be negative (got -1)")]
+    [InlineData("""{"id": "hello", "run": {"cmd": "x", "maxRetrys": 3}}""", "run.maxRetrys: is not a field; did you mean \"maxRetries\"?")]
+    [InlineData("""{"id": "hello", "run": {"cmd": "x"}, "schedule": "every day"}""", "schedule: \"every day\" is not a five-field cron expression (minute hour day month weekday)")]
+    [InlineData("""{"id": "hello", "run": {"cmd": "x"}, "schedule": "61 * * * *"}""", "schedule: \"61 * * * *\" is not a valid cron expression: ")]
+    [InlineData("""{"id": "hello", "run": {"cmd": "x"}, "schedule": 5}""", "schedule: must be a string (got a number); quote it")]
+    public void A_bad_job_is_refused_naming_the_field(string json, string expected)
+    {
+        Assert.StartsWith(expected, Error(() => Job(json)), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("web-app.json", true)]
+    [InlineData("sleep-app.json", true)]
+    [InlineData("hello-job.json", false)]
+    [InlineData("deadline-job.json", false)]
+    public void The_example_files_are_valid(string name, bool isApp)
+    {
+        var json = File.ReadAllText(Path.Combine(RepositoryRoot(), "samples", "examples", name));
+
+        if (isApp) Assert.True(App(json).Instances > 0);
+        else Assert.NotNull(Job(json).Run);
+    }
+
+    [Fact]
+    public async Task A_body_over_the_limit_is_refused_with_413_before_it_is_parsed()
+    {
+        var context = new DefaultHttpContext();
+        var padding = new string(' ', DefinitionReader.MaxBytes);
+        context.Request.Body = new MemoryStream(Encoding.UTF8.GetBytes($$"""{"id": "/web", "cmd": "x"{{padding}}}"""));
+
+        var e = await Assert.ThrowsAsync<BadHttpRequestException>(() => DefinitionReader.ReadAsync<AppDefinition>(context.Request, SampleStore.Json));
+
+        Assert.Equal(StatusCodes.Status413PayloadTooLarge, e.StatusCode);
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "DcOs.sln"))) return dir.FullName;
+        }
+        throw new InvalidOperationException("DcOs.sln not found above " + AppContext.BaseDirectory);
+    }
+}
