@@ -72,11 +72,24 @@ public sealed class ConnectionLifecycleTests
             IdleTimeout = TimeSpan.FromMinutes(10),
             SlowPeerTimeout = TimeSpan.FromSeconds(5),
         };
-        var transport = DcOsTransports.CreateInMemory(options, time);
+        // The stall is seen as an operator sees it: the dcos.transport.sends.stalled gauge of this transport's meters.
+        using var meters = new OwnMeterFactory();
+        var stalled = 0L;
+        var stalledOnce = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "dcos.transport.sends.stalled" && ReferenceEquals(instrument.Meter.Scope, meters)) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) =>
+        {
+            if (Interlocked.Add(ref stalled, value) > 0) stalledOnce.TrySetResult();
+        });
+        listener.Start();
+        var transport = DcOsTransports.CreateInMemory(options, time, meters: meters);
         await using var server = new TestServer(await transport.ListenAsync(new InMemoryEndPoint("slow")));
         var reader = await transport.ConnectAsync(server.EndPoint, new ClientCredentials("never-reads", PeerRole.Framework));
         var (serverSide, handler) = await server.NextConnectionAsync();
-        var connection = (MessageConnection)serverSide;
         var message = new ErrorMessage { Message = new string('y', 200) };
         // Keep sending (waiting when the queue is full) until the send loop blocks on the full pipe: the peer never reads.
         using var stop = new CancellationTokenSource();
@@ -90,12 +103,12 @@ public sealed class ConnectionLifecycleTests
             {
             }
         });
-        await connection.WhenFlushBlocked.Within();
+        await stalledOnce.Task.Within();
         // The loop no longer drains, so the bounded queue must refuse within its capacity.
         var refused = false;
         for (var i = 0; i <= options.SendQueueCapacity && !refused; i++) refused = !serverSide.TrySend(message);
         Assert.True(refused, "the bounded queue never filled");
-        Assert.True(connection.IsFlushBlocked, "the send loop is not waiting on the full pipe");
+        Assert.Equal(1, Interlocked.Read(ref stalled));
         time.Advance(TimeSpan.FromSeconds(6));
         var reason = await handler.ClosedReason.Within();
         Assert.StartsWith("peer is not reading", reason.Message);

@@ -67,20 +67,12 @@ internal sealed partial class AgentRuntime : IDcOsAgent, IMessageHandler, IAsync
         }
     }
 
-    /// <summary>Task count by state, for tests and diagnostics.</summary>
+    /// <summary>How many of the agent's tasks are not terminal (diagnostics).</summary>
     internal int ActiveTasks
     {
         get
         {
             lock (_lock) return _tasks.Values.Count(t => t.IsActive);
-        }
-    }
-
-    internal Resources Allocated
-    {
-        get
-        {
-            lock (_lock) return _allocated;
         }
     }
 

@@ -32,7 +32,6 @@ internal sealed class MessageConnection : IMessageConnection
     private readonly FrameWriter _frames = new();
     private readonly ConcurrentDictionary<long, TaskCompletionSource<DcOsMessage>> _pending = new();
     private readonly TaskCompletionSource<CloseReason> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource _flushBlocked = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IMessageHandler? _handler;
     private ITimer? _timer;
     private Task _sendLoop = Task.CompletedTask;
@@ -94,12 +93,6 @@ internal sealed class MessageConnection : IMessageConnection
     internal TimeSpan HeartbeatInterval { get; }
 
     public Task<CloseReason> Closed => _closed.Task;
-
-    /// <summary>Whether the send loop is waiting for the peer to take bytes (tests).</summary>
-    internal bool IsFlushBlocked => Volatile.Read(ref _flushStarted) != 0;
-
-    /// <summary>Completes the first time the send loop has to wait for the peer to take bytes (tests).</summary>
-    internal Task WhenFlushBlocked => _flushBlocked.Task;
 
     public void Start(IMessageHandler handler)
     {
@@ -185,8 +178,23 @@ internal sealed class MessageConnection : IMessageConnection
                 }
                 Volatile.Write(ref _flushStarted, _time.GetTimestamp());
                 var flush = output.FlushAsync();
-                if (!flush.IsCompleted) _flushBlocked.TrySetResult();
-                var result = await flush.ConfigureAwait(false);
+                FlushResult result;
+                if (flush.IsCompleted)
+                {
+                    result = flush.Result;
+                }
+                else
+                {
+                    _metrics.SendsStalled.Add(1);
+                    try
+                    {
+                        result = await flush.ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        _metrics.SendsStalled.Add(-1);
+                    }
+                }
                 Volatile.Write(ref _flushStarted, 0);
                 Volatile.Write(ref _lastSent, _time.GetTimestamp());
                 _metrics.MessagesSent.Add(count);

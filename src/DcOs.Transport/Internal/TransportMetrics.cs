@@ -21,6 +21,8 @@ internal sealed class TransportMetrics : IDisposable
         FramesRejected = _meter.CreateCounter<long>("dcos.transport.frames.rejected", "{frame}", "Frames refused as malformed, too large or unknown");
         ConnectionsOpen = _meter.CreateUpDownCounter<long>("dcos.transport.connections.open", "{connection}", "Connections currently open");
         HandshakesFailed = _meter.CreateCounter<long>("dcos.transport.handshakes.failed", "{handshake}", "Handshakes refused or timed out");
+        SendsStalled = _meter.CreateUpDownCounter<long>("dcos.transport.sends.stalled", "{connection}",
+            "Connections whose peer is not taking bytes: the send loop waits on a full buffer (closed after SlowPeerTimeout)");
     }
 
     public Counter<long> MessagesSent { get; }
@@ -36,6 +38,9 @@ internal sealed class TransportMetrics : IDisposable
     public UpDownCounter<long> ConnectionsOpen { get; }
 
     public Counter<long> HandshakesFailed { get; }
+
+    /// <summary>Backpressure seen from this side: how many connections wait on a peer right now.</summary>
+    public UpDownCounter<long> SendsStalled { get; }
 
     public void Dispose() => _meter.Dispose();
 }

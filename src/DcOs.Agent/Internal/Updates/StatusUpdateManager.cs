@@ -33,9 +33,6 @@ internal sealed class StatusUpdateManager : IDisposable
     /// <summary>Called (outside the lock) when a stream's terminal update has been acknowledged and nothing is pending.</summary>
     public Action<FrameworkId, TaskId>? Drained { get; set; }
 
-    /// <summary>Updates sent, resends included (for tests and metrics).</summary>
-    public long Sent { get; private set; }
-
     /// <summary>Rebuilds the streams from the log's records (before <see cref="AttachLog"/>); the records are durable already.</summary>
     public void Restore(IEnumerable<DcOsMessage> records)
     {
@@ -248,7 +245,6 @@ internal sealed class StatusUpdateManager : IDisposable
         if (_disposed || _connection is not { } connection || !stream.Pending.TryPeek(out var head)) return;
         head.Sent = true;
         connection.TrySend(head.Update);
-        Sent++;
         var delay = stream.Backoff.Next();
         if (stream.Timer is null) stream.Timer = _time.CreateTimer(static s => ((StatusUpdateManager)((object[])s!)[0]).OnRetry((UpdateStream)((object[])s!)[1]), new object[] { this, stream }, delay, Timeout.InfiniteTimeSpan);
         else stream.Timer.Change(delay, Timeout.InfiniteTimeSpan);

@@ -152,14 +152,17 @@ internal sealed partial class MasterEngine : IMaster
         return done.Task;
     }
 
-    /// <summary>Runs <paramref name="query"/> on the loop and returns its result.</summary>
+    /// <summary>
+    /// Runs <paramref name="query"/> on the loop and returns its result. A query sees the effect of everything queued
+    /// before it, including the allocation that work made due (the offers it sent), as if the loop had finished its turn.
+    /// </summary>
     private async Task<T> InvokeAsync<T>(Func<T> query)
     {
         T result = default!;
-        await PostAndWaitAsync(() =>
+        await PostAndWaitAsync(async () =>
         {
+            await AllocateIfDueAsync().ConfigureAwait(false);
             result = query();
-            return ValueTask.CompletedTask;
         }).ConfigureAwait(false);
         return result;
     }
@@ -185,9 +188,6 @@ internal sealed partial class MasterEngine : IMaster
             await AllocateIfDueAsync().ConfigureAwait(false);
         }
     }
-
-    /// <summary>Completes when the master has handled everything queued so far.</summary>
-    internal Task WhenIdleAsync() => PostAndWaitAsync(AllocateIfDueAsync);
 
     // ---- connections ----
 
