@@ -13,7 +13,9 @@ var switches = new Dictionary<string, string>(StringComparer.Ordinal)
     ["--work-dir"] = "Agent:WorkDir",
     ["--hostname"] = "Agent:Hostname",
     ["--principal"] = "Agent:Principal",
-    ["--secret"] = "Agent:Secret",
+    // No --secret: a value on the command line is visible to every user in the process list. Tokens come from a file
+    // (--token-file) or the environment (DCOS_AGENT__TOKEN).
+    ["--token-file"] = "Agent:TokenFile",
     ["--cpus"] = "Agent:Cpus",
     ["--mem"] = "Agent:MemMb",
     ["--disk"] = "Agent:DiskMb",

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using DcOs.Core;
+using DcOs.Transport;
 
 namespace DcOs.Agent;
 
@@ -30,6 +31,16 @@ public sealed class AgentOptions
 
     /// <summary>The shared secret (UTF-8) for the master's authentication; null against an open master.</summary>
     public string? Secret { get; set; }
+
+    /// <summary>
+    /// A file holding the cluster's join token (<c>dcos1:join:...</c>, written by the master into its data dir): the agent
+    /// joins with it and is then given its own credential, kept in its work dir. Wins over <see cref="Token"/> and
+    /// <see cref="Principal"/>/<see cref="Secret"/>. A file keeps the token out of the process list.
+    /// </summary>
+    public string? TokenFile { get; set; }
+
+    /// <summary>The join token itself (e.g. from the DCOS_AGENT__TOKEN environment variable); see <see cref="TokenFile"/>.</summary>
+    public string? Token { get; set; }
 
     /// <summary>Cpus to offer. Default: discovered (cgroup cpu quota, cpu affinity, processor count).</summary>
     public double? Cpus { get; set; }
@@ -117,6 +128,9 @@ public sealed class AgentOptions
         Require(Hostname is null || (Hostname.Length is > 0 and <= 253 && !Hostname.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))),
             nameof(Hostname), $"\"{Hostname}\" is not a valid hostname");
         Require(!string.IsNullOrWhiteSpace(Principal), nameof(Principal), "must not be empty");
+        Require(TokenFile is null || File.Exists(TokenFile), nameof(TokenFile), $"{TokenFile} does not exist");
+        if (Token is not null) RequireToken(Token, nameof(Token));
+        if (TokenFile is not null && File.Exists(TokenFile)) RequireToken(File.ReadAllText(TokenFile), nameof(TokenFile));
         RequireAmount(Cpus, nameof(Cpus));
         RequireAmount(MemMb, nameof(MemMb));
         RequireAmount(MemReserveMb, nameof(MemReserveMb));
@@ -187,6 +201,18 @@ public sealed class AgentOptions
 
     private static void RequireAmount(double? value, string name) =>
         Require(value is null || (double.IsFinite(value.Value) && value.Value >= 0), name, "must be a finite number, not negative");
+
+    private static void RequireToken(string token, string name)
+    {
+        try
+        {
+            _ = ClientCredentials.FromToken(token, PeerRole.Agent);
+        }
+        catch (FormatException e)
+        {
+            Require(false, name, e.Message);
+        }
+    }
 
     private static void Require(bool condition, string name, string reason)
     {

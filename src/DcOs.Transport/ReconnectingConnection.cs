@@ -8,13 +8,15 @@ namespace DcOs.Transport;
 /// <summary>
 /// Keeps one client connection up: connects, starts it with the handler, calls <c>onConnected</c> (where a client
 /// registers or subscribes again), and after any close or failed attempt waits a <see cref="Backoff"/> delay (read
-/// from <see cref="TimeProvider"/>) and tries again, until disposed.
+/// from <see cref="TimeProvider"/>) and tries again, until disposed. The backoff starts over only after a connection
+/// that lasted <see cref="StableAfter"/>: a peer that accepts the handshake and then drops the connection (a refused
+/// registration, a master that fails each write) is retried at a growing delay, not in a storm.
 /// </summary>
 internal sealed class ReconnectingConnection : IAsyncDisposable
 {
     private readonly IDcOsTransport _transport;
     private readonly EndPoint _endPoint;
-    private readonly ClientCredentials _credentials;
+    private readonly Func<ClientCredentials> _credentials;
     private readonly IMessageHandler _handler;
     private readonly Func<IMessageConnection, CancellationToken, Task> _onConnected;
     private readonly Backoff _backoff;
@@ -28,7 +30,7 @@ internal sealed class ReconnectingConnection : IAsyncDisposable
     public ReconnectingConnection(
         IDcOsTransport transport,
         EndPoint endPoint,
-        ClientCredentials credentials,
+        Func<ClientCredentials> credentials,
         IMessageHandler handler,
         Func<IMessageConnection, CancellationToken, Task> onConnected,
         Backoff? backoff = null,
@@ -44,6 +46,9 @@ internal sealed class ReconnectingConnection : IAsyncDisposable
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
     }
+
+    /// <summary>How long a connection must have lasted for the backoff to start over. Default 10 s.</summary>
+    public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The live connection, or null between connections.</summary>
     public IMessageConnection? Current => _current;
@@ -61,13 +66,15 @@ internal sealed class ReconnectingConnection : IAsyncDisposable
             string reason;
             try
             {
-                var connection = await _transport.ConnectAsync(_endPoint, _credentials, stopping).ConfigureAwait(false);
-                _backoff.Reset();
+                // Credentials are asked for on each attempt: an agent switches to its own once the master issued it.
+                var connection = await _transport.ConnectAsync(_endPoint, _credentials(), stopping).ConfigureAwait(false);
+                var connectedAt = _time.GetTimestamp();
                 _current = connection;
                 ConnectionCount++;
                 connection.Start(_handler);
                 await _onConnected(connection, stopping).ConfigureAwait(false);
                 var closed = await connection.Closed.WaitAsync(stopping).ConfigureAwait(false);
+                if (_time.GetElapsedTime(connectedAt) >= StableAfter) _backoff.Reset();
                 reason = closed.Message;
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)

@@ -53,6 +53,15 @@ public sealed class TransportOptions
     /// </summary>
     public IList<TransportCredential> Credentials { get; } = new List<TransportCredential>();
 
+    /// <summary>
+    /// Looks up a principal that <see cref="Credentials"/> does not list (e.g. one whose secret a master derives from its
+    /// cluster secret); null for an unknown principal. A server with a resolver or any credential requires authentication.
+    /// </summary>
+    public Func<string, PeerRole, TransportCredential?>? CredentialResolver { get; set; }
+
+    /// <summary>Whether a server with these options authenticates its peers.</summary>
+    public bool RequiresAuthentication => Credentials.Count > 0 || CredentialResolver is not null;
+
     /// <summary>TLS for servers (certificate, optional client certificates); null for plain TCP.</summary>
     public SslServerAuthenticationOptions? ServerTls { get; set; }
 

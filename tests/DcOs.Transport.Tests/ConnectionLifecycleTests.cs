@@ -169,7 +169,7 @@ public sealed class ConnectionLifecycleTests
         var transport = DcOsTransports.CreateInMemory();
         await using var server = new TestServer(await transport.ListenAsync(new InMemoryEndPoint("reconnect")));
         var connects = 0;
-        await using var client = new ReconnectingConnection(transport, server.EndPoint, new ClientCredentials("r", PeerRole.Agent), new RecordingHandler(),
+        await using var client = new ReconnectingConnection(transport, server.EndPoint, () => new ClientCredentials("r", PeerRole.Agent), new RecordingHandler(),
             (_, _) =>
             {
                 Interlocked.Increment(ref connects);
@@ -182,8 +182,21 @@ public sealed class ConnectionLifecycleTests
         var delay = await time.NextTimerAsync();
         Assert.InRange(delay, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1));
         time.Advance(delay);
-        await server.NextConnectionAsync();
+        var (second, _) = await server.NextConnectionAsync();
         Assert.Equal(2, client.ConnectionCount);
+
+        // Dropped right after the handshake again: the backoff goes on growing instead of starting over (no storm).
+        await second.CloseAsync("server drops the client at once");
+        delay = await time.NextTimerAsync();
+        Assert.InRange(delay, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2));
+        time.Advance(delay);
+        var (third, _) = await server.NextConnectionAsync();
+
+        // A connection that lasted StableAfter resets it.
+        time.Advance(client.StableAfter);
+        await third.CloseAsync("server drops a client that was fine for a while");
+        delay = await time.NextTimerAsync();
+        Assert.InRange(delay, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1));
     }
 
     [Fact]

@@ -41,6 +41,9 @@ internal sealed class AgentPaths
 
     public string AgentIdFile => Path.Combine(Root, "agent.id");
 
+    /// <summary>The agent's own credential, issued by a master with a cluster secret (mode 0600).</summary>
+    public string TokenFile => Path.Combine(Root, "agent.token");
+
     public string UpdateLog => Path.Combine(Root, "status-updates.log");
 
     public string SandboxDir(FrameworkId framework, TaskId task) => Under(Sandboxes, framework, task);

@@ -89,6 +89,8 @@ internal sealed partial class AgentRuntime
                 WriteAgentId(registered.AgentId);
                 _agentId = registered.AgentId;
             }
+            // Kept before anything else happens on this connection: the next connection authenticates with it.
+            if (registered.Token is { } token) SaveToken(token);
             else if (registered.AgentId != _agentId)
             {
                 AgentLog.AgentIdMismatch(_logger, _agentId.Value, registered.AgentId.Value);

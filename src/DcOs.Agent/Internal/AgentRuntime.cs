@@ -169,10 +169,21 @@ internal sealed partial class AgentRuntime : IDcOsAgent, IMessageHandler, IAsync
         await Task.WhenAll(Recover(paths)).WaitAsync(cancellationToken).ConfigureAwait(false);
         _logCapTimer = _time.CreateTimer(static s => ((AgentRuntime)s!).CapLogs(), this, _options.LogCheckInterval, _options.LogCheckInterval);
 
-        var secret = _options.Secret is null ? null : Encoding.UTF8.GetBytes(_options.Secret);
-        _connection = new ReconnectingConnection(_transport, _options.ResolveMaster(), new ClientCredentials(_options.Principal, PeerRole.Agent, secret),
+        _connection = new ReconnectingConnection(_transport, _options.ResolveMaster(), () => Credentials(paths),
             this, OnConnectedAsync, new Backoff(TimeSpan.FromMilliseconds(100), _options.ReconnectMaxDelay), _time, _logger);
         _connection.Start();
+    }
+
+    /// <summary>
+    /// Who the agent connects as: its own credential once the master issued one (kept in the work dir), else the join
+    /// token (<see cref="AgentOptions.TokenFile"/> or <see cref="AgentOptions.Token"/>), else principal and secret.
+    /// </summary>
+    private ClientCredentials Credentials(AgentPaths paths)
+    {
+        if (File.Exists(paths.TokenFile)) return ClientCredentials.FromToken(TokenFiles.Read(paths.TokenFile), PeerRole.Agent);
+        if (_options.TokenFile is { } file) return ClientCredentials.FromToken(TokenFiles.Read(file), PeerRole.Agent);
+        if (_options.Token is { } token) return ClientCredentials.FromToken(token, PeerRole.Agent);
+        return new ClientCredentials(_options.Principal, PeerRole.Agent, _options.Secret is null ? null : Encoding.UTF8.GetBytes(_options.Secret));
     }
 
     public async Task StopAsync(CancellationToken cancellationToken = default)
@@ -290,6 +301,21 @@ internal sealed partial class AgentRuntime : IDcOsAgent, IMessageHandler, IAsync
         }
         File.Move(temp, path, overwrite: true);
         LibC.FsyncDirectory(_paths.Root);
+    }
+
+    private void SaveToken(string token)
+    {
+        try
+        {
+            _ = ClientCredentials.FromToken(token, PeerRole.Agent);
+            TokenFiles.Write(_paths!.TokenFile, token + "\n");
+            LibC.FsyncDirectory(_paths.Root);
+        }
+        catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
+        {
+            // The agent keeps joining with the join token; the master gives the credential again each time.
+            AgentLog.RegistrationFailed(_logger, "could not keep the credential the master issued: " + e.Message);
+        }
     }
 
     private static string Printable(string text) => text.Length > 60 ? text[..60] + "..." : new string(text.Select(c => char.IsControl(c) ? '?' : c).ToArray());

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Net;
 using DcOs.Core.Placement;
 using DcOs.Scheduling.Master;
 using DcOs.Scheduling.Master.Internal;
@@ -37,7 +38,8 @@ public static class DcOsMasterServiceCollectionExtensions
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetService<IPlacementOptimizer>(),
             sp.GetService<IMeterFactory>()));
-        services.AddHostedService<MasterHostedService>();
+        services.AddHostedService(sp => new MasterHostedService(
+            sp.GetRequiredService<IMaster>(), sp.GetRequiredService<IOptions<MasterOptions>>().Value, sp.GetRequiredService<IOptions<TransportOptions>>().Value));
         return new DcOsMasterBuilder(services, transport);
     }
 
@@ -54,12 +56,34 @@ public static class DcOsMasterServiceCollectionExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Authenticates every connection with credentials derived from <paramref name="secret"/> (the agents' join token,
+    /// each agent's own credential, the frameworks' tokens) and binds identities: see <see cref="ClusterSecret"/>.
+    /// </summary>
+    public static DcOsMasterBuilder UseClusterSecret(this DcOsMasterBuilder builder, ClusterSecret secret)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(secret);
+        builder.Services.Configure<MasterOptions>(o => o.ClusterSecret = secret);
+        builder.Services.Configure<TransportOptions>(o => o.CredentialResolver = secret.Resolve);
+        return builder;
+    }
+
     private sealed class MasterMarker;
 
 
-    private sealed class MasterHostedService(IMaster master) : IHostedService
+    private sealed class MasterHostedService(IMaster master, MasterOptions options, TransportOptions transport) : IHostedService
     {
-        public Task StartAsync(CancellationToken cancellationToken) => master.StartAsync(cancellationToken);
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            // Secure by default: anyone who reaches an open master owns the cluster, so it stays on loopback unless peers authenticate.
+            if (options.EndPoint is IPEndPoint { Address: var address } endPoint && !IPAddress.IsLoopback(address) && !transport.RequiresAuthentication)
+            {
+                throw new InvalidOperationException(
+                    $"the master would listen on {endPoint} without authentication: call UseClusterSecret(...) or add TransportOptions.Credentials, or listen on a loopback address");
+            }
+            return master.StartAsync(cancellationToken);
+        }
 
         public Task StopAsync(CancellationToken cancellationToken) => master.StopAsync(cancellationToken);
     }

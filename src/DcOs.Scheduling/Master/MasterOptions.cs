@@ -9,6 +9,12 @@ public sealed class MasterOptions
     /// <summary>Where agents, frameworks and operators connect. Default 127.0.0.1:5050 (Mesos' port), loopback only.</summary>
     public EndPoint EndPoint { get; set; } = new IPEndPoint(IPAddress.Loopback, 5050);
 
+    /// <summary>
+    /// The cluster's root secret (<c>UseClusterSecret</c>): when set, the master issues each agent its own credential and
+    /// binds identities (see <see cref="Master.ClusterSecret"/>). Null: identities are whatever the transport authenticated.
+    /// </summary>
+    public ClusterSecret? ClusterSecret { get; set; }
+
     /// <summary>Time between allocation rounds over every agent. Default 1 s (Mesos' allocation_interval).</summary>
     public TimeSpan AllocationInterval { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -35,8 +35,8 @@ internal static class Handshake
         if (!Enum.IsDefined(hello.Role)) throw await RefuseAsync(pipe, scratch, options, $"unknown role {(int)hello.Role}").ConfigureAwait(false);
         if (hello.ClientNonce is not { Length: NonceSize }) throw await RefuseAsync(pipe, scratch, options, $"the client nonce must be {NonceSize} bytes").ConfigureAwait(false);
 
-        var open = options.Credentials.Count == 0;
-        var credential = options.Credentials.FirstOrDefault(c => c.Principal == hello.Principal);
+        var open = !options.RequiresAuthentication;
+        var credential = options.Credentials.FirstOrDefault(c => c.Principal == hello.Principal) ?? options.CredentialResolver?.Invoke(hello.Principal, hello.Role);
         var serverNonce = RandomNumberGenerator.GetBytes(NonceSize);
         // For an unknown principal the proof is random bytes, so the answer does not reveal which principals exist.
         var serverProof = open ? [] : credential is null ? RandomNumberGenerator.GetBytes(32) : Proof(credential.Secret, "server", hello.ClientNonce, hello.Principal, hello.Role);

@@ -54,6 +54,12 @@ internal sealed class AgentRegistered : DcOsMessage
 
     // Key 1 (a heartbeat interval nobody read) is retired: liveness is the transport's heartbeats, whose interval the
     // server announces in the handshake's Welcome.
+
+    /// <summary>
+    /// The agent's own credential as a token, when it registered with the cluster's join token: the agent keeps it in
+    /// its work directory and connects with it from then on. Null otherwise.
+    /// </summary>
+    [Key(2)] public string? Token { get; set; }
 }
 
 /// <summary>Master to agent: start a task.</summary>

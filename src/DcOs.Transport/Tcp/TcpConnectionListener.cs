@@ -37,7 +37,7 @@ internal sealed class TcpConnectionListener : IConnectionListener
         }
         LocalEndPoint = _socket.LocalEndPoint!;
         TransportLog.Listening(builder.Logger, LocalEndPoint.ToString()!);
-        if (builder.Options.Credentials.Count == 0) TransportLog.OpenServer(builder.Logger, LocalEndPoint.ToString()!);
+        if (!builder.Options.RequiresAuthentication) TransportLog.OpenServer(builder.Logger, LocalEndPoint.ToString()!);
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
 

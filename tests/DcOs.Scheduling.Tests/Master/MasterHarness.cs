@@ -249,15 +249,26 @@ internal sealed class FakeAgent : IMessageHandler, IAsyncDisposable
         return agent;
     }
 
-    public async Task ConnectAsync(IDcOsTransport transport, EndPoint master, AgentInfo info, bool reregister, List<RunningTask> tasks)
+    public async Task ConnectAsync(IDcOsTransport transport, EndPoint master, AgentInfo info, bool reregister, List<RunningTask> tasks, ClientCredentials? credentials = null)
     {
-        _connection = await transport.ConnectAsync(master, new ClientCredentials("agent-" + info.Hostname, PeerRole.Agent));
-        _connection.Start(this);
-        DcOsMessage request = reregister ? new ReregisterAgent { Agent = info, Tasks = tasks } : new RegisterAgent { Agent = info };
-        var answer = await _connection.RequestAsync(request, MasterHarness.Timeout);
-        Id = Assert.IsType<AgentRegistered>(answer).AgentId;
+        var answer = await TryConnectAsync(transport, master, info, reregister, tasks, credentials);
+        var registered = Assert.IsType<AgentRegistered>(answer);
+        Id = registered.AgentId;
+        Token = registered.Token;
         Info = info with { Id = Id };
     }
+
+    /// <summary>Connects and registers; returns the master's answer (AgentRegistered or ErrorMessage).</summary>
+    public async Task<DcOsMessage> TryConnectAsync(IDcOsTransport transport, EndPoint master, AgentInfo info, bool reregister, List<RunningTask> tasks, ClientCredentials? credentials = null)
+    {
+        _connection = await transport.ConnectAsync(master, credentials ?? new ClientCredentials("agent-" + info.Hostname, PeerRole.Agent));
+        _connection.Start(this);
+        DcOsMessage request = reregister ? new ReregisterAgent { Agent = info, Tasks = tasks } : new RegisterAgent { Agent = info };
+        return await _connection.RequestAsync(request, MasterHarness.Timeout);
+    }
+
+    /// <summary>The credential the master issued when the agent joined with a cluster's join token.</summary>
+    public string? Token { get; private set; }
 
     public Task ReregisterAsync(IDcOsTransport transport, EndPoint master, List<RunningTask> tasks) =>
         ConnectAsync(transport, master, Info, reregister: true, tasks);

@@ -60,12 +60,17 @@ internal sealed partial class MasterEngine
             await RefuseAsync(request, ErrorCode.Invalid, e.Message).ConfigureAwait(false);
             return;
         }
+        if (_options.ClusterSecret is not null && connection.Principal != ClusterSecret.JoinPrincipal)
+        {
+            await RefuseAsync(request, ErrorCode.Unauthorized, $"principal '{connection.Principal}' may not add agents: new agents join with the cluster's join token").ConfigureAwait(false);
+            return;
+        }
         info = info with { Id = new AgentId($"{_runId}-S{++_nextAgent}") };
         var agent = _agents.Add(info, Now);
         _agents.Attach(agent, connection);
         await _agents.SaveAsync(agent).ConfigureAwait(false);
         MasterLog.AgentRegistered(_logger, info.Id.Value, info.Hostname, info.Resources.ToString());
-        await request.ReplyAsync(new AgentRegistered { AgentId = info.Id }).ConfigureAwait(false);
+        await request.ReplyAsync(new AgentRegistered { AgentId = info.Id, Token = _options.ClusterSecret?.AgentCredentials(info.Id).ToToken() }).ConfigureAwait(false);
         _events.Publish(MasterEventKind.AgentAdded, agentId: info.Id);
     }
 
@@ -83,7 +88,13 @@ internal sealed partial class MasterEngine
             await RefuseAsync(request, ErrorCode.Invalid, e.Message).ConfigureAwait(false);
             return;
         }
-        if (!_agents.TryGet(info.Id, out var agent))
+        var known = _agents.TryGet(info.Id, out var agent);
+        if (AgentIdentityProblem(connection.Principal, info.Id, known) is { } problem)
+        {
+            await RefuseAsync(request, ErrorCode.Unauthorized, problem).ConfigureAwait(false);
+            return;
+        }
+        if (!known)
         {
             // An agent the master does not know (its store was lost): take it in with its id and adopt its tasks.
             agent = _agents.Add(info, Now);
@@ -104,10 +115,25 @@ internal sealed partial class MasterEngine
         await ReconcileAgentTasksAsync(agent, reregister.Tasks, wasUnreachable).ConfigureAwait(false);
         await _agents.SaveAsync(agent).ConfigureAwait(false);
         MasterLog.AgentReregistered(_logger, info.Id.Value, reregister.Tasks.Count);
-        await request.ReplyAsync(new AgentRegistered { AgentId = info.Id }).ConfigureAwait(false);
-        if (agent.Status == AgentStatus.Draining) await ContinueDrainAsync(agent).ConfigureAwait(false);
+        // An agent coming back with the join token (its own credential was lost) is given its credential again.
+        var token = _options.ClusterSecret is { } secret && connection.Principal == ClusterSecret.JoinPrincipal ? secret.AgentCredentials(info.Id).ToToken() : null;
+        await request.ReplyAsync(new AgentRegistered { AgentId = info.Id, Token = token }).ConfigureAwait(false);
+        if (agent!.Status == AgentStatus.Draining) await ContinueDrainAsync(agent).ConfigureAwait(false);
         _allocator.MarkDirty(agent.Slot);
         _events.Publish(MasterEventKind.AgentReregistered, agentId: info.Id);
+    }
+
+    /// <summary>
+    /// With a cluster secret, who may re-register agent <paramref name="id"/>: its own principal (<c>agent/&lt;id&gt;</c>),
+    /// or the join token for an id this master does not know (its store was lost). Null when allowed.
+    /// </summary>
+    private string? AgentIdentityProblem(string principal, AgentId id, bool known)
+    {
+        if (_options.ClusterSecret is null || principal == ClusterSecret.AgentPrincipalPrefix + id.Value) return null;
+        if (principal == ClusterSecret.JoinPrincipal && !known) return null;
+        return principal == ClusterSecret.JoinPrincipal
+            ? $"agent {id} is known and re-registers with its own credential only, not the join token"
+            : $"principal '{principal}' may not re-register agent {id}";
     }
 
     /// <summary>

@@ -85,8 +85,15 @@ internal sealed partial class MasterEngine
             await RefuseAsync(request, ErrorCode.FrameworkRemoved, $"framework {info.Id} was removed (failover timeout or teardown); subscribe without an id").ConfigureAwait(false);
             return;
         }
+        // The principal is the one the transport authenticated, whatever the FrameworkInfo says.
+        info = info with { Principal = connection.Principal };
         FrameworkState fw = null!;
         var failover = !info.Id.IsEmpty && _frameworks.TryGet(info.Id, out fw);
+        if (failover && fw.Info.Principal is { } owner && owner != connection.Principal)
+        {
+            await RefuseAsync(request, ErrorCode.Unauthorized, $"framework {info.Id} belongs to principal '{owner}'; '{connection.Principal}' may not subscribe with its id").ConfigureAwait(false);
+            return;
+        }
         if (failover)
         {
             fw.FailoverTimer?.Dispose();
