@@ -63,9 +63,17 @@ public static class Cli
         try
         {
             var output = new Output(stdout, stderr, result.GetValue(line.Json));
-            var url = MasterUrl(result.GetValue(line.Master), environment);
-            using var master = new MasterClient(url, handler, RequestTimeout);
-            var context = new CommandContext(output, master, TimeProvider.System, cancellationToken);
+            var variables = Variables(environment);
+            var config = CliConfig.Load(variables);
+            var url = MasterUrl(result.GetValue(line.Master), environment) ?? config.Url ?? MasterClient.DefaultUrl;
+            // The stored token goes only to the master it was stored for.
+            var token = variables(CliConfig.TokenVariable) is { Length: > 0 } t ? t : config.Url == url ? config.Token : null;
+            using var master = new MasterClient(url, handler, RequestTimeout, token);
+            var context = new CommandContext(output, master, TimeProvider.System, cancellationToken)
+            {
+                Environment = variables,
+                Connect = (other, otherToken) => new MasterClient(other, handler, RequestTimeout, otherToken),
+            };
             return await ((CommandHandler)result.Action).Handler(context, result);
         }
         catch (UsageException e)
@@ -84,13 +92,17 @@ public static class Cli
         }
     }
 
-    /// <summary>The master's URL: <c>--master</c>, else <c>DCOS_MASTER</c>, else http://127.0.0.1:5080.</summary>
-    internal static string MasterUrl(string? option, IDictionary<string, string?>? environment)
+    /// <summary>The master's URL from <c>--master</c>, else <c>DCOS_MASTER</c>; null when neither is set (the stored one, else the default, applies).</summary>
+    internal static string? MasterUrl(string? option, IDictionary<string, string?>? environment)
     {
         if (option is not null) return MasterClient.NormalizeUrl(option, "--master");
-        var variable = environment is null ? Environment.GetEnvironmentVariable(MasterVariable) : environment.TryGetValue(MasterVariable, out var v) ? v : null;
-        return string.IsNullOrWhiteSpace(variable) ? MasterClient.DefaultUrl : MasterClient.NormalizeUrl(variable, MasterVariable);
+        var variable = Variables(environment)(MasterVariable);
+        return string.IsNullOrWhiteSpace(variable) ? null : MasterClient.NormalizeUrl(variable, MasterVariable);
     }
+
+    /// <summary>Reads environment variables from <paramref name="environment"/>, or the process's when null.</summary>
+    private static Func<string, string?> Variables(IDictionary<string, string?>? environment) =>
+        environment is null ? Environment.GetEnvironmentVariable : name => environment.TryGetValue(name, out var v) ? v : null;
 
     /// <summary>Exit code 2: each error on a line of its own, then the help of the command at fault, all on stderr.</summary>
     private static int UsageError(ParseResult result, TextWriter stderr, IEnumerable<string> errors)
@@ -178,6 +190,12 @@ internal sealed class CommandContext(Output output, MasterClient master, TimePro
     public CancellationToken Cancellation { get; } = cancellation;
 
     public bool Json => Output.Json;
+
+    /// <summary>A client for another master URL and token (<c>cluster setup</c> checks the one it is given).</summary>
+    public Func<string, string?, MasterClient> Connect { get; init; } = (url, token) => new MasterClient(url, null, Cli.RequestTimeout, token);
+
+    /// <summary>Reads an environment variable (the test's or the process's).</summary>
+    public Func<string, string?> Environment { get; init; } = System.Environment.GetEnvironmentVariable;
 
     /// <summary>How often a wait polls the master.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(500);

@@ -20,7 +20,7 @@ internal sealed class MasterClient : IDisposable
     private readonly HttpClient _http;
     private readonly TimeSpan _requestTimeout;
 
-    public MasterClient(string url, HttpMessageHandler? handler, TimeSpan requestTimeout)
+    public MasterClient(string url, HttpMessageHandler? handler, TimeSpan requestTimeout, string? token = null)
     {
         Url = url.TrimEnd('/');
         _requestTimeout = requestTimeout;
@@ -29,6 +29,7 @@ internal sealed class MasterClient : IDisposable
         _http.Timeout = requestTimeout;
         _http.DefaultRequestHeaders.UserAgent.ParseAdd("dcos-cli/" + Cli.Version);
         _http.DefaultRequestHeaders.Accept.ParseAdd("application/json");
+        if (token is { Length: > 0 }) _http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
     }
 
     /// <summary>The master's URL as shown in messages, without a trailing slash.</summary>
@@ -104,6 +105,7 @@ internal sealed class MasterClient : IDisposable
         {
             404 => new CliException(ExitCodes.Error, notFound ?? $"the master at {Url} does not serve {method} /{path} (404: {error}); is --master right?"),
             400 or 413 or 422 => new RefusedException(error),
+            401 or 403 => new CliException(ExitCodes.Error, error),
             409 => new CliException(ExitCodes.Error, error),
             503 => new CliException(ExitCodes.Error, $"the master is not ready: {error}"),
             >= 500 => new CliException(ExitCodes.Error, $"the master failed: {error} (HTTP {code})"),

@@ -6,6 +6,7 @@ using DcOs.SampleMaster;
 using DcOs.SampleMaster.Api;
 using DcOs.SampleMaster.Jobs;
 using DcOs.SampleMaster.LocalAgents;
+using DcOs.SampleMaster.Security;
 using DcOs.SampleMaster.Services;
 using DcOs.Framework;
 using DcOs.Scheduling.Master;
@@ -22,7 +23,13 @@ var switches = new Dictionary<string, string>
     ["--http-port"] = "DcOs:HttpPort",
     ["--master-port"] = "DcOs:MasterPort",
     ["--agent-host"] = "DcOs:AgentHost",
+    ["--listen"] = "DcOs:Listen",
+    ["--http-listen"] = "DcOs:HttpListen",
+    ["--advertise"] = "DcOs:Advertise",
+    ["--insecure"] = "DcOs:Insecure",
 };
+// A flag without a value ("--insecure") means true; the configuration's command-line reader wants a value.
+args = [.. args.Select((a, i) => a == "--insecure" && (i + 1 == args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal)) ? "--insecure=true" : a)];
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Configuration.AddEnvironmentVariables("DCOS_").AddCommandLine(args, switches);
 builder.Services.Configure<SampleMasterOptions>(builder.Configuration.GetSection("DcOs"));
@@ -33,18 +40,31 @@ foreach (var (key, value) in Environment.GetEnvironmentVariables().Cast<System.C
     builder.Configuration[$"DcOs:{key["DCOS_".Length..]}"] = value;
 }
 var options = builder.Configuration.GetSection("DcOs").Get<SampleMasterOptions>() ?? new SampleMasterOptions();
-options.Validate();
+try
+{
+    options.Validate();
+}
+catch (ArgumentException e)
+{
+    // A bad setting is one line naming it, before anything listens.
+    await Console.Error.WriteLineAsync("dcos: " + e.Message);
+    Environment.Exit(2);
+}
 var dataDir = Path.GetFullPath(options.DataDir);
 Directory.CreateDirectory(dataDir);
 
-builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, options.HttpPort));
+// Secure by default: the cluster's credentials are created on first start (see docs/security.md).
+var security = new SampleSecurity(options.Insecure ? null : ClusterBootstrap.LoadOrCreate(dataDir), options.HttpEndPoint);
+builder.Services.AddSingleton(security);
+builder.WebHost.ConfigureKestrel(k => k.Listen(options.HttpEndPoint));
 builder.Services.ConfigureHttpJsonOptions(o =>
 {
     o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
     o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
 });
-builder.Services.AddDcOsMaster(o => o.EndPoint = new IPEndPoint(IPAddress.Loopback, options.MasterPort))
+var masterBuilder = builder.Services.AddDcOsMaster(o => o.EndPoint = options.MasterEndPoint)
     .UseSqliteStore(Path.Combine(dataDir, "master.db"));
+if (security.Cluster is { } cluster) masterBuilder.UseClusterSecret(cluster.Secret);
 builder.Services.AddDcOsCostOptimizer();
 // GET /metrics: the master's and the transport's System.Diagnostics.Metrics meters in Prometheus' text format.
 builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter("DcOs.Master", "DcOs.Transport").AddPrometheusExporter());
@@ -56,13 +76,15 @@ if (options.HostFrameworks)
     // Both frameworks in this process, each on its own connection to the master (registered, and so started, before them).
     builder.Services.AddDcOsFramework<ServicesFramework>((o, sp) =>
     {
-        o.Master = sp.GetRequiredService<IMaster>().LocalEndPoint!;
+        o.Master = SampleSecurity.Reachable(sp.GetRequiredService<IMaster>().LocalEndPoint!);
         o.Framework = ServicesFramework.Info(sp.GetRequiredService<ServicesFramework>().SavedId);
+        o.Credentials = security.Cluster?.Secret.FrameworkCredentials(ClusterBootstrap.ServicesPrincipal);
     });
     builder.Services.AddDcOsFramework<JobsFramework>((o, sp) =>
     {
-        o.Master = sp.GetRequiredService<IMaster>().LocalEndPoint!;
+        o.Master = SampleSecurity.Reachable(sp.GetRequiredService<IMaster>().LocalEndPoint!);
         o.Framework = JobsFramework.Info(sp.GetRequiredService<JobsFramework>().SavedId);
+        o.Credentials = security.Cluster?.Secret.FrameworkCredentials(ClusterBootstrap.JobsPrincipal);
     });
 }
 builder.Services.AddSingleton<LocalAgentLauncher>();
@@ -85,6 +107,7 @@ app.UseExceptionHandler(errors => errors.Run(async context =>
     context.Response.StatusCode = status;
     await context.Response.WriteAsJsonAsync(new { error = message });
 }));
+app.UseApiSecurity();
 app.UseDefaultFiles();
 app.UseStaticFiles();
 app.MapDcOsApi();
@@ -95,5 +118,15 @@ app.Lifetime.ApplicationStarted.Register(() =>
     var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
     var master = app.Services.GetRequiredService<IMaster>();
     Console.WriteLine($"dcos: api {url} master {master.LocalEndPoint} data {dataDir} local-agents {options.LocalAgents}");
+    var advertised = options.AdvertisedMaster((IPEndPoint)master.LocalEndPoint!);
+    if (security.Cluster is { } c)
+    {
+        Console.WriteLine($"dcos: agents join with: dotnet DcOs.AgentHost.dll --master {advertised} --token-file <a copy of {c.JoinTokenFile}> --work-dir /var/lib/dcos-agent");
+        Console.WriteLine($"dcos: the API's admin token is in {c.AdminTokenFile}; the CLI: dcos cluster setup {url} --token-file {c.AdminTokenFile}");
+    }
+    else
+    {
+        Console.WriteLine("dcos: INSECURE: no authentication; anyone on this machine can use the master and its API");
+    }
 });
 app.Run();

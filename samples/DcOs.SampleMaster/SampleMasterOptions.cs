@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace DcOs.SampleMaster;
 
 /// <summary>
@@ -30,6 +32,52 @@ public sealed class SampleMasterOptions
     /// <summary>Host the local frameworks (services and jobs) in this process. Default true.</summary>
     public bool HostFrameworks { get; set; } = true;
 
+    /// <summary>
+    /// Where agents and frameworks connect, "host:port" (--listen): e.g. "0.0.0.0:5050" for every interface. Default
+    /// 127.0.0.1 at <see cref="MasterPort"/>. Beyond loopback the master needs authentication (refused when <see cref="Insecure"/>).
+    /// </summary>
+    public string? Listen { get; set; }
+
+    /// <summary>Where the HTTP API and dashboard listen, "host:port" (--http-listen). Default 127.0.0.1 at <see cref="HttpPort"/>.</summary>
+    public string? HttpListen { get; set; }
+
+    /// <summary>
+    /// The "host:port" others reach the master at (--advertise), printed in the join command. Default: the listen
+    /// address, or this machine's host name when listening on every interface.
+    /// </summary>
+    public string? Advertise { get; set; }
+
+    /// <summary>
+    /// Turns authentication off (--insecure): no cluster secret, no tokens, an open API. Only for loopback: a master
+    /// listening beyond loopback refuses to start insecure.
+    /// </summary>
+    public bool Insecure { get; set; }
+
+    /// <summary>The master's listen endpoint.</summary>
+    public IPEndPoint MasterEndPoint => Listen is { Length: > 0 } l ? ParseEndPoint(l, "DcOs:Listen (--listen)") : new IPEndPoint(IPAddress.Loopback, MasterPort);
+
+    /// <summary>The HTTP API's listen endpoint.</summary>
+    public IPEndPoint HttpEndPoint => HttpListen is { Length: > 0 } l ? ParseEndPoint(l, "DcOs:HttpListen (--http-listen)") : new IPEndPoint(IPAddress.Loopback, HttpPort);
+
+    /// <summary>What the join command names: <see cref="Advertise"/>, the listen address, or the host name.</summary>
+    public string AdvertisedMaster(IPEndPoint bound) =>
+        Advertise is { Length: > 0 } a ? a
+        : bound.Address.Equals(IPAddress.Any) || bound.Address.Equals(IPAddress.IPv6Any) ? $"{Dns.GetHostName()}:{bound.Port}"
+        : bound.ToString();
+
+    /// <summary>"host:port" with an IP address ("0.0.0.0", "[::]", "10.0.0.5") or "localhost".</summary>
+    public static IPEndPoint ParseEndPoint(string text, string setting)
+    {
+        var colon = text.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(text[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) || port > 65535)
+            throw new ArgumentException($"{setting} must be host:port, such as 0.0.0.0:5050 (got \"{text}\")");
+        var host = text[..colon].Trim('[', ']');
+        var address = host == "localhost" ? IPAddress.Loopback
+            : IPAddress.TryParse(host, out var parsed) ? parsed
+            : throw new ArgumentException($"{setting} must name an IP address to listen on (or localhost), not \"{host}\"");
+        return new IPEndPoint(address, port);
+    }
+
     /// <summary>Throws naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -39,5 +87,9 @@ public sealed class SampleMasterOptions
         if (LocalAgents is < 0 or > 64) throw new ArgumentException($"DcOs:LocalAgents (--local-agents) must be between 0 and 64, not {LocalAgents}");
         if (AgentPrices.Length == 0 || AgentPrices.Any(p => !double.IsFinite(p) || p < 0)) throw new ArgumentException("DcOs:AgentPrices must be non-negative numbers");
         if (AgentSpeeds.Length == 0 || AgentSpeeds.Any(s => !double.IsFinite(s) || s <= 0)) throw new ArgumentException("DcOs:AgentSpeeds must be positive numbers");
+        _ = MasterEndPoint;
+        _ = HttpEndPoint;
+        if (Insecure && (!IPAddress.IsLoopback(MasterEndPoint.Address) || !IPAddress.IsLoopback(HttpEndPoint.Address)))
+            throw new ArgumentException("--insecure is for loopback only: anyone who reaches an open master owns the cluster; drop --insecure (agents then join with the token the master writes) or listen on 127.0.0.1");
     }
 }

@@ -10,7 +10,25 @@ public static class CliRunner
     /// <summary>Runs dcos with the fake master and an empty environment (so a real DCOS_MASTER cannot leak in).</summary>
     public static Task<CliResult> Run(FakeMaster? master, params string[] args) => Run(master, new Dictionary<string, string?>(), args);
 
+    /// <summary>
+    /// Runs dcos with <paramref name="environment"/>; without a DCOS_DIR of its own the run gets a fresh, empty one, so no
+    /// cluster stored by the user leaks in.
+    /// </summary>
     public static async Task<CliResult> Run(FakeMaster? master, IDictionary<string, string?> environment, params string[] args)
+    {
+        if (environment.ContainsKey("DCOS_DIR")) return await RunIn(master, environment, args);
+        var dir = System.IO.Directory.CreateTempSubdirectory("dcos-cli-config-");
+        try
+        {
+            return await RunIn(master, new Dictionary<string, string?>(environment) { ["DCOS_DIR"] = dir.FullName }, args);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    private static async Task<CliResult> RunIn(FakeMaster? master, IDictionary<string, string?> environment, string[] args)
     {
         using var stdout = new StringWriter { NewLine = "\n" };
         using var stderr = new StringWriter { NewLine = "\n" };

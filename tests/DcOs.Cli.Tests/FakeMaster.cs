@@ -4,7 +4,7 @@ using System.Text;
 namespace DcOs.Cli.Tests;
 
 /// <summary>One request the CLI sent.</summary>
-public sealed record RecordedRequest(string Method, Uri Uri, string? Body)
+public sealed record RecordedRequest(string Method, Uri Uri, string? Body, string? Authorization = null)
 {
     public string Path => Uri.AbsolutePath;
 
@@ -49,7 +49,7 @@ public sealed class FakeMaster : HttpMessageHandler
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var body = request.Content is null ? null : await request.Content.ReadAsStringAsync(cancellationToken);
-        lock (_gate) Requests.Add(new RecordedRequest(request.Method.Method, request.RequestUri!, body));
+        lock (_gate) Requests.Add(new RecordedRequest(request.Method.Method, request.RequestUri!, body, request.Headers.Authorization?.ToString()));
         if (Failure is { } failure) throw failure();
         (HttpStatusCode Status, string Body) answer;
         lock (_gate)

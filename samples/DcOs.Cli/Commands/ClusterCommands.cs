@@ -5,10 +5,35 @@ namespace DcOs.Cli.Commands;
 /// <summary><c>dcos cluster ...</c>: the cluster as a whole.</summary>
 internal static class ClusterCommands
 {
-    public static CliCommand Create() => new("cluster", "the cluster as a whole")
+    public static CliCommand Create()
     {
-        new CliCommand("cost", "what the running tasks cost per hour, by agent and by app").Runs((context, _) => CostAsync(context)),
-    };
+        var url = Symbols.Required("url", "the master's HTTP API, e.g. https://10.0.0.5:5080");
+        var tokenFile = Symbols.Value("--token-file", "FILE", $"a file with the admin token (admin.token in the master's data dir); default ${CliConfig.TokenVariable}");
+        return new CliCommand("cluster", "the cluster as a whole")
+        {
+            new CliCommand("cost", "what the running tasks cost per hour, by agent and by app").Runs((context, _) => CostAsync(context)),
+            new CliCommand("setup", "remember a master's URL and admin token for every later command",
+                $"Checks the token against the master, then stores both in {CliConfig.DirVariable} (default ~/.config/dcos)/config.json,\nreadable by you only. --master, ${Cli.MasterVariable} and ${CliConfig.TokenVariable} still win over what is stored.") { url, tokenFile }
+                .Runs((context, result) => SetupAsync(context, result.GetRequiredValue(url), result.GetValue(tokenFile))),
+        };
+    }
+
+    private static async Task<int> SetupAsync(CommandContext context, string url, string? tokenFile)
+    {
+        var normalized = MasterClient.NormalizeUrl(url, "url");
+        var token = tokenFile is not null ? CommandHelpers.ReadFile(tokenFile).Trim() : context.Environment(CliConfig.TokenVariable)?.Trim();
+        if (string.IsNullOrEmpty(token))
+            throw new UsageException($"give the admin token with --token-file FILE (admin.token in the master's data dir) or ${CliConfig.TokenVariable}");
+        using (var master = context.Connect(normalized, token))
+        {
+            // A wrong token is refused by the master even on a read, so this proves the token before it is kept.
+            await master.GetAsync("api/agents", null, context.Cancellation);
+        }
+        var path = new CliConfig(normalized, token).Save(context.Environment);
+        if (context.Json) context.Output.WriteJson(System.Text.Json.JsonSerializer.SerializeToElement(new { url = normalized, config = path }));
+        else context.Output.Line($"the master at [bold]{Markup.Escape(normalized)}[/] accepted the token; stored in {Markup.Escape(path)}");
+        return ExitCodes.Ok;
+    }
 
     private static async Task<int> CostAsync(CommandContext context)
     {

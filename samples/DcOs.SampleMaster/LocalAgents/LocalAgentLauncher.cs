@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using DcOs.SampleMaster.Security;
 using DcOs.Scheduling.Master;
 using Microsoft.Extensions.Options;
 
@@ -10,9 +11,9 @@ namespace DcOs.SampleMaster.LocalAgents;
 /// Starts <c>--local-agents N</c> agent processes on this machine, each with its own work dir under the data dir, a
 /// share of the machine's cpus and memory, its own port range and a price and speed from the options, so one command
 /// gives a working, priced cluster. They stop with the master (their process trees are killed, tasks included).
-/// Remote agents run the agent host themselves: <c>dotnet DcOs.AgentHost.dll --master HOST:5050 --work-dir DIR</c>.
+/// Remote agents run the agent host themselves: <c>dotnet DcOs.AgentHost.dll --master HOST:5050 --token-file join.token --work-dir DIR</c>.
 /// </summary>
-public sealed partial class LocalAgentLauncher(IOptions<SampleMasterOptions> options, IMaster master, ILogger<LocalAgentLauncher> logger) : IHostedService
+public sealed partial class LocalAgentLauncher(IOptions<SampleMasterOptions> options, IMaster master, SampleSecurity security, ILogger<LocalAgentLauncher> logger) : IHostedService
 {
     private readonly List<Process> _agents = [];
 
@@ -23,7 +24,7 @@ public sealed partial class LocalAgentLauncher(IOptions<SampleMasterOptions> opt
         var o = options.Value;
         if (o.LocalAgents == 0) return Task.CompletedTask;
         var host = FindAgentHost(o.AgentHost);
-        var endPoint = (IPEndPoint)master.LocalEndPoint!;
+        var endPoint = (IPEndPoint)SampleSecurity.Reachable(master.LocalEndPoint!);
         var cpus = Math.Max(0.5, Math.Round(Environment.ProcessorCount / (double)o.LocalAgents, 2));
         var memMb = Math.Max(256, Math.Floor(TotalMemoryMb() * 0.5 / o.LocalAgents));
         for (var i = 0; i < o.LocalAgents; i++)
@@ -48,6 +49,11 @@ public sealed partial class LocalAgentLauncher(IOptions<SampleMasterOptions> opt
                      })
             {
                 info.ArgumentList.Add(arg);
+            }
+            if (security.Cluster is { } cluster)
+            {
+                info.ArgumentList.Add("--token-file");
+                info.ArgumentList.Add(cluster.JoinTokenFile);
             }
             var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start agent {i + 1}");
             var log = new StreamWriter(Path.Combine(workDir, "agent.log"), append: true) { AutoFlush = true };

@@ -48,6 +48,10 @@ public sealed class DashboardTests
         try
         {
             await page.GotoAsync(master.Api.ToString());
+            // The operator logs in with the admin token the master wrote into its data dir.
+            await page.GetByTestId("login-token-input").FillAsync(master.AdminToken);
+            await page.GetByTestId("login-button").ClickAsync();
+            await Expect(page.GetByTestId("login-form")).ToHaveAttributeAsync("data-state", "signed-in");
 
             // Nodes: the three local agents, with the ids the API gives.
             await page.GetByTestId("tab-nodes").ClickAsync();

@@ -30,6 +30,9 @@ internal sealed class SampleCluster : IAsyncDisposable
 
     public string DataDir => _dataDir.FullName;
 
+    /// <summary>The API's admin token the master wrote into its data dir on first start (see docs/security.md).</summary>
+    public string AdminToken => File.ReadAllText(Path.Combine(DataDir, "admin.token")).Trim();
+
     public static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
@@ -54,13 +57,14 @@ internal sealed class SampleCluster : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public static async Task<SampleCluster> StartAsync(int localAgents)
+    public static async Task<SampleCluster> StartAsync(int localAgents, params string[] extraArgs)
     {
         var dataDir = Directory.CreateTempSubdirectory("dcos-sample-");
         var port = FreePort();
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { Program("DcOs.SampleMaster"), "--http-port", port.ToString(), "--master-port", "0", "--data-dir", dataDir.FullName, "--local-agents", localAgents.ToString() })
             info.ArgumentList.Add(a);
+        foreach (var a in extraArgs) info.ArgumentList.Add(a);
         var process = Process.Start(info)!;
         var ready = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         var cluster = new SampleCluster(process, dataDir, new Uri($"http://127.0.0.1:{port}/"));
@@ -83,6 +87,9 @@ internal sealed class SampleCluster : IAsyncDisposable
             await cluster.DisposeAsync();
             throw new InvalidOperationException("the sample master did not start:\n" + cluster.Output);
         }
+        // The test acts as the operator: every request carries the admin token.
+        if (File.Exists(Path.Combine(cluster.DataDir, "admin.token")))
+            cluster.Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", cluster.AdminToken);
         await cluster.EventuallyAsync(async () => (await cluster.GetAsync("api/agents")).EnumerateArray().Count(a => a.GetProperty("status").GetString() == "Active") == localAgents,
             TimeSpan.FromSeconds(90), $"{localAgents} active agents");
         return cluster;

@@ -17,6 +17,8 @@ public sealed class SampleMasterTests
         info.ArgumentList.Add(SampleCluster.Program("DcOs.Cli"));
         foreach (var a in args) info.ArgumentList.Add(a);
         info.Environment["DCOS_MASTER"] = cluster.Api.ToString().TrimEnd('/');
+        info.Environment["DCOS_TOKEN"] = cluster.AdminToken;
+        info.Environment["DCOS_DIR"] = Path.Combine(cluster.DataDir, "cli");
         info.Environment["NO_COLOR"] = "1";
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();

@@ -16,6 +16,16 @@ export class ApiError extends Error {
   }
 }
 
+const TOKEN_KEY = 'dcos-admin-token';
+
+/** The admin token the operator logged in with (kept for this browser tab only), or null. */
+export const session = {
+  get token() { return sessionStorage.getItem(TOKEN_KEY); },
+  set token(value) {
+    if (value) sessionStorage.setItem(TOKEN_KEY, value); else sessionStorage.removeItem(TOKEN_KEY);
+  },
+};
+
 async function request(method, path, body) {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
@@ -23,7 +33,11 @@ async function request(method, path, body) {
   try {
     response = await fetch(path, {
       method,
-      headers: body === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' },
+      headers: {
+        Accept: 'application/json',
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...(session.token ? { Authorization: `Bearer ${session.token}` } : {}),
+      },
       body: body === undefined ? undefined : (typeof body === 'string' ? body : JSON.stringify(body)),
       signal: controller.signal,
       cache: 'no-store',

@@ -1,6 +1,6 @@
 // The dashboard: tabs, a one-second poll of the master's API, error banners, and the shared context the views use.
 
-import { api } from './api.js';
+import { api, session } from './api.js';
 import { isTerminal, setText } from './dom.js';
 import overview from './views/overview.js';
 import nodes from './views/nodes.js';
@@ -214,6 +214,25 @@ const context = {
     }
   },
 };
+
+// Log in: the admin token (admin.token in the master's data dir) goes with every request from this tab.
+const login = document.querySelector('[data-testid="login-form"]');
+const loginInput = login.querySelector('input');
+const loginButton = login.querySelector('button');
+function showLogin() {
+  const signedIn = Boolean(session.token);
+  loginInput.hidden = signedIn;
+  loginButton.textContent = signedIn ? 'Log out' : 'Log in';
+  login.dataset.state = signedIn ? 'signed-in' : 'signed-out';
+}
+login.addEventListener('submit', (event) => {
+  event.preventDefault();
+  session.token = session.token ? null : loginInput.value.trim() || null;
+  loginInput.value = '';
+  showLogin();
+  refresh();
+});
+showLogin();
 
 for (const [name, view] of Object.entries(views)) {
   view.init(document.querySelector(`[data-view="${name}"]`), context);

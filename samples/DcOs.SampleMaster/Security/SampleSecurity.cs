@@ -1,0 +1,15 @@
+using System.Net;
+
+namespace DcOs.SampleMaster.Security;
+
+/// <summary>How this sample master is secured: its cluster's credentials (null when started with --insecure).</summary>
+public sealed record SampleSecurity(ClusterBootstrap? Cluster, IPEndPoint HttpEndPoint)
+{
+    /// <summary>The address a process on this machine connects to: loopback when the master listens on every interface.</summary>
+    public static EndPoint Reachable(EndPoint bound) => bound switch
+    {
+        IPEndPoint { Address: var a } ip when a.Equals(IPAddress.Any) => new IPEndPoint(IPAddress.Loopback, ip.Port),
+        IPEndPoint { Address: var a } ip when a.Equals(IPAddress.IPv6Any) => new IPEndPoint(IPAddress.IPv6Loopback, ip.Port),
+        _ => bound,
+    };
+}
