@@ -64,6 +64,39 @@ public sealed class FailureTests
     }
 
     [Fact]
+    public async Task A_disconnected_agent_is_deactivated_at_once_and_a_launch_to_it_fails_loudly()
+    {
+        await using var h = new MasterHarness();
+        await h.StartAsync();
+        var fw = await h.AddFrameworkAsync("f");
+        var agent = await h.AddAgentAsync("cpus:2;mem:1024");
+        var offer = await fw.NextOfferAsync();
+        using var watch = h.Master.Watch();
+
+        await agent.Connection.CloseAsync("the agent's link went down");
+        await watch.NextAsync(e => e.Kind == MasterEventKind.AgentDisconnected);
+
+        // Its offer is rescinded at once, and nothing of it is offered while it is away.
+        using (var cts = new CancellationTokenSource(MasterHarness.Timeout)) Assert.Equal(offer.Id, await fw.Rescinded.Reader.ReadAsync(cts.Token));
+        await h.AdvanceAsync(h.Options.AllocationInterval);
+        await fw.AssertNoOfferAsync();
+        Assert.Equal(AgentStatus.Active, (await h.Master.GetAgentsAsync()).Single().Status);
+
+        // A launch on the old offer is answered at once, not left in STAGING.
+        await fw.Driver.AcceptAsync([offer.Id], [TaskLifecycleTests.Task("late")], new Filters(0));
+        var lost = await fw.NextUpdateAsync(new TaskId("late"));
+        Assert.Equal(TaskState.Lost, lost.State);
+        Assert.Equal(TaskStatusReason.InvalidOffers, lost.Reason);
+        Assert.Empty(await h.Master.GetTasksAsync());
+
+        // Re-registering restores it.
+        await agent.ReregisterAsync(h.Transport, h.EndPoint, []);
+        await h.SettleAsync(agent);
+        await h.AdvanceAsync(h.Options.AllocationInterval);
+        Assert.Equal(agent.Id, (await fw.NextOfferAsync()).AgentId);
+    }
+
+    [Fact]
     public async Task A_framework_that_fails_over_within_its_timeout_keeps_its_tasks()
     {
         await using var h = new MasterHarness();

@@ -71,12 +71,12 @@ internal sealed class AgentTable(HierarchicalAllocator allocator, IMasterStore s
 
     /// <summary>
     /// Sets where the agent stands and whether the allocator may offer it (<paramref name="usable"/>; by default: only
-    /// an active agent is offered).
+    /// an active agent that is connected is offered).
     /// </summary>
     public void SetStatus(AgentState agent, AgentStatus status, bool? usable = null)
     {
         agent.Status = status;
-        allocator.SetAgentUsable(agent.Slot, usable ?? status == AgentStatus.Active);
+        allocator.SetAgentUsable(agent.Slot, usable ?? (status == AgentStatus.Active && agent.Connection is not null));
     }
 
     /// <summary>Writes the agent's durable part (its registration and status) to the store.</summary>

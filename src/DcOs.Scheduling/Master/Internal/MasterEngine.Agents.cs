@@ -184,6 +184,11 @@ internal sealed partial class MasterEngine
         var agent = _agents.Of(connection);
         if (agent is null) return;
         _agents.Attach(agent, null);
+        // Deactivated at once, as Mesos does: nothing launched now could reach it, so its offers are rescinded and it is
+        // not offered until it re-registers (which restores it) or misses its pings (unreachable). An accept naming one of
+        // its offers is then answered TASK_LOST/DROPPED with REASON_INVALID_OFFERS, never a silent STAGING.
+        RescindOffers(agent);
+        _allocator.SetAgentUsable(agent.Slot, false);
         _events.Publish(MasterEventKind.AgentDisconnected, agentId: agent.Id, detail: reason.Message);
         // Not unreachable yet: pings keep counting; a reconnect within the ping budget loses nothing.
     }
@@ -262,7 +267,7 @@ internal sealed partial class MasterEngine
     {
         if (!_agents.TryGet(agentId, out var agent)) throw new KeyNotFoundException($"no agent {agentId}");
         if (agent.Status is not (AgentStatus.Draining or AgentStatus.Drained)) return;
-        _agents.SetStatus(agent, AgentStatus.Active, usable: agent.Connection is not null);
+        _agents.SetStatus(agent, AgentStatus.Active);
         agent.DrainGracePeriod = null;
         await _agents.SaveAsync(agent).ConfigureAwait(false);
     });
