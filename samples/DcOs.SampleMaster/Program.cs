@@ -52,6 +52,12 @@ catch (ArgumentException e)
 }
 var dataDir = Path.GetFullPath(options.DataDir);
 Directory.CreateDirectory(dataDir);
+// Tasks (as nobody) pass through the data dir to the local agents' sandboxes, but may not list or read it: the
+// databases and tokens are the master's alone (docs/security.md).
+if (!OperatingSystem.IsWindows())
+{
+    File.SetUnixFileMode(dataDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+}
 
 // Secure by default: the cluster's credentials are created on first start (see docs/security.md).
 var security = new SampleSecurity(options.Insecure ? null : ClusterBootstrap.LoadOrCreate(dataDir), options.HttpEndPoint);

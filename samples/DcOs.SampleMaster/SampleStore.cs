@@ -19,6 +19,13 @@ public sealed class SampleStore : IDisposable
     public SampleStore(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        // The apps' definitions (their env included) are the master's alone: mode 0600, which SQLite's -wal/-shm copy.
+        if (!OperatingSystem.IsWindows())
+        {
+            const UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            if (!File.Exists(path)) new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = mode }).Dispose();
+            else File.SetUnixFileMode(path, mode);
+        }
         _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         _connection.Open();
         Execute("PRAGMA journal_mode=WAL; CREATE TABLE IF NOT EXISTS items (kind TEXT NOT NULL, id TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (kind, id));");

@@ -118,6 +118,12 @@ public sealed class AgentOptions
     /// </summary>
     public bool KillTasksOnShutdown { get; set; }
 
+    /// <summary>
+    /// The user a task runs as when it names none, for an agent running as root. Default "nobody": no task runs as root
+    /// unless it asks to (<c>CommandSpec.User</c> "root"). An agent not running as root runs tasks as itself.
+    /// </summary>
+    public string TaskUser { get; set; } = "nobody";
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -128,6 +134,8 @@ public sealed class AgentOptions
         Require(Hostname is null || (Hostname.Length is > 0 and <= 253 && !Hostname.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))),
             nameof(Hostname), $"\"{Hostname}\" is not a valid hostname");
         Require(!string.IsNullOrWhiteSpace(Principal), nameof(Principal), "must not be empty");
+        Require(!string.IsNullOrWhiteSpace(TaskUser) && TaskUser[0] != '-' && TaskUser.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'),
+            nameof(TaskUser), $"\"{TaskUser}\" is not a user name");
         Require(TokenFile is null || File.Exists(TokenFile), nameof(TokenFile), $"{TokenFile} does not exist");
         if (Token is not null) RequireToken(Token, nameof(Token));
         if (TokenFile is not null && File.Exists(TokenFile)) RequireToken(File.ReadAllText(TokenFile), nameof(TokenFile));

@@ -15,6 +15,12 @@ public sealed record CommandSpec
     /// <summary>Environment variables added to the task's environment.</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// The Unix user the command runs as (Mesos' <c>CommandInfo.user</c>, Marathon's <c>user</c>); null: the agent's
+    /// default task user (<c>nobody</c> unless configured). A name of letters, digits, '.', '_' and '-'.
+    /// </summary>
+    public string? User { get; init; }
+
     /// <summary>A shell command.</summary>
     public static CommandSpec FromShell(string text) => new() { Shell = text };
 
@@ -35,6 +41,8 @@ public sealed record CommandSpec
                 if (Argv[i] is null || Argv[i].Contains('\0')) Guard.Fail($"{field}.argv[{i}]", "must be text without NUL characters");
             }
         }
+        if (User is not null && !IsUserName(User))
+            Guard.Fail(field + ".user", $"\"{User}\" is not a user name (letters, digits, '.', '_' and '-', at most 32, not starting with '-')");
         ArgumentNullException.ThrowIfNull(Environment);
         foreach (var (name, value) in Environment)
         {
@@ -44,4 +52,7 @@ public sealed record CommandSpec
         }
         return this;
     }
+
+    private static bool IsUserName(string name) =>
+        name.Length is > 0 and <= 32 && name[0] != '-' && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
 }

@@ -14,6 +14,18 @@ namespace DcOs.Scheduling.Sqlite;
 /// </summary>
 internal sealed class SqliteMasterStore : IMasterStore
 {
+    /// <summary>
+    /// The database holds the cluster's state, task environments included: readable by its owner only (mode 0600).
+    /// SQLite gives its -wal and -shm files the database's mode, so creating the file first is enough.
+    /// </summary>
+    internal static void OwnerOnly(string path)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        const UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        if (!File.Exists(path)) new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = mode }).Dispose();
+        else File.SetUnixFileMode(path, mode);
+    }
+
     private readonly SqliteConnection _connection;
     private readonly Lock _gate = new();
 
@@ -21,6 +33,7 @@ internal sealed class SqliteMasterStore : IMasterStore
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
+        OwnerOnly(path);
         _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         _connection.Open();
         Execute("PRAGMA journal_mode=WAL;");

@@ -21,7 +21,7 @@ internal static class DefinitionReader
     /// <summary>Marathon fields that DcOs apps do not have: refused with a message saying so, not silently dropped.</summary>
     private static readonly HashSet<string> MarathonOnlyFields = new(StringComparer.OrdinalIgnoreCase)
     {
-        "container", "labels", "portDefinitions", "fetch", "uris", "user", "dependencies", "acceptedResourceRoles", "networks",
+        "container", "labels", "portDefinitions", "fetch", "uris", "dependencies", "acceptedResourceRoles", "networks",
         "requirePorts", "executor", "taskKillGracePeriodSeconds", "role", "residency", "secrets", "readinessChecks",
         "unreachableStrategy", "killSelection", "version", "versionInfo", "storeUrls",
     };

@@ -36,6 +36,8 @@ public sealed record JobRunSpec
     public double EstimatedDurationSeconds { get; init; } = 60;
     public double? DeadlineSeconds { get; init; }
     public Dictionary<string, string>? Env { get; init; }
+    /// <summary>The Unix user the job runs as; null: the agent's default (<c>nobody</c>).</summary>
+    public string? User { get; init; }
 
     public void Validate()
     {
@@ -47,6 +49,17 @@ public sealed record JobRunSpec
         if (Cpus <= 0 && Mem <= 0) throw new ValidationException("run.cpus", "a job needs cpus or mem greater than zero");
         if (MaxRetries < 0) throw new ValidationException("run.maxRetries", $"must not be negative (got {MaxRetries})");
         if (DeadlineSeconds is { } d && (!double.IsFinite(d) || d <= 0)) throw new ValidationException("run.deadlineSeconds", "must be a positive number of seconds");
+        if (User is not null)
+        {
+            try
+            {
+                _ = (CommandSpec.FromShell("x") with { User = User }).Validate("command");
+            }
+            catch (ValidationException e)
+            {
+                throw new ValidationException("run.user", e.Reason);
+            }
+        }
     }
 
     [JsonIgnore]

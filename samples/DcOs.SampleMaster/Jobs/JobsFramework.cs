@@ -213,7 +213,7 @@ public sealed class JobsFramework : SampleFramework, IDisposable
                 {
                     Id = taskId,
                     Name = job.Id,
-                    Command = CommandSpec.FromShell(spec.Cmd!) with { Environment = spec.Env ?? new Dictionary<string, string>() },
+                    Command = CommandSpec.FromShell(spec.Cmd!) with { Environment = spec.Env ?? new Dictionary<string, string>(), User = spec.User },
                     Resources = spec.Resources,
                     Labels = new Dictionary<string, string> { [TaskLabels.Group] = job.Id, ["job"] = job.Id, ["run"] = run.RunId },
                 };

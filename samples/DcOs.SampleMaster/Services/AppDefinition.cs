@@ -18,6 +18,8 @@ public sealed record AppDefinition
     public int Instances { get; init; } = 1;
     public List<int>? Ports { get; init; }
     public Dictionary<string, string>? Env { get; init; }
+    /// <summary>The Unix user the instances run as (Marathon's <c>user</c>); null: the agent's default (<c>nobody</c>).</summary>
+    public string? User { get; init; }
     public List<List<string>>? Constraints { get; init; }
     public List<AppHealthCheck>? HealthChecks { get; init; }
     [JsonConverter(typeof(CostObjectiveJsonConverter))]
@@ -75,6 +77,17 @@ public sealed record AppDefinition
         if (!(MaxLaunchDelaySeconds >= BackoffSeconds)) throw new ValidationException("maxLaunchDelaySeconds", "must be at least backoffSeconds");
         Check(KillGracePeriodSeconds, "killGracePeriodSeconds");
         if (Env is not null) _ = CommandSpec.FromShell("x") with { Environment = Env };
+        if (User is not null)
+        {
+            try
+            {
+                _ = (CommandSpec.FromShell("x") with { User = User }).Validate("command");
+            }
+            catch (ValidationException e)
+            {
+                throw new ValidationException("user", e.Reason);
+            }
+        }
         return this;
     }
 
@@ -94,7 +107,7 @@ public sealed record AppDefinition
         {
             Id = id,
             Name = Id,
-            Command = command with { Environment = Env ?? new Dictionary<string, string>() },
+            Command = command with { Environment = Env ?? new Dictionary<string, string>(), User = User },
             Resources = resources,
             Constraints = [.. (Constraints ?? []).Select((c, i) => PlacementConstraint.FromParts(c, $"constraints[{i}]"))],
             HealthCheck = HealthChecks is { Count: > 0 } ? HealthChecks[0].ToSpec("healthChecks[0]", PortCount) : null,

@@ -35,6 +35,34 @@ internal sealed class AgentPaths
 
     public string Root { get; }
 
+    /// <summary>
+    /// Tasks run as other users than the agent: they may pass through the work dir and the sandboxes dir to their own
+    /// sandbox (mode 0711: no listing), and nothing else; the agent's own files (meta, the update log, its id and
+    /// credential) are its alone.
+    /// </summary>
+    public void Protect()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        const UnixFileMode passThrough = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+        File.SetUnixFileMode(Root, passThrough);
+        File.SetUnixFileMode(Sandboxes, passThrough);
+        File.SetUnixFileMode(Meta, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        // Files an older agent created with the default mode.
+        foreach (var file in new[] { AgentIdFile, UpdateLog, TokenFile, Path.Combine(Root, "agent.lock") })
+        {
+            if (File.Exists(file)) File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+    }
+
+    /// <summary>Options for the agent's own files in the work dir: mode 0600, since tasks may pass through the dir.</summary>
+    public static FileStreamOptions PrivateFile(FileMode mode, FileShare share)
+    {
+        var options = new FileStreamOptions { Mode = mode, Access = FileAccess.Write, Share = share, BufferSize = 64 * 1024 };
+        if (!OperatingSystem.IsWindows() && mode is FileMode.Create or FileMode.CreateNew or FileMode.Append or FileMode.OpenOrCreate)
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        return options;
+    }
+
     public string Sandboxes { get; }
 
     public string Meta { get; }

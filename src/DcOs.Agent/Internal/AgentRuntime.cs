@@ -116,6 +116,7 @@ internal sealed partial class AgentRuntime : IDcOsAgent, IMessageHandler, IAsync
         Directory.CreateDirectory(paths.Root);
         Directory.CreateDirectory(paths.Sandboxes);
         Directory.CreateDirectory(paths.Meta);
+        paths.Protect();
         try
         {
             // An exclusive lock (flock) on a file in the work directory: two agents must never share one. The kernel
@@ -162,6 +163,7 @@ internal sealed partial class AgentRuntime : IDcOsAgent, IMessageHandler, IAsync
             Hostname = Info.Hostname,
             BaseEnvironment = BaseEnvironment(),
             AgentId = () => _agentId,
+            Users = TaskUsers.ForThisProcess(_options.TaskUser),
             OnTerminal = OnTerminal,
         };
         // Tasks that ended while the agent was down are settled before registering, so the re-registration reports
@@ -294,7 +296,7 @@ internal sealed partial class AgentRuntime : IDcOsAgent, IMessageHandler, IAsync
         // Atomic and durable: the id must never be half-written or lost, or the tasks would belong to nobody.
         var path = _paths!.AgentIdFile;
         var temp = path + ".tmp";
-        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        using (var file = new FileStream(temp, AgentPaths.PrivateFile(FileMode.Create, FileShare.None)))
         {
             file.Write(Encoding.UTF8.GetBytes(id.Value + "\n"));
             file.Flush(flushToDisk: true);

@@ -82,10 +82,11 @@ internal sealed class TaskSpecFormatter : IMessagePackFormatter<TaskSpec?>
             writer.WriteNil();
             return;
         }
-        writer.WriteArrayHeader(3);
+        writer.WriteArrayHeader(4);
         writer.Write(command.Shell);
         WireReader.WriteStrings(ref writer, command.Argv);
         WireReader.WriteStringMap(ref writer, command.Environment);
+        writer.Write(command.User);
     }
 
     private static CommandSpec? ReadCommand(ref MessagePackReader reader, MessagePackSerializerOptions options, string field)
@@ -96,8 +97,10 @@ internal sealed class TaskSpecFormatter : IMessagePackFormatter<TaskSpec?>
         var shell = WireReader.ReadStringOrNil(ref reader);
         List<string>? argv = reader.TryReadNil() ? null : WireReader.ReadStrings(ref reader, field + ".argv");
         var env = WireReader.ReadStringMap(ref reader, field + ".environment");
-        WireReader.EndObject(ref reader, count, 3);
-        return new CommandSpec { Shell = shell, Argv = argv, Environment = env };
+        // The fourth field (user) is newer: a three-field command from an older peer runs as the default user.
+        var user = count >= 4 ? WireReader.ReadStringOrNil(ref reader) : null;
+        WireReader.EndObject(ref reader, count, 4);
+        return new CommandSpec { Shell = shell, Argv = argv, Environment = env, User = user };
     }
 
     private static void WriteHealthCheck(ref MessagePackWriter writer, HealthCheckSpec? hc)

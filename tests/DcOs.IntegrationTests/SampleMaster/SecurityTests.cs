@@ -110,6 +110,30 @@ public sealed class SecurityTests
     }
 
     [Fact]
+    public async Task A_task_runs_as_nobody_and_cannot_read_the_masters_data_or_tokens()
+    {
+        if (Environment.UserName != "root") Assert.Skip("the agents switch users only when they run as root (CI does)");
+        await using var cluster = await SampleCluster.StartAsync(localAgents: 1);
+        var probes = string.Join("; ", new[] { "master.db", "frameworks.db", "admin.token", "cluster.secret", "join.token" }
+            .Select(f => $"cat {Path.Combine(cluster.DataDir, f)} > /dev/null 2>&1; echo {f}=$?"));
+        var app = $$"""{"id": "/probe", "cmd": "id -un; {{probes}}; ls {{cluster.DataDir}} > /dev/null 2>&1; echo list=$?; sleep 600", "cpus": 0.1, "mem": 32}""";
+        using (var created = await cluster.Http.PostAsync("api/apps", new StringContent(app, Encoding.UTF8, "application/json")))
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+
+        string? stdout = null;
+        await cluster.EventuallyAsync(() =>
+        {
+            var file = Directory.EnumerateFiles(Path.Combine(cluster.DataDir, "agents"), "stdout", SearchOption.AllDirectories).FirstOrDefault();
+            stdout = file is null ? null : File.ReadAllText(file);
+            return Task.FromResult(stdout?.Contains("list=", StringComparison.Ordinal) == true);
+        }, TimeSpan.FromSeconds(60), "the probe's output");
+
+        Assert.StartsWith("nobody\n", stdout, StringComparison.Ordinal);
+        foreach (var file in new[] { "master.db", "frameworks.db", "admin.token", "cluster.secret", "join.token" }) Assert.Contains($"{file}=1", stdout);
+        Assert.Contains("list=2", stdout);
+    }
+
+    [Fact]
     public async Task An_insecure_master_refuses_to_listen_beyond_loopback()
     {
         var dataDir = Directory.CreateTempSubdirectory("dcos-insecure-");

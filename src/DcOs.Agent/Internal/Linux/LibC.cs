@@ -131,6 +131,15 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int fsync(int fd);
 
+    [LibraryImport(Lib)]
+    public static partial uint geteuid();
+
+    [LibraryImport(Lib)]
+    public static partial uint getegid();
+
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int chown(string path, int owner, int group);
+
     /// <summary>fsyncs a directory, so a rename in it survives a machine crash; best effort.</summary>
     public static void FsyncDirectory(string path)
     {

@@ -85,9 +85,16 @@ internal sealed class AgentTask
     {
         try
         {
+            var (account, userProblem) = _services.Users.Resolve(Spec.Command.User);
+            if (account is null)
+            {
+                Checkpoint.SaveSpec(MetaDirCreated());
+                await FinishAsync(TaskState.Failed, TaskStatusReason.ContainerLaunchFailed, userProblem ?? "no account to run the task as", TaskStatusSource.Agent).ConfigureAwait(false);
+                return;
+            }
             try
             {
-                Directory.CreateDirectory(Sandbox);
+                CreateSandbox(account);
                 Directory.CreateDirectory(MetaDir);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -124,8 +131,8 @@ internal sealed class AgentTask
             int pid;
             try
             {
-                var argv = TaskWrapper.TaskArgv(Spec.Command, MetaDir, Sandbox, Cgroup?.ProcsFiles ?? []);
-                var env = TaskWrapper.Environment(_services.BaseEnvironment, Framework, Spec, _services.AgentId(), Sandbox, _services.Hostname);
+                var argv = TaskWrapper.TaskArgv(Spec.Command, MetaDir, Sandbox, Cgroup?.ProcsFiles ?? [], SwitchTo(account));
+                var env = TaskWrapper.Environment(_services.BaseEnvironment, Framework, Spec, _services.AgentId(), Sandbox, _services.Hostname, UserEnvironment(account));
                 pid = ProcessSpawner.Spawn(TaskWrapper.Shell, argv, env,
                     Path.Combine(Sandbox, AgentPaths.StdoutFile), Path.Combine(Sandbox, AgentPaths.StderrFile));
             }
@@ -283,9 +290,65 @@ internal sealed class AgentTask
 
     private Task<(bool Ok, string Detail)> RunCheckCommandAsync(CommandSpec command, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var argv = TaskWrapper.CheckArgv(command, Sandbox, Cgroup?.ProcsFiles ?? []);
-        var env = TaskWrapper.Environment(_services.BaseEnvironment, Framework, Spec, _services.AgentId(), Sandbox, _services.Hostname, command.Environment);
+        // A check runs as the task's user; if that account is gone since launch, the check fails rather than run as the agent.
+        var (account, problem) = _services.Users.Resolve(Spec.Command.User);
+        if (account is null) return Task.FromResult((false, problem ?? "no account"));
+        var argv = TaskWrapper.CheckArgv(command, Sandbox, Cgroup?.ProcsFiles ?? [], SwitchTo(account));
+        var extra = new Dictionary<string, string>(UserEnvironment(account) ?? new Dictionary<string, string>());
+        foreach (var (name, value) in command.Environment) extra[name] = value;
+        var env = TaskWrapper.Environment(_services.BaseEnvironment, Framework, Spec, _services.AgentId(), Sandbox, _services.Hostname, extra);
         return HealthChecker.RunCommandAsync(_services.Reaper, _services.Time, argv, env, timeout, cancellationToken);
+    }
+
+    /// <summary>The wrapper's "setpriv uid:gid" argument, or null when the task runs as the agent's own account.</summary>
+    private string? SwitchTo(Linux.UserAccount account) => _services.Users.Switches(account) ? $"{_services.Users.SetPriv} {account.Ids}" : null;
+
+    /// <summary>
+    /// USER, LOGNAME, HOME (the sandbox) and PATH of a task that runs as another account than the agent's. PATH keeps
+    /// only the agent's directories that everyone may search: a root-only one (/root/.dotnet) would make every missing
+    /// command "Permission denied" instead of "not found".
+    /// </summary>
+    private Dictionary<string, string>? UserEnvironment(Linux.UserAccount account)
+    {
+        if (!_services.Users.Switches(account)) return null;
+        var path = _services.BaseEnvironment.GetValueOrDefault("PATH") ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+        var searchable = string.Join(':', path.Split(':', StringSplitOptions.RemoveEmptyEntries).Where(SearchableByAnyone));
+        return new() { ["USER"] = account.Name, ["LOGNAME"] = account.Name, ["HOME"] = Sandbox, ["PATH"] = searchable };
+    }
+
+    private static bool SearchableByAnyone(string directory)
+    {
+        if (OperatingSystem.IsWindows()) return true;
+        try
+        {
+            for (var dir = new DirectoryInfo(directory); dir is not null; dir = dir.Parent)
+            {
+                if (!dir.Exists || (dir.UnixFileMode & UnixFileMode.OtherExecute) == 0) return false;
+            }
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The sandbox, owned by the task's account and closed to everyone else (mode 0700).</summary>
+    private void CreateSandbox(Linux.UserAccount account)
+    {
+        Directory.CreateDirectory(Sandbox);
+        if (OperatingSystem.IsWindows()) return;
+        var frameworkDir = Path.GetDirectoryName(Sandbox)!;
+        File.SetUnixFileMode(frameworkDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        if (_services.Users.Switches(account) && Linux.LibC.chown(Sandbox, account.Uid, account.Gid) != 0)
+            throw new IOException($"could not give the sandbox to user '{account.Name}': {Linux.LibC.Describe(System.Runtime.InteropServices.Marshal.GetLastPInvokeError())}");
+        File.SetUnixFileMode(Sandbox, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    private string MetaDirCreated()
+    {
+        Directory.CreateDirectory(MetaDir);
+        return MetaDir;
     }
 
     private void OnHealthChanged(bool healthy, string detail)

@@ -29,6 +29,9 @@ internal sealed class TaskServices
 
     public required Func<AgentId> AgentId { get; init; }
 
+    /// <summary>Which account each task runs as.</summary>
+    public required TaskUsers Users { get; init; }
+
 
     /// <summary>Called once per task when its terminal update has been emitted.</summary>
     public required Action<AgentTask> OnTerminal { get; init; }

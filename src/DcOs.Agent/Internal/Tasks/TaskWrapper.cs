@@ -10,6 +10,8 @@ namespace DcOs.Agent.Internal.Tasks;
 /// <item>it writes its pid and start time (field 22 of /proc/self/stat) to meta/.../pid: the identity a restarted
 /// agent checks before re-attaching, written by the process itself, so no launch leaves a window without it;</item>
 /// <item>it writes its pid to the task's cgroup.procs files, so the command starts inside the cgroup;</item>
+/// <item>it runs the command as the task's user through setpriv when that is not the agent's (the wrapper itself
+/// stays the agent's user, so it can write the exit file the task cannot touch);</item>
 /// <item>it runs the command as its child (argv directly, shell text in a subshell) and traps SIGTERM, so when the
 /// agent signals the group the command gets SIGTERM and the wrapper lives on to record how it ended;</item>
 /// <item>it writes the command's status to meta/.../exit and exits with it.</item>
@@ -21,10 +23,13 @@ internal static class TaskWrapper
 {
     public const string Shell = "/bin/sh";
 
-    /// <summary>$1 meta dir, $2 sandbox, $3 mode (s: shell text in $5, a: argv), then cgroup.procs files, "--", the command.</summary>
+    /// <summary>
+    /// $1 meta dir, $2 sandbox, $3 mode (s: shell text, a: argv), $4 "setpriv uid:gid" or "-", then cgroup.procs files,
+    /// "--", the command.
+    /// </summary>
     private const string Script =
-        "m=$1 d=$2 k=$3\n" +
-        "shift 3\n" +
+        "m=$1 d=$2 k=$3 u=$4\n" +
+        "shift 4\n" +
         "i() { echo \"$1 ${22}\"; }\n" +
         "read -r t < /proc/self/stat\n" +
         "i $t > \"$m/pid\"\n" +
@@ -32,23 +37,39 @@ internal static class TaskWrapper
         "shift\n" +
         "cd \"$d\" || exit 126\n" +
         "trap : HUP INT TERM\n" +
-        "if [ \"$k\" = s ]; then (eval \"$1\"); else \"$@\"; fi\n" +
+        Run +
         "s=$?\n" +
         "echo $s > \"$m/exit\"\n" +
         "exit $s\n";
 
-    /// <summary>Health-check commands: join the task's cgroup, run in its sandbox, no status file.</summary>
+    /// <summary>Health-check commands: join the task's cgroup, run in its sandbox as the task's user, no status file.</summary>
     private const string CheckScript =
-        "d=$1 k=$2\n" +
-        "shift 2\n" +
+        "d=$1 k=$2 u=$3\n" +
+        "shift 3\n" +
         "while [ \"$1\" != -- ]; do echo $$ > \"$1\" || exit 125; shift; done\n" +
         "shift\n" +
         "cd \"$d\" || exit 126\n" +
-        "if [ \"$k\" = s ]; then eval \"$1\"; else exec \"$@\"; fi\n";
+        "if [ \"$u\" = - ]; then\n" +
+        "  if [ \"$k\" = s ]; then eval \"$1\"; else exec \"$@\"; fi\n" +
+        "fi\n" +
+        "p=${u% *} i=${u#* }\n" +
+        "if [ \"$k\" = s ]; then set -- /bin/sh -c \"$1\"; fi\n" +
+        "exec \"$p\" --reuid=\"${i%:*}\" --regid=\"${i#*:}\" --init-groups -- \"$@\"\n";
 
-    public static List<string> TaskArgv(CommandSpec command, string metaDir, string sandbox, IEnumerable<string> cgroupProcs)
+    /// <summary>Runs the command ($k, $@) as the wrapper's user, or through setpriv as the task's ($u = "path uid:gid").</summary>
+    private const string Run =
+        "if [ \"$u\" = - ]; then\n" +
+        "  if [ \"$k\" = s ]; then (eval \"$1\"); else \"$@\"; fi\n" +
+        "else\n" +
+        "  p=${u% *} i=${u#* }\n" +
+        "  if [ \"$k\" = s ]; then set -- /bin/sh -c \"$1\"; fi\n" +
+        "  \"$p\" --reuid=\"${i%:*}\" --regid=\"${i#*:}\" --init-groups -- \"$@\"\n" +
+        "fi\n";
+
+    /// <summary>The wrapper's argv; <paramref name="switchTo"/> is "setpriv-path uid:gid" to run the command as another user, or null.</summary>
+    public static List<string> TaskArgv(CommandSpec command, string metaDir, string sandbox, IEnumerable<string> cgroupProcs, string? switchTo = null)
     {
-        var argv = new List<string> { Shell, "-c", Script, "sh", metaDir, sandbox, command.Shell is null ? "a" : "s" };
+        var argv = new List<string> { Shell, "-c", Script, "sh", metaDir, sandbox, command.Shell is null ? "a" : "s", switchTo ?? "-" };
         argv.AddRange(cgroupProcs);
         argv.Add("--");
         if (command.Shell is not null) argv.Add(command.Shell);
@@ -56,9 +77,9 @@ internal static class TaskWrapper
         return argv;
     }
 
-    public static List<string> CheckArgv(CommandSpec command, string sandbox, IEnumerable<string> cgroupProcs)
+    public static List<string> CheckArgv(CommandSpec command, string sandbox, IEnumerable<string> cgroupProcs, string? switchTo = null)
     {
-        var argv = new List<string> { Shell, "-c", CheckScript, "sh", sandbox, command.Shell is null ? "a" : "s" };
+        var argv = new List<string> { Shell, "-c", CheckScript, "sh", sandbox, command.Shell is null ? "a" : "s", switchTo ?? "-" };
         argv.AddRange(cgroupProcs);
         argv.Add("--");
         if (command.Shell is not null) argv.Add(command.Shell);

@@ -221,7 +221,7 @@ internal sealed class UpdateLog : IAsyncDisposable
     private static void Rewrite(string path, IReadOnlyList<DcOsMessage> live)
     {
         var temp = path + ".tmp";
-        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024))
+        using (var file = new FileStream(temp, AgentPaths.PrivateFile(FileMode.Create, FileShare.None)))
         {
             foreach (var record in live) file.Write(Frame(record));
             file.Flush(flushToDisk: true);
@@ -230,8 +230,7 @@ internal sealed class UpdateLog : IAsyncDisposable
         LibC.FsyncDirectory(Path.GetDirectoryName(path)!);
     }
 
-    private static FileStream OpenForAppend(string path) =>
-        new(path, FileMode.Append, FileAccess.Write, FileShare.Read, 64 * 1024);
+    private static FileStream OpenForAppend(string path) => new(path, AgentPaths.PrivateFile(FileMode.Append, FileShare.Read));
 
     internal static byte[] Frame(DcOsMessage record)
     {
