@@ -28,12 +28,16 @@ var switches = new Dictionary<string, string>(StringComparer.Ordinal)
     ["--cgroups-root"] = "Agent:CgroupsRoot",
     ["--sandbox-gc-delay"] = "Agent:SandboxGcDelay",
     ["--kill-tasks-on-shutdown"] = "Agent:KillTasksOnShutdown",
+    ["--parent-pid"] = "ParentPid",
 };
 
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
 builder.Configuration.AddEnvironmentVariables("DCOS_");
 builder.Configuration.AddCommandLine(args, switches);
 builder.Services.AddDcOsAgent(options => builder.Configuration.GetSection("Agent").Bind(options));
+// Started by a master on this machine: stop with it.
+if (builder.Configuration.GetValue<int?>("ParentPid") is { } parent)
+    builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<DcOs.AgentHost.ParentWatch>(sp, parent));
 
 using var host = builder.Build();
 try

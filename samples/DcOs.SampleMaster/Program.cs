@@ -135,4 +135,13 @@ app.Lifetime.ApplicationStarted.Register(() =>
         Console.WriteLine("dcos: INSECURE: no authentication; anyone on this machine can use the master and its API");
     }
 });
-app.Run();
+try
+{
+    app.Run();
+}
+catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException)
+{
+    // What stops a start (the data dir in use by another master, a port taken) is one line, not a stack trace.
+    await Console.Error.WriteLineAsync("dcos: " + e.Message);
+    Environment.Exit(1);
+}

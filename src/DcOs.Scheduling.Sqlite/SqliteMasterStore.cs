@@ -27,12 +27,14 @@ internal sealed class SqliteMasterStore : IMasterStore
     }
 
     private readonly SqliteConnection _connection;
+    private readonly FileStream _lock;
     private readonly Lock _gate = new();
 
     public SqliteMasterStore(string path)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
+        _lock = Exclusive(path + ".lock");
         OwnerOnly(path);
         _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         _connection.Open();
@@ -101,7 +103,30 @@ internal sealed class SqliteMasterStore : IMasterStore
     public ValueTask DisposeAsync()
     {
         lock (_gate) _connection.Dispose();
+        _lock.Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// One master per store: two masters writing one database would each believe its own memory. The lock (flock, held
+    /// until the store is disposed or the process dies, kill -9 included) names its holder's pid for the one refused.
+    /// </summary>
+    private static FileStream Exclusive(string lockPath)
+    {
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            // The holder's name is in a file of its own: the lock file itself cannot be read while it is held.
+            var owner = Path.ChangeExtension(lockPath, ".owner");
+            var holder = File.Exists(owner) ? File.ReadAllText(owner).Trim() : "";
+            throw new IOException($"the master store {Path.GetFileNameWithoutExtension(lockPath)} is in use by {(holder.Length > 0 ? holder : "another process")}; one master per data dir (stop it, or give this one another data dir)");
+        }
+        File.WriteAllText(Path.ChangeExtension(lockPath, ".owner"), $"the master with pid {Environment.ProcessId} on {Environment.MachineName}\n");
+        return stream;
     }
 
     private Task Run(string sql, params (string Name, object? Value)[] parameters)

@@ -16,6 +16,7 @@ namespace DcOs.SampleMaster.LocalAgents;
 public sealed partial class LocalAgentLauncher(IOptions<SampleMasterOptions> options, IMaster master, SampleSecurity security, ILogger<LocalAgentLauncher> logger) : IHostedService
 {
     private readonly List<Process> _agents = [];
+    private volatile bool _stopping;
 
     public IReadOnlyList<Process> Processes => _agents;
 
@@ -43,7 +44,7 @@ public sealed partial class LocalAgentLauncher(IOptions<SampleMasterOptions> opt
                          host, "--master", $"{endPoint.Address}:{endPoint.Port}", "--work-dir", workDir,
                          "--cpus", cpus.ToString(CultureInfo.InvariantCulture), "--mem", memMb.ToString(CultureInfo.InvariantCulture),
                          "--ports", ports, "--hostname", $"local-agent-{i + 1}", "--kill-tasks-on-shutdown", "true",
-                         "--attributes", $"rack:r{i + 1};zone:local",
+                         "--attributes", $"rack:r{i + 1};zone:local", "--parent-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
                          "--Agent:Cost:MachinePerHour", o.AgentPrices[i % o.AgentPrices.Length].ToString(CultureInfo.InvariantCulture),
                          "--Agent:Cost:SpeedFactor", o.AgentSpeeds[i % o.AgentSpeeds.Length].ToString(CultureInfo.InvariantCulture),
                      })
@@ -61,6 +62,13 @@ public sealed partial class LocalAgentLauncher(IOptions<SampleMasterOptions> opt
             process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
+            // An agent that ends on its own (its work dir locked by another, bad settings) is said, not silently lost.
+            var number = i + 1;
+            process.EnableRaisingEvents = true;
+            process.Exited += (_, _) =>
+            {
+                if (!_stopping) Log.Exited(logger, number, process.Id, process.ExitCode, Path.Combine(workDir, "agent.log"));
+            };
             _agents.Add(process);
             Log.Started(logger, i + 1, process.Id, workDir);
         }
@@ -73,6 +81,7 @@ public sealed partial class LocalAgentLauncher(IOptions<SampleMasterOptions> opt
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        _stopping = true;
         foreach (var process in _agents.Where(p => !p.HasExited)) _ = SendSigterm(process.Id);
         foreach (var process in _agents)
         {
@@ -138,5 +147,8 @@ public sealed partial class LocalAgentLauncher(IOptions<SampleMasterOptions> opt
 
         [LoggerMessage(2, LogLevel.Warning, "Could not stop agent process {Pid}: {Reason}")]
         public static partial void StopFailed(ILogger logger, int pid, string reason);
+
+        [LoggerMessage(3, LogLevel.Error, "Local agent {Number} (pid {Pid}) exited with code {Code}; its log: {Log}")]
+        public static partial void Exited(ILogger logger, int number, int pid, int code, string log);
     }
 }

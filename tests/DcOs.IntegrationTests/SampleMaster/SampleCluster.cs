@@ -128,6 +128,13 @@ internal sealed class SampleCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>kill -9 of the master process alone (not its children): what a crash or the OOM killer does.</summary>
+    public void KillMaster()
+    {
+        _ = Posix.Kill(_process.Id, 9);
+        _process.WaitForExit(TimeSpan.FromSeconds(20));
+    }
+
     /// <summary>
     /// Stops the master as a user does (Ctrl+C, SIGTERM): it stops its local agents, which kill their tasks and remove
     /// their cgroups. SIGKILL to the whole tree only if that does not finish in 20 s. Idempotent.

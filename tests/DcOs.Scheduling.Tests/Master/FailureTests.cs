@@ -181,6 +181,29 @@ public sealed class FailureTests
     }
 
     [Fact]
+    public async Task A_second_master_on_the_same_sqlite_store_is_refused_naming_the_first()
+    {
+        var dir = Directory.CreateTempSubdirectory("dcos-store-lock-");
+        try
+        {
+            var path = Path.Combine(dir.FullName, "master.db");
+            await using (var first = SqliteMasterStores.Open(path))
+            {
+                var e = Assert.Throws<IOException>(() => SqliteMasterStores.Open(path));
+                Assert.Contains($"in use by the master with pid {Environment.ProcessId}", e.Message);
+                Assert.Contains("one master per data dir", e.Message);
+                if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+            }
+            // Released with the store (and by the kernel when a master dies, kill -9 included).
+            await using var again = SqliteMasterStores.Open(path);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_master_restarted_on_its_sqlite_store_recovers_and_loses_no_task()
     {
         var dir = Directory.CreateTempSubdirectory("dcos-master-");
