@@ -16,6 +16,7 @@ var switches = new Dictionary<string, string>(StringComparer.Ordinal)
     // No --secret: a value on the command line is visible to every user in the process list. Tokens come from a file
     // (--token-file) or the environment (DCOS_AGENT__TOKEN).
     ["--token-file"] = "Agent:TokenFile",
+    ["--tls-trust"] = "Agent:TlsTrustFile",
     ["--cpus"] = "Agent:Cpus",
     ["--mem"] = "Agent:MemMb",
     ["--disk"] = "Agent:DiskMb",

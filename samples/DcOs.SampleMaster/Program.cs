@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Security;
+using DcOs.Transport;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using DcOs.Core;
@@ -27,6 +29,9 @@ var switches = new Dictionary<string, string>
     ["--http-listen"] = "DcOs:HttpListen",
     ["--advertise"] = "DcOs:Advertise",
     ["--insecure"] = "DcOs:Insecure",
+    ["--tls-cert"] = "DcOs:TlsCert",
+    ["--tls-key"] = "DcOs:TlsKey",
+    ["--tls-trust"] = "DcOs:TlsTrust",
 };
 // A flag without a value ("--insecure") means true; the configuration's command-line reader wants a value.
 args = [.. args.Select((a, i) => a == "--insecure" && (i + 1 == args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal)) ? "--insecure=true" : a)];
@@ -60,9 +65,30 @@ if (!OperatingSystem.IsWindows())
 }
 
 // Secure by default: the cluster's credentials are created on first start (see docs/security.md).
-var security = new SampleSecurity(options.Insecure ? null : ClusterBootstrap.LoadOrCreate(dataDir), options.HttpEndPoint);
+var tls = options.TlsCert is { } certFile ? TransportTls.LoadCertificate(certFile, options.TlsKey) : null;
+var security = new SampleSecurity(options.Insecure ? null : ClusterBootstrap.LoadOrCreate(dataDir), options.HttpEndPoint)
+{
+    Certificate = tls,
+    TrustFile = tls is null ? null : Path.GetFullPath(options.TlsTrust ?? options.TlsCert!),
+};
 builder.Services.AddSingleton(security);
-builder.WebHost.ConfigureKestrel(k => k.Listen(options.HttpEndPoint));
+builder.WebHost.ConfigureKestrel(k => k.Listen(options.HttpEndPoint, listen =>
+{
+    if (tls is not null) listen.UseHttps(tls);
+}));
+if (tls is not null)
+{
+    // The transport serves TLS; the frameworks hosted here reach it on loopback and trust exactly this certificate.
+    builder.Services.Configure<TransportOptions>(o =>
+    {
+        o.ServerTls = new SslServerAuthenticationOptions { ServerCertificate = tls };
+        o.ClientTls = new SslClientAuthenticationOptions
+        {
+            TargetHost = "localhost",
+            RemoteCertificateValidationCallback = (_, presented, _, _) => presented is not null && presented.GetCertHashString() == tls.GetCertHashString(),
+        };
+    });
+}
 builder.Services.ConfigureHttpJsonOptions(o =>
 {
     o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
@@ -127,7 +153,8 @@ app.Lifetime.ApplicationStarted.Register(() =>
     var advertised = options.AdvertisedMaster((IPEndPoint)master.LocalEndPoint!);
     if (security.Cluster is { } c)
     {
-        Console.WriteLine($"dcos: agents join with: dotnet DcOs.AgentHost.dll --master {advertised} --token-file <a copy of {c.JoinTokenFile}> --work-dir /var/lib/dcos-agent");
+        var trust = security.TrustFile is { } t ? $" --tls-trust <a copy of {t}>" : "";
+        Console.WriteLine($"dcos: agents join with: dotnet DcOs.AgentHost.dll --master {advertised} --token-file <a copy of {c.JoinTokenFile}>{trust} --work-dir /var/lib/dcos-agent");
         Console.WriteLine($"dcos: the API's admin token is in {c.AdminTokenFile}; the CLI: dcos cluster setup {url} --token-file {c.AdminTokenFile}");
     }
     else

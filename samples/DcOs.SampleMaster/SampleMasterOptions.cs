@@ -53,6 +53,21 @@ public sealed class SampleMasterOptions
     /// </summary>
     public bool Insecure { get; set; }
 
+    /// <summary>
+    /// TLS for agents, frameworks and the HTTP API (--tls-cert): a PEM certificate (or .pfx) naming the hosts peers
+    /// reach the master at. With it the API is HTTPS and the transport TLS. Null: plain (the handshake still authenticates).
+    /// </summary>
+    public string? TlsCert { get; set; }
+
+    /// <summary>The PEM private key of <see cref="TlsCert"/> (--tls-key); null when the certificate file holds it.</summary>
+    public string? TlsKey { get; set; }
+
+    /// <summary>
+    /// What agents trust (--tls-trust): the CA that issued <see cref="TlsCert"/>, given to local agents and named in the
+    /// join command. Default: the certificate itself (right for a self-signed one).
+    /// </summary>
+    public string? TlsTrust { get; set; }
+
     /// <summary>The master's listen endpoint.</summary>
     public IPEndPoint MasterEndPoint => Listen is { Length: > 0 } l ? ParseEndPoint(l, "DcOs:Listen (--listen)") : new IPEndPoint(IPAddress.Loopback, MasterPort);
 
@@ -89,6 +104,9 @@ public sealed class SampleMasterOptions
         if (AgentSpeeds.Length == 0 || AgentSpeeds.Any(s => !double.IsFinite(s) || s <= 0)) throw new ArgumentException("DcOs:AgentSpeeds must be positive numbers");
         _ = MasterEndPoint;
         _ = HttpEndPoint;
+        if (TlsCert is not null && !File.Exists(TlsCert)) throw new ArgumentException($"DcOs:TlsCert (--tls-cert): {TlsCert} does not exist");
+        if (TlsKey is not null && !File.Exists(TlsKey)) throw new ArgumentException($"DcOs:TlsKey (--tls-key): {TlsKey} does not exist");
+        if (TlsKey is not null && TlsCert is null) throw new ArgumentException("DcOs:TlsKey (--tls-key) needs --tls-cert");
         if (Insecure && (!IPAddress.IsLoopback(MasterEndPoint.Address) || !IPAddress.IsLoopback(HttpEndPoint.Address)))
             throw new ArgumentException("--insecure is for loopback only: anyone who reaches an open master owns the cluster; drop --insecure (agents then join with the token the master writes) or listen on 127.0.0.1");
     }

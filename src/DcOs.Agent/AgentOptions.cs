@@ -42,6 +42,21 @@ public sealed class AgentOptions
     /// <summary>The join token itself (e.g. from the DCOS_AGENT__TOKEN environment variable); see <see cref="TokenFile"/>.</summary>
     public string? Token { get; set; }
 
+    /// <summary>
+    /// Connect to the master over TLS, trusting the certificates in this PEM file (the cluster's CA, or the master's own
+    /// self-signed certificate) rather than the machine's store; the master's certificate must name the host in
+    /// <see cref="Master"/>. Null: plain TCP (the handshake still authenticates both sides).
+    /// </summary>
+    public string? TlsTrustFile { get; set; }
+
+    /// <summary>The master's host name as its TLS certificate names it: the host part of <see cref="Master"/>.</summary>
+    internal string MasterHost => ResolveMaster() switch
+    {
+        DnsEndPoint dns => dns.Host,
+        IPEndPoint ip => ip.Address.ToString(),
+        var other => other.ToString() ?? "",
+    };
+
     /// <summary>Cpus to offer. Default: discovered (cgroup cpu quota, cpu affinity, processor count).</summary>
     public double? Cpus { get; set; }
 
@@ -137,6 +152,7 @@ public sealed class AgentOptions
         Require(!string.IsNullOrWhiteSpace(TaskUser) && TaskUser[0] != '-' && TaskUser.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'),
             nameof(TaskUser), $"\"{TaskUser}\" is not a user name");
         Require(TokenFile is null || File.Exists(TokenFile), nameof(TokenFile), $"{TokenFile} does not exist");
+        Require(TlsTrustFile is null || File.Exists(TlsTrustFile), nameof(TlsTrustFile), $"{TlsTrustFile} does not exist");
         if (Token is not null) RequireToken(Token, nameof(Token));
         if (TokenFile is not null && File.Exists(TokenFile)) RequireToken(File.ReadAllText(TokenFile), nameof(TokenFile));
         RequireAmount(Cpus, nameof(Cpus));

@@ -56,6 +56,11 @@ public sealed partial class LocalAgentLauncher(IOptions<SampleMasterOptions> opt
                 info.ArgumentList.Add("--token-file");
                 info.ArgumentList.Add(cluster.JoinTokenFile);
             }
+            if (security.TrustFile is { } trust)
+            {
+                info.ArgumentList.Add("--tls-trust");
+                info.ArgumentList.Add(trust);
+            }
             var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start agent {i + 1}");
             var log = new StreamWriter(Path.Combine(workDir, "agent.log"), append: true) { AutoFlush = true };
             process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };

@@ -25,6 +25,11 @@ public static class DcOsAgentServiceCollectionExtensions
         if (configure is not null) options.Configure(configure);
         if (services.Any(d => d.ServiceType == typeof(AgentMarker))) return new DcOsAgentBuilder(services, transport);
         services.AddSingleton<AgentMarker>();
+        // TLS to the master when the agent is given what to trust.
+        services.AddOptions<TransportOptions>().Configure<IOptions<AgentOptions>>((transport, agent) =>
+        {
+            if (agent.Value.TlsTrustFile is { } trust && transport.ClientTls is null) transport.ClientTls = TransportTls.Client(trust, agent.Value.MasterHost);
+        });
         options.ValidateOnStartWith(o => o.Validate());
         services.TryAddSingleton<IDcOsAgent>(sp => new AgentRuntime(
             sp.GetRequiredService<IOptions<AgentOptions>>().Value,

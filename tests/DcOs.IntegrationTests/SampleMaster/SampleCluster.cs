@@ -16,12 +16,14 @@ internal sealed class SampleCluster : IAsyncDisposable
     private readonly DirectoryInfo _dataDir;
     private readonly List<string> _output = [];
 
-    private SampleCluster(Process process, DirectoryInfo dataDir, Uri api)
+    private SampleCluster(Process process, DirectoryInfo dataDir, Uri api, HttpMessageHandler? handler)
     {
         _process = process;
         _dataDir = dataDir;
         Api = api;
-        Http = new HttpClient { BaseAddress = api, Timeout = TimeSpan.FromSeconds(30) };
+        Http = handler is null ? new HttpClient() : new HttpClient(handler);
+        Http.BaseAddress = api;
+        Http.Timeout = TimeSpan.FromSeconds(30);
     }
 
     public Uri Api { get; }
@@ -57,7 +59,10 @@ internal sealed class SampleCluster : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public static async Task<SampleCluster> StartAsync(int localAgents, params string[] extraArgs)
+    public static Task<SampleCluster> StartAsync(int localAgents, params string[] extraArgs) => StartAsync(localAgents, handler: null, extraArgs);
+
+    /// <summary>Starts the master; <paramref name="handler"/> is the API client's (e.g. one that trusts a test's TLS certificate).</summary>
+    public static async Task<SampleCluster> StartAsync(int localAgents, HttpMessageHandler? handler, params string[] extraArgs)
     {
         var dataDir = Directory.CreateTempSubdirectory("dcos-sample-");
         var port = FreePort();
@@ -67,7 +72,8 @@ internal sealed class SampleCluster : IAsyncDisposable
         foreach (var a in extraArgs) info.ArgumentList.Add(a);
         var process = Process.Start(info)!;
         var ready = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var cluster = new SampleCluster(process, dataDir, new Uri($"http://127.0.0.1:{port}/"));
+        var scheme = extraArgs.Contains("--tls-cert") ? "https" : "http";
+        var cluster = new SampleCluster(process, dataDir, new Uri($"{scheme}://127.0.0.1:{port}/"), handler);
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is null) return;

@@ -1,0 +1,61 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+
+namespace DcOs.Transport;
+
+/// <summary>
+/// TLS from files, as an operator configures it: a server's certificate and key (PEM, or a PKCS#12 file), and a
+/// client that trusts a given certificate authority (or the server's own self-signed certificate) instead of the
+/// machine's store. Authentication stays the handshake's; TLS adds confidentiality (task specs carry environments).
+/// </summary>
+public static class TransportTls
+{
+    /// <summary>Loads a certificate with its private key: PEM (<paramref name="keyFile"/> given, or both in one file) or PKCS#12 (.pfx/.p12).</summary>
+    /// <exception cref="InvalidDataException">The files do not hold a certificate with its key; the message names them.</exception>
+    public static X509Certificate2 LoadCertificate(string certificateFile, string? keyFile = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(certificateFile);
+        try
+        {
+            var extension = Path.GetExtension(certificateFile).ToLowerInvariant();
+            var certificate = extension is ".pfx" or ".p12"
+                ? X509CertificateLoader.LoadPkcs12FromFile(certificateFile, null)
+                : X509Certificate2.CreateFromPemFile(certificateFile, keyFile ?? certificateFile);
+            // Ephemeral PEM keys cannot be used by SslStream on every platform: round-trip through PKCS#12.
+            return certificate.HasPrivateKey && extension is not (".pfx" or ".p12")
+                ? X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null)
+                : certificate.HasPrivateKey ? certificate : throw new InvalidDataException($"{certificateFile} has no private key");
+        }
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or ArgumentException)
+        {
+            throw new InvalidDataException($"cannot load the TLS certificate {certificateFile}{(keyFile is null ? "" : $" with key {keyFile}")}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Server TLS with the certificate in <paramref name="certificateFile"/> (and <paramref name="keyFile"/>).</summary>
+    public static SslServerAuthenticationOptions Server(string certificateFile, string? keyFile = null) =>
+        new() { ServerCertificate = LoadCertificate(certificateFile, keyFile) };
+
+    /// <summary>
+    /// Client TLS that accepts a server whose certificate chains to one in <paramref name="trustedFile"/> (PEM: a CA,
+    /// or the server's own self-signed certificate) and names <paramref name="targetHost"/>.
+    /// </summary>
+    public static SslClientAuthenticationOptions Client(string trustedFile, string targetHost)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(trustedFile);
+        ArgumentException.ThrowIfNullOrEmpty(targetHost);
+        var roots = new X509Certificate2Collection();
+        try
+        {
+            roots.ImportFromPemFile(trustedFile);
+        }
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException)
+        {
+            throw new InvalidDataException($"cannot read the trusted certificates in {trustedFile}: {e.Message}", e);
+        }
+        if (roots.Count == 0) throw new InvalidDataException($"{trustedFile} holds no certificate");
+        var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
+        policy.CustomTrustStore.AddRange(roots);
+        return new SslClientAuthenticationOptions { TargetHost = targetHost, CertificateChainPolicy = policy };
+    }
+}

@@ -1,0 +1,75 @@
+using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using DcOs.Transport;
+
+namespace DcOs.IntegrationTests.SampleMaster;
+
+/// <summary>
+/// TLS from configuration, with a certificate the test makes: the sample master serves HTTPS and a TLS transport,
+/// its local agent joins over TLS trusting that certificate, and plain clients get nowhere.
+/// </summary>
+public sealed class TlsTests
+{
+    [Fact]
+    public async Task The_master_serves_https_and_tls_and_its_agent_joins_over_tls()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Skip("the agent host runs on Linux here");
+        var dir = Directory.CreateTempSubdirectory("dcos-tls-");
+        try
+        {
+            using var rsa = RSA.Create(2048);
+            var request = new CertificateRequest("CN=dcos-master", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            var names = new SubjectAlternativeNameBuilder();
+            names.AddIpAddress(IPAddress.Loopback);
+            names.AddDnsName("localhost");
+            request.CertificateExtensions.Add(names.Build());
+            request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
+            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+            var certFile = Path.Combine(dir.FullName, "master.crt");
+            var keyFile = Path.Combine(dir.FullName, "master.key");
+            await File.WriteAllTextAsync(certFile, certificate.ExportCertificatePem());
+            await File.WriteAllTextAsync(keyFile, rsa.ExportPkcs8PrivateKeyPem());
+            var thumbprint = certificate.GetCertHashString();
+            using var trusting = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, presented, _, _) => presented?.GetCertHashString() == thumbprint };
+
+            // StartAsync waits for the local agent to be active: it registered over TLS, trusting the certificate file.
+            await using var cluster = await SampleCluster.StartAsync(1, trusting, "--tls-cert", certFile, "--tls-key", keyFile);
+            Assert.Equal("https", cluster.Api.Scheme);
+            Assert.Equal(HttpStatusCode.OK, (await cluster.Http.GetAsync("api/agents")).StatusCode);
+
+            // Plain HTTP to the API port is not answered as the API.
+            using (var plain = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{cluster.Api.Port}/"), Timeout = TimeSpan.FromSeconds(10) })
+            {
+                var answered = false;
+                try
+                {
+                    answered = (await plain.GetAsync("api/agents")).IsSuccessStatusCode;
+                }
+                catch (HttpRequestException)
+                {
+                }
+                Assert.False(answered);
+            }
+
+            // A plain TCP transport client never completes the handshake; a TLS one that does not trust the certificate neither.
+            var masterEndPoint = IPEndPoint.Parse(cluster.Output.Split('\n').First(l => l.StartsWith("dcos: api ", StringComparison.Ordinal)).Split(" master ")[1].Split(' ')[0]);
+            var join = ClientCredentials.FromToken(await File.ReadAllTextAsync(Path.Combine(cluster.DataDir, "join.token")), PeerRole.Agent);
+            var plainTransport = DcOsTransports.CreateTcp(new TransportOptions { HandshakeTimeout = TimeSpan.FromSeconds(5) });
+            await Assert.ThrowsAnyAsync<Exception>(async () => await plainTransport.ConnectAsync(masterEndPoint, join));
+            var untrusting = DcOsTransports.CreateTcp(new TransportOptions { ClientTls = new SslClientAuthenticationOptions { TargetHost = "127.0.0.1" } });
+            var refused = await Assert.ThrowsAsync<HandshakeFailedException>(async () => await untrusting.ConnectAsync(masterEndPoint, join));
+            Assert.Contains("TLS", refused.Message);
+            var trusted = DcOsTransports.CreateTcp(new TransportOptions { ClientTls = TransportTls.Client(certFile, "127.0.0.1") });
+            await using var connection = await trusted.ConnectAsync(masterEndPoint, join);
+            Assert.Equal(ClusterSecretPrincipal, connection.Principal);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    private const string ClusterSecretPrincipal = "join";
+}
