@@ -94,6 +94,10 @@ builder.Services.ConfigureHttpJsonOptions(o =>
     o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
     o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
 });
+// The engine's settings (ping timeouts, offer timeout, roles...) from the DcOs:Engine section of appsettings.json or
+// the command line (--DcOs:Engine:AgentPingTimeout 00:00:05); the endpoint comes from --listen. Not "DcOs:Master":
+// DCOS_MASTER is the CLI's variable for the master's URL, and often set in an operator's shell.
+builder.Services.Configure<MasterOptions>(builder.Configuration.GetSection("DcOs:Engine"));
 var masterBuilder = builder.Services.AddDcOsMaster(o => o.EndPoint = options.MasterEndPoint)
     .UseSqliteStore(Path.Combine(dataDir, "master.db"));
 if (security.Cluster is { } cluster) masterBuilder.UseClusterSecret(cluster.Secret);

@@ -42,7 +42,16 @@ internal static class Handshake
         var serverProof = open ? [] : credential is null ? RandomNumberGenerator.GetBytes(32) : Proof(credential.Secret, "server", hello.ClientNonce, hello.Principal, hello.Role);
         await WriteAsync(pipe.Output, new Challenge { ProtocolVersion = ProtocolVersion.Current, ServerNonce = serverNonce, ServerProof = serverProof }, scratch, options).ConfigureAwait(false);
 
-        var second = await ReadAsync(pipe.Input, options.MaxHandshakeFrameSize, cancellationToken).ConfigureAwait(false);
+        DcOsMessage second;
+        try
+        {
+            second = await ReadAsync(pipe.Input, options.MaxHandshakeFrameSize, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HandshakeFailedException e) when (!open)
+        {
+            // A client whose secret differs finds our proof wrong and leaves: say so, for the operator reading our log.
+            throw new HandshakeFailedException($"authentication failed for principal '{hello.Principal}' as {hello.Role}: {e.Message} after the challenge (its secret does not match this server's, or it is not this cluster's)", e);
+        }
         if (second is not Authenticate auth) throw await RefuseAsync(pipe, scratch, options, $"expected Authenticate, got {second.GetType().Name}").ConfigureAwait(false);
         if (!open)
         {

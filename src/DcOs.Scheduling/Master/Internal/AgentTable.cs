@@ -55,15 +55,15 @@ internal sealed class AgentTable(HierarchicalAllocator allocator, IMasterStore s
     }
 
     /// <summary>
-    /// Binds the agent to <paramref name="connection"/> (null when it dropped). A previous connection is closed
-    /// unless it is the same one.
+    /// Binds the agent to <paramref name="connection"/> (null when it dropped or is being closed). A previous connection
+    /// replaced by another is closed; detaching leaves closing to the caller.
     /// </summary>
     public void Attach(AgentState agent, IMessageConnection? connection)
     {
         if (agent.Connection is { } old)
         {
             _byConnection.Remove(old);
-            if (!ReferenceEquals(old, connection)) _ = old.CloseAsync("the agent connected again");
+            if (connection is not null && !ReferenceEquals(old, connection)) _ = old.CloseAsync("the agent connected again");
         }
         agent.Connection = connection;
         if (connection is not null) _byConnection[connection] = agent;

@@ -224,6 +224,14 @@ internal sealed partial class MasterEngine
     {
         if (agent.Status == AgentStatus.Unreachable) return;
         MasterLog.AgentUnreachable(_logger, agent.Id.Value, reason);
+        // A connection that is still open (a partition keeps TCP alive) is closed: the agent comes back only by
+        // re-registering, which reconciles its tasks. During the partition the close cannot reach it; once the link
+        // heals, its next heartbeat meets a closed socket and it reconnects.
+        if (agent.Connection is { } connection)
+        {
+            _agents.Attach(agent, null);
+            _ = connection.CloseAsync("declared unreachable after missed pings; re-register");
+        }
         _agents.SetStatus(agent, AgentStatus.Unreachable);
         RescindOffers(agent);
         foreach (var task in agent.TaskList.ToList())
