@@ -14,6 +14,7 @@ public static class QuickRunner
         new AllocatorQuickSuite(),
         new DcOs.Benchmarks.Agent.AgentQuickSuite(),
         new DcOs.Benchmarks.Optimizer.OptimizerQuickSuite(),
+        new DcOs.Benchmarks.Cluster.ClusterQuickSuite(),
     ];
 
     public static async Task<int> RunAsync(string[] names, TextWriter output)
