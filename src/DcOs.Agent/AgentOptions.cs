@@ -139,6 +139,13 @@ public sealed class AgentOptions
     /// </summary>
     public string TaskUser { get; set; } = "nobody";
 
+    /// <summary>
+    /// How long a task may outlive its agent (Mesos' <c>recovery_timeout</c>, 15 min by default): the agent marks
+    /// itself alive in its work dir, and a task whose agent has not done so for this long is ended by its own wrapper
+    /// (SIGTERM, SIGKILL 10 s later), which records why for the agent that comes back. No task runs forever unwatched.
+    /// </summary>
+    public TimeSpan RecoveryTimeout { get; set; } = TimeSpan.FromMinutes(15);
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -152,6 +159,7 @@ public sealed class AgentOptions
         Require(!string.IsNullOrWhiteSpace(TaskUser) && TaskUser[0] != '-' && TaskUser.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'),
             nameof(TaskUser), $"\"{TaskUser}\" is not a user name");
         Require(TokenFile is null || File.Exists(TokenFile), nameof(TokenFile), $"{TokenFile} does not exist");
+        Require(RecoveryTimeout >= TimeSpan.FromSeconds(1) && RecoveryTimeout <= TimeSpan.FromDays(7), nameof(RecoveryTimeout), "must be between 1 s and 7 days");
         Require(TlsTrustFile is null || File.Exists(TlsTrustFile), nameof(TlsTrustFile), $"{TlsTrustFile} does not exist");
         if (Token is not null) RequireToken(Token, nameof(Token));
         if (TokenFile is not null && File.Exists(TokenFile)) RequireToken(File.ReadAllText(TokenFile), nameof(TokenFile));

@@ -46,6 +46,39 @@ public sealed class RecoveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_task_whose_agent_stays_away_longer_than_the_recovery_timeout_is_ended_by_its_wrapper()
+    {
+        var first = await StartAsync(configure: o => o.RecoveryTimeout = TimeSpan.FromSeconds(1));
+        await _master.RunAsync("fw", Tasks.Shell("left", "sleep 600"));
+        await _master.WaitForStateAsync("left", TaskState.Running);
+        var pgid = first.PidOf("fw", "left");
+        _groups.Add(pgid);
+        await Processes.WaitUntilAsync(() => Processes.InGroup(pgid).Count >= 2, "the wrapper to start the command");
+        await Processes.WaitUntilAsync(() => File.Exists(Path.Combine(first.MetaDir("fw", "left"), "alive-check")), "the watchdog's first check");
+        await first.StopAsync();
+
+        // Nobody marks the agent alive any more: within two periods the wrapper ends the task and says why.
+        await Processes.WaitUntilAsync(() => Processes.InGroup(pgid).Count == 0, "the orphaned task to be ended", TimeSpan.FromSeconds(30));
+        Assert.Equal("1", File.ReadAllText(Path.Combine(first.MetaDir("fw", "left"), "orphaned")).Trim());
+
+        await using var second = await StartAsync(killOnStop: true);
+        var ended = (await _master.TerminalAsync("left"))[^1];
+        Assert.Equal(TaskState.Failed, ended.State);
+        Assert.Equal(TaskStatusReason.ExecutorTerminated, ended.Reason);
+        Assert.Contains("the agent was gone longer than its recovery timeout (1 s)", ended.Message);
+    }
+
+    [Fact]
+    public async Task A_task_outlives_a_short_agent_restart_within_the_recovery_timeout()
+    {
+        var groups = await RunThenStopAsync(Tasks.Shell("stay", "sleep 60"));
+        // The default timeout (15 min) is far away: the second agent finds the task running and re-attaches.
+        await using var second = await StartAsync(killOnStop: true);
+        Assert.Equal(groups["stay"], second.PidOf("fw", "stay"));
+        Assert.False(File.Exists(Path.Combine(second.MetaDir("fw", "stay"), "orphaned")));
+    }
+
+    [Fact]
     public async Task A_restarted_agent_reattaches_and_keeps_supervising()
     {
         var groups = await RunThenStopAsync(Tasks.Shell("keep", "sleep 60"), Tasks.Shell("done", "while [ ! -e release ]; do sleep 0.02; done"));

@@ -51,7 +51,8 @@ public sealed class DefinitionReaderTests
     [InlineData("""{"id": "/web", "cmd": "x", "instnces": 3}""", "instnces: is not a field; did you mean \"instances\"?")]
     [InlineData("""{"id": "/web", "cmd": "x", "colour": "red"}""", "colour: is not a field; the fields are id, cmd, args,")]
     [InlineData("""{"id": "/web", "cmd": "x", "container": {}}""", "container: is a Marathon field DcOs does not support; remove it")]
-    [InlineData("""{"id": "/web", "cmd": "x", "user": "root"}""", "user: is a Marathon field DcOs does not support; remove it")]
+    [InlineData("""{"id": "/web", "cmd": "x", "user": "-rf"}""", "user: \"-rf\" is not a user name")]
+    [InlineData("""{"id": "/web", "cmd": "x", "labels": {}}""", "labels: is a Marathon field DcOs does not support; remove it")]
     [InlineData("""[1, 2]""", "the body must be a JSON object (got an array)")]
     [InlineData("""  """, "the body is empty; send a JSON object")]
     [InlineData("{\n  \"id\": \"/web\",\n  \"cmd\": \"sleep 10\"\n  \"cpus\": 1\n}", "invalid JSON at line 4, position 3: ")]
@@ -67,6 +68,7 @@ public sealed class DefinitionReaderTests
 
         Assert.Equal(0.5, app.Cpus);
         Assert.Equal(2, app.Instances);
+        Assert.Equal("nobody", App("""{"id": "/web", "cmd": "x", "user": "nobody"}""").User);
         Assert.Equal(3, app.Constraints!.Count);
     }
 

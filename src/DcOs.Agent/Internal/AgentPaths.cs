@@ -69,6 +69,12 @@ internal sealed class AgentPaths
 
     public string AgentIdFile => Path.Combine(Root, "agent.id");
 
+    /// <summary>Touched while the agent runs: a task's wrapper ends the task once it is older than the recovery timeout.</summary>
+    public string AliveFile => Path.Combine(Root, "agent.alive");
+
+    /// <summary>Written by a task's wrapper that ended the task because the agent was gone too long (its recovery timeout, s).</summary>
+    public string OrphanedFile(FrameworkId framework, TaskId task) => Path.Combine(MetaDir(framework, task), "orphaned");
+
     /// <summary>The agent's own credential, issued by a master with a cluster secret (mode 0600).</summary>
     public string TokenFile => Path.Combine(Root, "agent.token");
 

@@ -40,6 +40,7 @@ internal sealed partial class AgentRuntime : IDcOsAgent, IMessageHandler, IAsync
     private TaskServices? _services;
     private ReconnectingConnection? _connection;
     private ITimer? _logCapTimer;
+    private ITimer? _aliveTimer;
     private volatile IMessageConnection? _registeredOn;
     private Resources _allocated = Resources.Empty;
     private AgentId _agentId;
@@ -117,6 +118,8 @@ internal sealed partial class AgentRuntime : IDcOsAgent, IMessageHandler, IAsync
         Directory.CreateDirectory(paths.Sandboxes);
         Directory.CreateDirectory(paths.Meta);
         paths.Protect();
+        // Before any task is launched or re-attached: their wrappers compare this file's age with the recovery timeout.
+        TouchAlive(paths);
         try
         {
             // An exclusive lock (flock) on a file in the work directory: two agents must never share one. The kernel
@@ -170,6 +173,9 @@ internal sealed partial class AgentRuntime : IDcOsAgent, IMessageHandler, IAsync
         // their final state rather than a RUNNING that the next update contradicts.
         await Task.WhenAll(Recover(paths)).WaitAsync(cancellationToken).ConfigureAwait(false);
         _logCapTimer = _time.CreateTimer(static s => ((AgentRuntime)s!).CapLogs(), this, _options.LogCheckInterval, _options.LogCheckInterval);
+        // Wall-clock time on purpose: the wrappers that read the file's age are other processes on the real clock.
+        var every = TimeSpan.FromTicks(Math.Clamp(_options.RecoveryTimeout.Ticks / 4, TimeSpan.FromMilliseconds(250).Ticks, TimeSpan.FromSeconds(30).Ticks));
+        _aliveTimer = TimeProvider.System.CreateTimer(static s => ((AgentRuntime)s!).TouchAlive(((AgentRuntime)s!)._paths!), this, every, every);
 
         _connection = new ReconnectingConnection(_transport, _options.ResolveMaster(), () => Credentials(paths),
             this, OnConnectedAsync, new Backoff(TimeSpan.FromMilliseconds(100), _options.ReconnectMaxDelay), _time, _logger);
@@ -192,6 +198,7 @@ internal sealed partial class AgentRuntime : IDcOsAgent, IMessageHandler, IAsync
     {
         if (Interlocked.Exchange(ref _state, 2) != 1) return;
         _logCapTimer?.Dispose();
+        _aliveTimer?.Dispose();
         List<AgentTask> tasks;
         lock (_lock)
         {
@@ -303,6 +310,20 @@ internal sealed partial class AgentRuntime : IDcOsAgent, IMessageHandler, IAsync
         }
         File.Move(temp, path, overwrite: true);
         LibC.FsyncDirectory(_paths.Root);
+    }
+
+    /// <summary>Marks the agent alive for its tasks' wrappers (see <see cref="AgentOptions.RecoveryTimeout"/>).</summary>
+    private void TouchAlive(AgentPaths paths)
+    {
+        try
+        {
+            if (!File.Exists(paths.AliveFile)) new FileStream(paths.AliveFile, AgentPaths.PrivateFile(FileMode.CreateNew, FileShare.ReadWrite)).Dispose();
+            File.SetLastWriteTimeUtc(paths.AliveFile, DateTime.UtcNow);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            AgentLog.BackgroundFailed(_logger, e, "marking the agent alive for its tasks failed; they end after the recovery timeout unless it succeeds again");
+        }
     }
 
     private void SaveToken(string token)

@@ -131,7 +131,8 @@ internal sealed class AgentTask
             int pid;
             try
             {
-                var argv = TaskWrapper.TaskArgv(Spec.Command, MetaDir, Sandbox, Cgroup?.ProcsFiles ?? [], SwitchTo(account));
+                var watch = string.Create(CultureInfo.InvariantCulture, $"{_services.Paths.AliveFile} {Math.Max(1, (long)_services.Options.RecoveryTimeout.TotalSeconds)}");
+                var argv = TaskWrapper.TaskArgv(Spec.Command, MetaDir, Sandbox, Cgroup?.ProcsFiles ?? [], SwitchTo(account), watch);
                 var env = TaskWrapper.Environment(_services.BaseEnvironment, Framework, Spec, _services.AgentId(), Sandbox, _services.Hostname, UserEnvironment(account));
                 pid = ProcessSpawner.Spawn(TaskWrapper.Shell, argv, env,
                     Path.Combine(Sandbox, AgentPaths.StdoutFile), Path.Combine(Sandbox, AgentPaths.StderrFile));
@@ -392,6 +393,12 @@ internal sealed class AgentTask
     private (TaskState, TaskStatusReason, string, TaskStatusSource) Decide(ExitStatus status, bool oom, bool whileDown)
     {
         var suffix = whileDown ? " while the agent was down" : "";
+        if (whileDown && File.Exists(_services.Paths.OrphanedFile(Framework, Id)))
+        {
+            var seconds = ReadSmall(_services.Paths.OrphanedFile(Framework, Id))?.Trim() ?? "?";
+            return (TaskState.Failed, TaskStatusReason.ExecutorTerminated,
+                $"ended by its wrapper: the agent was gone longer than its recovery timeout ({seconds} s) ({status.Describe()})", TaskStatusSource.Executor);
+        }
         if (Checkpoint.KillRequested)
             return (TaskState.Killed, Checkpoint.KillReason, $"{Checkpoint.KillMessage} ({status.Describe()})", TaskStatusSource.Executor);
         if (oom)

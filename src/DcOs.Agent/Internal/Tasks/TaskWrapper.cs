@@ -24,12 +24,15 @@ internal static class TaskWrapper
     public const string Shell = "/bin/sh";
 
     /// <summary>
-    /// $1 meta dir, $2 sandbox, $3 mode (s: shell text, a: argv), $4 "setpriv uid:gid" or "-", then cgroup.procs files,
-    /// "--", the command.
+    /// $1 meta dir, $2 sandbox, $3 mode (s: shell text, a: argv), $4 "setpriv uid:gid" or "-", $5 "alive-file seconds"
+    /// or "-", then cgroup.procs files, "--", the command. With $5, a watchdog in the background checks once per recovery
+    /// timeout that the agent touched its alive file since the last check (-nt against a file it truncates: no process
+    /// but one sleep per period; a sleep cut short counts no period), and when it did not, records it and ends the
+    /// task: TERM, KILL 10 s later. When the command ends, the wrapper stops its watchdog (and the watchdog's sleep).
     /// </summary>
     private const string Script =
-        "m=$1 d=$2 k=$3 u=$4\n" +
-        "shift 4\n" +
+        "m=$1 d=$2 k=$3 u=$4 w=$5\n" +
+        "shift 5\n" +
         "i() { echo \"$1 ${22}\"; }\n" +
         "read -r t < /proc/self/stat\n" +
         "i $t > \"$m/pid\"\n" +
@@ -37,8 +40,16 @@ internal static class TaskWrapper
         "shift\n" +
         "cd \"$d\" || exit 126\n" +
         "trap : HUP INT TERM\n" +
+        "g=\n" +
+        "if [ \"$w\" != - ]; then\n" +
+        "  (trap '' HUP INT TERM; f=${w% *} t=${w#* } r=\"$m/alive-check\"\n" +
+        "   while :; do : > \"$r\"; sleep \"$t\" & p=$!; echo $p > \"$m/wd\"; wait $p || continue; [ \"$f\" -nt \"$r\" ] || break; done\n" +
+        "   echo \"$t\" > \"$m/orphaned\"; kill -s TERM -- -$$; sleep 10; kill -s KILL -- -$$) > /dev/null 2>&1 &\n" +
+        "  g=$!\n" +
+        "fi\n" +
         Run +
         "s=$?\n" +
+        "if [ -n \"$g\" ]; then q=; read -r q < \"$m/wd\" 2> /dev/null; kill -s KILL $g $q 2> /dev/null; fi\n" +
         "echo $s > \"$m/exit\"\n" +
         "exit $s\n";
 
@@ -67,9 +78,9 @@ internal static class TaskWrapper
         "fi\n";
 
     /// <summary>The wrapper's argv; <paramref name="switchTo"/> is "setpriv-path uid:gid" to run the command as another user, or null.</summary>
-    public static List<string> TaskArgv(CommandSpec command, string metaDir, string sandbox, IEnumerable<string> cgroupProcs, string? switchTo = null)
+    public static List<string> TaskArgv(CommandSpec command, string metaDir, string sandbox, IEnumerable<string> cgroupProcs, string? switchTo = null, string? watch = null)
     {
-        var argv = new List<string> { Shell, "-c", Script, "sh", metaDir, sandbox, command.Shell is null ? "a" : "s", switchTo ?? "-" };
+        var argv = new List<string> { Shell, "-c", Script, "sh", metaDir, sandbox, command.Shell is null ? "a" : "s", switchTo ?? "-", watch ?? "-" };
         argv.AddRange(cgroupProcs);
         argv.Add("--");
         if (command.Shell is not null) argv.Add(command.Shell);
