@@ -44,7 +44,7 @@ internal static class TaskWrapper
         "if [ \"$w\" != - ]; then\n" +
         "  (trap '' HUP INT TERM; f=${w% *} t=${w#* } r=\"$m/alive-check\"\n" +
         "   while :; do : > \"$r\"; sleep \"$t\" & p=$!; echo $p > \"$m/wd\"; wait $p || continue; [ \"$f\" -nt \"$r\" ] || break; done\n" +
-        "   echo \"$t\" > \"$m/orphaned\"; kill -s TERM -- -$$; sleep 10; kill -s KILL -- -$$) > /dev/null 2>&1 &\n" +
+        "   echo \"$t\" > \"$m/orphaned\"; kill -s TERM -- -$$; sleep 10 & echo $! > \"$m/wd\"; wait $!; kill -s KILL -- -$$) > /dev/null 2>&1 &\n" +
         "  g=$!\n" +
         "fi\n" +
         Run +
