@@ -302,7 +302,8 @@ internal sealed class AgentTask
     }
 
     /// <summary>The wrapper's "setpriv uid:gid" argument, or null when the task runs as the agent's own account.</summary>
-    private string? SwitchTo(Linux.UserAccount account) => _services.Users.Switches(account) ? $"{_services.Users.SetPriv} {account.Ids}" : null;
+    private string? SwitchTo(Linux.UserAccount account) =>
+        _services.Users.Switches(account) ? $"{_services.Users.SetPriv} {account.Ids}:{(_services.Users.HasSupplementaryGroups(account) ? "init" : "clear")}" : null;
 
     /// <summary>
     /// USER, LOGNAME, HOME (the sandbox) and PATH of a task that runs as another account than the agent's. PATH keeps
@@ -312,12 +313,10 @@ internal sealed class AgentTask
     private Dictionary<string, string>? UserEnvironment(Linux.UserAccount account)
     {
         if (!_services.Users.Switches(account)) return null;
-        var path = _services.BaseEnvironment.GetValueOrDefault("PATH") ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-        var searchable = string.Join(':', path.Split(':', StringSplitOptions.RemoveEmptyEntries).Where(SearchableByAnyone));
-        return new() { ["USER"] = account.Name, ["LOGNAME"] = account.Name, ["HOME"] = Sandbox, ["PATH"] = searchable };
+        return new() { ["USER"] = account.Name, ["LOGNAME"] = account.Name, ["HOME"] = Sandbox, ["PATH"] = _services.Users.SearchablePath(_services.BaseEnvironment) };
     }
 
-    private static bool SearchableByAnyone(string directory)
+    internal static bool SearchableByAnyone(string directory)
     {
         if (OperatingSystem.IsWindows()) return true;
         try

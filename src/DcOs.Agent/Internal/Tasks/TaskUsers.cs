@@ -34,6 +34,29 @@ internal sealed class TaskUsers(string defaultUser, UserAccount agent, string? s
         return (account, null);
     }
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _supplementary = new(StringComparer.Ordinal);
+    private string? _searchablePath;
+
+    /// <summary>
+    /// Whether /etc/group lists <paramref name="account"/> in a group besides its own: then setpriv initialises them
+    /// (initgroups); otherwise it clears them, which spares each launch reading /etc/group. Cached per user.
+    /// </summary>
+    public bool HasSupplementaryGroups(UserAccount account) => _supplementary.GetOrAdd(account.Name, name =>
+    {
+        if (!File.Exists("/etc/group")) return true;
+        foreach (var line in File.ReadLines("/etc/group"))
+        {
+            var fields = line.Split(':');
+            if (fields.Length >= 4 && fields[3].Split(',').Contains(name)) return true;
+        }
+        return false;
+    });
+
+    /// <summary>The agent's PATH without the directories only it may search; computed once (the agent's PATH does not change).</summary>
+    public string SearchablePath(IReadOnlyDictionary<string, string> baseEnvironment) => _searchablePath ??= string.Join(':',
+        (baseEnvironment.GetValueOrDefault("PATH") ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+            .Split(':', StringSplitOptions.RemoveEmptyEntries).Where(AgentTask.SearchableByAnyone));
+
     /// <summary>Whether running as <paramref name="account"/> needs a switch from the agent's own account.</summary>
     public bool Switches(UserAccount account) => account.Uid != Agent.Uid || account.Gid != Agent.Gid;
 }

@@ -63,18 +63,21 @@ internal static class TaskWrapper
         "if [ \"$u\" = - ]; then\n" +
         "  if [ \"$k\" = s ]; then eval \"$1\"; else exec \"$@\"; fi\n" +
         "fi\n" +
-        "p=${u% *} i=${u#* }\n" +
+        "p=${u% *} i=${u#* }; o=${i##*:} i=${i%:*}\n" +
         "if [ \"$k\" = s ]; then set -- /bin/sh -c \"$1\"; fi\n" +
-        "exec \"$p\" --reuid=\"${i%:*}\" --regid=\"${i#*:}\" --init-groups -- \"$@\"\n";
+        "exec \"$p\" --reuid=\"${i%:*}\" --regid=\"${i#*:}\" --$o-groups -- \"$@\"\n";
 
-    /// <summary>Runs the command ($k, $@) as the wrapper's user, or through setpriv as the task's ($u = "path uid:gid").</summary>
+    /// <summary>
+    /// Runs the command ($k, $@) as the wrapper's user, or through setpriv as the task's ($u = "path uid:gid:groups",
+    /// groups "init" (the user's supplementary groups, from /etc/group) or "clear" (it has none: setpriv skips reading them)).
+    /// </summary>
     private const string Run =
         "if [ \"$u\" = - ]; then\n" +
         "  if [ \"$k\" = s ]; then (eval \"$1\"); else \"$@\"; fi\n" +
         "else\n" +
-        "  p=${u% *} i=${u#* }\n" +
+        "  p=${u% *} i=${u#* }; o=${i##*:} i=${i%:*}\n" +
         "  if [ \"$k\" = s ]; then set -- /bin/sh -c \"$1\"; fi\n" +
-        "  \"$p\" --reuid=\"${i%:*}\" --regid=\"${i#*:}\" --init-groups -- \"$@\"\n" +
+        "  \"$p\" --reuid=\"${i%:*}\" --regid=\"${i#*:}\" --$o-groups -- \"$@\"\n" +
         "fi\n";
 
     /// <summary>The wrapper's argv; <paramref name="switchTo"/> is "setpriv-path uid:gid" to run the command as another user, or null.</summary>
