@@ -191,7 +191,7 @@ public sealed class TaskLifecycleTests : IAsyncLifetime
         Assert.Equal([TaskState.Starting, TaskState.Running], _master.StatesOf("dup"));
         Assert.Equal(pid, _agent.PidOf("fw1", "dup"));
         Assert.True(Processes.Exists(pid));
-        Assert.Equal(1, _agent.Runtime.ActiveTasks);
+        Assert.Equal(TaskState.Running, _agent.Runtime.FindTask(new FrameworkId("fw1"), new TaskId("dup"))!.State);
 
         await _master.RunAsync("fw1", new TaskSpec { Id = new TaskId("invalid"), Command = CommandSpec.FromShell("true") });
         var invalid = (await _master.TerminalAsync("invalid")).Single();

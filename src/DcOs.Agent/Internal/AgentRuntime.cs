@@ -68,15 +68,6 @@ internal sealed partial class AgentRuntime : IDcOsAgent, IMessageHandler, IAsync
         }
     }
 
-    /// <summary>How many of the agent's tasks are not terminal (diagnostics).</summary>
-    internal int ActiveTasks
-    {
-        get
-        {
-            lock (_lock) return _tasks.Values.Count(t => t.IsActive);
-        }
-    }
-
     internal StatusUpdateManager Updates => _updates ?? throw new InvalidOperationException("the agent has not started");
 
     internal AgentPaths Paths => _paths ?? throw new InvalidOperationException("the agent has not started");

@@ -33,7 +33,7 @@ public sealed class MultiHostTests
             var masterLog = Log("master");
             processes.Add(NamespaceNetwork.Start(net.Master, [SampleCluster.Program("DcOs.SampleMaster"), "--listen", $"{net.MasterAddress}:5050", "--http-port", "5080",
                 "--data-dir", dataDir, "--DcOs:Engine:AgentPingTimeout", "00:00:01", "--DcOs:Engine:MaxAgentPingTimeouts", "3"], masterLog));
-            await Until(() => Text(masterLog).Contains("dcos: api ", StringComparison.Ordinal), "the master to start", Logs);
+            await Until(() => Text(masterLog).Contains("dcos: agents join with: ", StringComparison.Ordinal), "the master to start and print the join command", Logs);
             Assert.Contains($"--master {net.MasterAddress}:5050 --token-file", Text(masterLog));
             var admin = File.ReadAllText(Path.Combine(dataDir, "admin.token")).Trim();
 
@@ -137,24 +137,7 @@ public sealed class MultiHostTests
         }
     }
 
-    /// <summary>Pids of processes whose command line is exactly <c>sleep marker</c>.</summary>
-    private static List<int> Sleeping(string marker)
-    {
-        var pids = new List<int>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
-            try
-            {
-                if (File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0', StringSplitOptions.RemoveEmptyEntries) is ["sleep", var m] && m == marker) pids.Add(pid);
-            }
-            catch (IOException)
-            {
-            }
-        }
-        pids.Sort();
-        return pids;
-    }
+    private static List<int> Sleeping(string marker) => ProcessTable.Sleeping(marker);
 
     /// <summary>Polls other processes' state (they raise no event this test can await), bounded by <see cref="Patience"/>.</summary>
     private static async Task Until(Func<Task<bool>> condition, string what, Func<string> logs)

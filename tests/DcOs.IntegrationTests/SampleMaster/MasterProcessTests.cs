@@ -1,36 +1,13 @@
 using System.Diagnostics;
-using System.Globalization;
 
 namespace DcOs.IntegrationTests.SampleMaster;
 
 /// <summary>The sample master as a process among others: one per data dir, and its local agents die with it.</summary>
 public sealed class MasterProcessTests
 {
-    /// <summary>Pids of processes whose command line is exactly <c>sleep marker</c> (the tasks, not their wrappers).</summary>
-    private static List<int> Sleeping(string marker) => Processes(argv => argv is ["sleep", var m] && m == marker);
+    private static List<int> Sleeping(string marker) => ProcessTable.Sleeping(marker);
 
-    /// <summary>Pids of processes whose command line contains <paramref name="marker"/>.</summary>
-    private static List<int> ProcessesWith(string marker) => Processes(argv => string.Join(' ', argv).Contains(marker, StringComparison.Ordinal));
-
-    private static List<int> Processes(Func<string[], bool> match)
-    {
-        var pids = new List<int>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
-            try
-            {
-                if (match(File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0', StringSplitOptions.RemoveEmptyEntries))) pids.Add(pid);
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
-        }
-        return pids;
-    }
+    private static List<int> ProcessesWith(string marker) => ProcessTable.Matching(argv => string.Join(' ', argv).Contains(marker, StringComparison.Ordinal));
 
     [Fact]
     public async Task A_second_master_on_the_same_data_dir_refuses_to_start_naming_the_first()

@@ -28,27 +28,7 @@ public sealed class SampleMasterTests
     }
 
     /// <summary>Pids of processes whose command line is exactly `sleep &lt;marker&gt;`.</summary>
-    private static List<int> SleepProcesses(string marker)
-    {
-        var pids = new List<int>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
-            try
-            {
-                var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0', StringSplitOptions.RemoveEmptyEntries);
-                if (cmdline.Length == 2 && Path.GetFileName(cmdline[0]) == "sleep" && cmdline[1] == marker) pids.Add(pid);
-            }
-            catch (IOException)
-            {
-                // The process ended while we looked.
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
-        }
-        return pids;
-    }
+    private static List<int> SleepProcesses(string marker) => ProcessTable.Sleeping(marker);
 
     [Fact]
     public async Task A_newcomer_runs_an_app_and_a_job_on_three_local_agents_through_the_cli()
