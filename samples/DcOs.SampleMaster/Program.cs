@@ -66,7 +66,7 @@ if (!OperatingSystem.IsWindows())
 
 // Secure by default: the cluster's credentials are created on first start (see docs/security.md).
 var tls = options.TlsCert is { } certFile ? TransportTls.LoadCertificate(certFile, options.TlsKey) : null;
-var security = new SampleSecurity(options.Insecure ? null : ClusterBootstrap.LoadOrCreate(dataDir), options.HttpEndPoint)
+var security = new SampleSecurity(options.Insecure ? null : ClusterBootstrap.LoadOrCreate(dataDir))
 {
     Certificate = tls,
     TrustFile = tls is null ? null : Path.GetFullPath(options.TlsTrust ?? options.TlsCert!),

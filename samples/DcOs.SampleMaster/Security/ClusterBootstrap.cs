@@ -18,13 +18,12 @@ public sealed class ClusterBootstrap
     /// <summary>The principal of the in-process jobs framework.</summary>
     public const string JobsPrincipal = "dcos-jobs";
 
-    private ClusterBootstrap(ClusterSecret secret, string joinTokenFile, string adminToken, string adminTokenFile, bool created)
+    private ClusterBootstrap(ClusterSecret secret, string joinTokenFile, string adminToken, string adminTokenFile)
     {
         Secret = secret;
         JoinTokenFile = joinTokenFile;
         AdminToken = adminToken;
         AdminTokenFile = adminTokenFile;
-        Created = created;
     }
 
     public ClusterSecret Secret { get; }
@@ -37,13 +36,10 @@ public sealed class ClusterBootstrap
 
     public string AdminTokenFile { get; }
 
-    /// <summary>Whether this start created the cluster's credentials.</summary>
-    public bool Created { get; }
-
     /// <summary>Reads the credentials in <paramref name="dataDir"/>, creating what is missing.</summary>
     public static ClusterBootstrap LoadOrCreate(string dataDir)
     {
-        var secret = ClusterSecret.LoadOrCreate(Path.Combine(dataDir, "cluster.secret"), out var created);
+        var secret = ClusterSecret.LoadOrCreate(Path.Combine(dataDir, "cluster.secret"), out _);
         var join = Path.Combine(dataDir, "join.token");
         // Derived, so rewriting it is harmless; written each start so that a deleted copy comes back.
         TokenFiles.Write(join, secret.JoinCredentials().ToToken() + "\n");
@@ -51,6 +47,6 @@ public sealed class ClusterBootstrap
         if (!File.Exists(adminFile)) TokenFiles.Write(adminFile, "dcos-admin-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)) + "\n");
         var admin = TokenFiles.Read(adminFile);
         if (admin.Length < 16) throw new InvalidDataException($"{adminFile} holds no token; delete it to get a new one");
-        return new ClusterBootstrap(secret, join, admin, adminFile, created);
+        return new ClusterBootstrap(secret, join, admin, adminFile);
     }
 }

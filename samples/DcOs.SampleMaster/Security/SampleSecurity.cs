@@ -3,7 +3,7 @@ using System.Net;
 namespace DcOs.SampleMaster.Security;
 
 /// <summary>How this sample master is secured: its cluster's credentials (null when started with --insecure).</summary>
-public sealed record SampleSecurity(ClusterBootstrap? Cluster, IPEndPoint HttpEndPoint)
+public sealed record SampleSecurity(ClusterBootstrap? Cluster)
 {
     /// <summary>The TLS certificate of the transport and the API (--tls-cert); null when both are plain.</summary>
     public System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate { get; init; }

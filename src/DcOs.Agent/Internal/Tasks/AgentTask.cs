@@ -316,23 +316,6 @@ internal sealed class AgentTask
         return new() { ["USER"] = account.Name, ["LOGNAME"] = account.Name, ["HOME"] = Sandbox, ["PATH"] = _services.Users.SearchablePath(_services.BaseEnvironment) };
     }
 
-    internal static bool SearchableByAnyone(string directory)
-    {
-        if (OperatingSystem.IsWindows()) return true;
-        try
-        {
-            for (var dir = new DirectoryInfo(directory); dir is not null; dir = dir.Parent)
-            {
-                if (!dir.Exists || (dir.UnixFileMode & UnixFileMode.OtherExecute) == 0) return false;
-            }
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
-        {
-            return false;
-        }
-    }
-
     /// <summary>The sandbox, owned by the task's account and closed to everyone else (mode 0700).</summary>
     private void CreateSandbox(Linux.UserAccount account)
     {

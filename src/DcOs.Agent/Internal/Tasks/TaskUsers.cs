@@ -55,8 +55,25 @@ internal sealed class TaskUsers(string defaultUser, UserAccount agent, string? s
     /// <summary>The agent's PATH without the directories only it may search; computed once (the agent's PATH does not change).</summary>
     public string SearchablePath(IReadOnlyDictionary<string, string> baseEnvironment) => _searchablePath ??= string.Join(':',
         (baseEnvironment.GetValueOrDefault("PATH") ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
-            .Split(':', StringSplitOptions.RemoveEmptyEntries).Where(AgentTask.SearchableByAnyone));
+            .Split(':', StringSplitOptions.RemoveEmptyEntries).Where(SearchableByAnyone));
 
     /// <summary>Whether running as <paramref name="account"/> needs a switch from the agent's own account.</summary>
     public bool Switches(UserAccount account) => account.Uid != Agent.Uid || account.Gid != Agent.Gid;
+
+    private static bool SearchableByAnyone(string directory)
+    {
+        if (OperatingSystem.IsWindows()) return true;
+        try
+        {
+            for (var dir = new DirectoryInfo(directory); dir is not null; dir = dir.Parent)
+            {
+                if (!dir.Exists || (dir.UnixFileMode & UnixFileMode.OtherExecute) == 0) return false;
+            }
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return false;
+        }
+    }
 }
