@@ -127,22 +127,32 @@ builder.Services.AddSingleton<LocalAgentLauncher>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<LocalAgentLauncher>());
 
 var app = builder.Build();
-app.UseExceptionHandler(errors => errors.Run(async context =>
+app.UseExceptionHandler(new ExceptionHandlerOptions
 {
-    var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
-    (int status, string message) = error switch
+    ExceptionHandler = async context =>
     {
-        ValidationException v => (400, v.Message),
-        BadHttpRequestException b => (b.StatusCode, b.Message),
-        JsonException j => (400, j.Message),
-        KeyNotFoundException k => (404, k.Message),
-        ConflictException c => (409, c.Message),
-        TimeoutException t => (504, t.Message),
-        _ => (500, error?.Message ?? "internal error"),
-    };
-    context.Response.StatusCode = status;
-    await context.Response.WriteAsJsonAsync(new { error = message });
-}));
+        var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+        (int status, string message) = error switch
+        {
+            ValidationException v => (400, v.Message),
+            BadHttpRequestException b => (b.StatusCode, b.Message),
+            JsonException j => (400, j.Message),
+            KeyNotFoundException k => (404, k.Message),
+            ConflictException c => (409, c.Message),
+            TimeoutException t => (504, t.Message),
+            // The store refused a write: nothing was applied (the master's engine stops acting until its store works).
+            MasterUnavailableException or SampleStoreException => (503, error.Message),
+            _ => (500, error?.Message ?? "internal error"),
+        };
+        context.Response.StatusCode = status;
+        if (status == 503) context.Response.Headers.RetryAfter = "5";
+        await context.Response.WriteAsJsonAsync(new { error = message });
+    },
+    // The caller's mistakes and a stopped engine are answered, not logged as crashes with a stack trace each (a dashboard
+    // polling a master whose disk is full would fill its log); the engine logs its store failure once.
+    SuppressDiagnosticsCallback = context => context.Exception is ValidationException or BadHttpRequestException or JsonException
+        or KeyNotFoundException or ConflictException or MasterUnavailableException,
+});
 app.UseApiSecurity();
 app.UseDefaultFiles();
 app.UseStaticFiles();

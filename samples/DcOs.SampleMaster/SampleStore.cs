@@ -31,28 +31,29 @@ public sealed class SampleStore : IDisposable
         Execute("PRAGMA journal_mode=WAL; CREATE TABLE IF NOT EXISTS items (kind TEXT NOT NULL, id TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (kind, id));");
     }
 
-    public void Put<T>(string kind, string id, T value)
-    {
-        lock (_gate)
-        {
-            using var cmd = _connection.CreateCommand();
-            cmd.CommandText = "INSERT OR REPLACE INTO items (kind, id, value) VALUES ($k, $i, $v)";
-            cmd.Parameters.AddWithValue("$k", kind);
-            cmd.Parameters.AddWithValue("$i", id);
-            cmd.Parameters.AddWithValue("$v", JsonSerializer.Serialize(value, Json));
-            cmd.ExecuteNonQuery();
-        }
-    }
+    /// <summary>Inserts or replaces an item; a write SQLite refuses (a full disk) throws <see cref="SampleStoreException"/>.</summary>
+    public void Put<T>(string kind, string id, T value) => Write(kind, id, "INSERT OR REPLACE INTO items (kind, id, value) VALUES ($k, $i, $v)", JsonSerializer.Serialize(value, Json));
 
-    public void Delete(string kind, string id)
+    /// <summary>Forgets an item; a write SQLite refuses throws <see cref="SampleStoreException"/>.</summary>
+    public void Delete(string kind, string id) => Write(kind, id, "DELETE FROM items WHERE kind = $k AND id = $i", null);
+
+    private void Write(string kind, string id, string sql, string? value)
     {
         lock (_gate)
         {
             using var cmd = _connection.CreateCommand();
-            cmd.CommandText = "DELETE FROM items WHERE kind = $k AND id = $i";
+            cmd.CommandText = sql;
             cmd.Parameters.AddWithValue("$k", kind);
             cmd.Parameters.AddWithValue("$i", id);
-            cmd.ExecuteNonQuery();
+            if (value is not null) cmd.Parameters.AddWithValue("$v", value);
+            try
+            {
+                cmd.ExecuteNonQuery();
+            }
+            catch (SqliteException e)
+            {
+                throw new SampleStoreException($"the master could not save {kind} '{id}' in its data dir ({e.Message.TrimEnd('.')}); nothing was changed, try again once it can write", e);
+            }
         }
     }
 
@@ -85,3 +86,6 @@ public sealed class SampleStore : IDisposable
         lock (_gate) _connection.Dispose();
     }
 }
+
+/// <summary>The sample store refused a write: the operation that needed it changed nothing (the API answers 503).</summary>
+public sealed class SampleStoreException(string message, Exception inner) : IOException(message, inner);

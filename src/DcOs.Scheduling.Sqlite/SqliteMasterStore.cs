@@ -8,8 +8,8 @@ namespace DcOs.Scheduling.Sqlite;
 
 /// <summary>
 /// The embedded default store: one SQLite file in WAL mode. Values are the protocol's MessagePack encodings of the
-/// Core types, so the store and the wire agree on one schema. Each save is its own transaction, committed before the
-/// master acts on the change (a crash after the commit loses nothing; <c>synchronous=NORMAL</c> in WAL mode may lose
+/// Core types, so the store and the wire agree on one schema. Each step of the master is one transaction, committed before
+/// the master acts on it (a crash after the commit loses nothing; <c>synchronous=NORMAL</c> in WAL mode may lose
 /// the last commits only on power loss, not on a process crash).
 /// </summary>
 internal sealed class SqliteMasterStore : IMasterStore
@@ -43,6 +43,7 @@ internal sealed class SqliteMasterStore : IMasterStore
         Execute("""
             CREATE TABLE IF NOT EXISTS agents (id TEXT PRIMARY KEY, info BLOB NOT NULL, status INTEGER NOT NULL, registered INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS frameworks (id TEXT PRIMARY KEY, info BLOB NOT NULL, registered INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS tasks (framework_id TEXT NOT NULL, task_id TEXT NOT NULL, agent_id TEXT NOT NULL, spec BLOB NOT NULL,
                 status BLOB NOT NULL, role TEXT NOT NULL, started INTEGER, PRIMARY KEY (framework_id, task_id));
             """);
@@ -80,25 +81,49 @@ internal sealed class SqliteMasterStore : IMasterStore
         }
     }
 
-    public Task SaveAgentAsync(AgentRecord agent) => Run(
-        "INSERT OR REPLACE INTO agents (id, info, status, registered) VALUES ($id, $info, $status, $registered)",
-        ("$id", agent.Info.Id.Value), ("$info", Bytes(agent.Info)), ("$status", (int)agent.Status), ("$registered", agent.RegisteredAt.UtcTicks));
+    /// <summary>One transaction per step: SQLite rolls every statement of it back when any fails (a full disk, an I/O error).</summary>
+    public Task WriteAsync(MasterStoreChanges changes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        if (changes.IsEmpty) return Task.CompletedTask;
+        lock (_gate)
+        {
+            using var transaction = _connection.BeginTransaction();
+            foreach (var agent in changes.Agents)
+            {
+                Run(transaction, "INSERT OR REPLACE INTO agents (id, info, status, registered) VALUES ($id, $info, $status, $registered)",
+                    ("$id", agent.Info.Id.Value), ("$info", Bytes(agent.Info)), ("$status", (int)agent.Status), ("$registered", agent.RegisteredAt.UtcTicks));
+            }
+            foreach (var framework in changes.Frameworks)
+            {
+                Run(transaction, "INSERT OR REPLACE INTO frameworks (id, info, registered) VALUES ($id, $info, $registered)",
+                    ("$id", framework.Info.Id.Value), ("$info", Bytes(framework.Info)), ("$registered", framework.RegisteredAt.UtcTicks));
+            }
+            foreach (var id in changes.RemovedFrameworks) Run(transaction, "DELETE FROM frameworks WHERE id = $id", ("$id", id.Value));
+            foreach (var task in changes.Tasks)
+            {
+                Run(transaction, "INSERT OR REPLACE INTO tasks (framework_id, task_id, agent_id, spec, status, role, started) VALUES ($fw, $task, $agent, $spec, $status, $role, $started)",
+                    ("$fw", task.FrameworkId.Value), ("$task", task.Spec.Id.Value), ("$agent", task.AgentId.Value), ("$spec", Bytes(task.Spec)),
+                    ("$status", Bytes(task.Status)), ("$role", task.Role), ("$started", task.StartedAt?.UtcTicks));
+            }
+            foreach (var (frameworkId, taskId) in changes.RemovedTasks)
+                Run(transaction, "DELETE FROM tasks WHERE framework_id = $fw AND task_id = $task", ("$fw", frameworkId.Value), ("$task", taskId.Value));
+            transaction.Commit();
+        }
+        return Task.CompletedTask;
+    }
 
-    public Task RemoveAgentAsync(AgentId agentId) => Run("DELETE FROM agents WHERE id = $id", ("$id", agentId.Value));
-
-    public Task SaveFrameworkAsync(FrameworkRecord framework) => Run(
-        "INSERT OR REPLACE INTO frameworks (id, info, registered) VALUES ($id, $info, $registered)",
-        ("$id", framework.Info.Id.Value), ("$info", Bytes(framework.Info)), ("$registered", framework.RegisteredAt.UtcTicks));
-
-    public Task RemoveFrameworkAsync(FrameworkId frameworkId) => Run("DELETE FROM frameworks WHERE id = $id", ("$id", frameworkId.Value));
-
-    public Task SaveTaskAsync(TaskRecord task) => Run(
-        "INSERT OR REPLACE INTO tasks (framework_id, task_id, agent_id, spec, status, role, started) VALUES ($fw, $task, $agent, $spec, $status, $role, $started)",
-        ("$fw", task.FrameworkId.Value), ("$task", task.Spec.Id.Value), ("$agent", task.AgentId.Value), ("$spec", Bytes(task.Spec)),
-        ("$status", Bytes(task.Status)), ("$role", task.Role), ("$started", task.StartedAt?.UtcTicks));
-
-    public Task RemoveTaskAsync(FrameworkId frameworkId, TaskId taskId) =>
-        Run("DELETE FROM tasks WHERE framework_id = $fw AND task_id = $task", ("$fw", frameworkId.Value), ("$task", taskId.Value));
+    /// <summary>A write of the marker row: it needs the same room in the WAL as a step does.</summary>
+    public Task CheckWritableAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            using var transaction = _connection.BeginTransaction();
+            Run(transaction, "INSERT OR REPLACE INTO meta (key, value) VALUES ('checked', $now)", ("$now", DateTime.UtcNow.Ticks));
+            transaction.Commit();
+        }
+        return Task.CompletedTask;
+    }
 
     public ValueTask DisposeAsync()
     {
@@ -129,15 +154,12 @@ internal sealed class SqliteMasterStore : IMasterStore
         return stream;
     }
 
-    private Task Run(string sql, params (string Name, object? Value)[] parameters)
+    private void Run(SqliteTransaction transaction, string sql, params (string Name, object? Value)[] parameters)
     {
-        lock (_gate)
-        {
-            using var cmd = Command(sql);
-            foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
-            cmd.ExecuteNonQuery();
-        }
-        return Task.CompletedTask;
+        using var cmd = Command(sql);
+        cmd.Transaction = transaction;
+        foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        cmd.ExecuteNonQuery();
     }
 
     private void Execute(string sql)

@@ -27,4 +27,7 @@ internal readonly struct MessageContext(IMessageConnection connection, DcOsMessa
         Connection.TrySend(answer);
         return ValueTask.CompletedTask;
     }
+
+    /// <summary>What to queue on <see cref="Connection"/> to answer with <paramref name="answer"/>: the request's response, or the answer itself.</summary>
+    public DcOsMessage AnswerWith(DcOsMessage answer) => Message is Request request ? new Response { Id = request.Id, Body = answer } : answer;
 }

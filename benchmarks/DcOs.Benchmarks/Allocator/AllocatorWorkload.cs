@@ -15,7 +15,7 @@ namespace DcOs.Benchmarks.Allocator;
 internal sealed class AllocatorWorkload : IAsyncDisposable
 {
     private readonly HierarchicalAllocator _allocator = new();
-    private readonly IMasterStore _store = MasterStores.InMemory();
+    private readonly StoreChangeSet _changes = new();
     private readonly AgentTable _agents;
     private readonly FrameworkTable _frameworks;
     private readonly OfferBook _offers;
@@ -23,8 +23,8 @@ internal sealed class AllocatorWorkload : IAsyncDisposable
 
     private AllocatorWorkload()
     {
-        _agents = new AgentTable(_allocator, _store);
-        _frameworks = new FrameworkTable(_allocator, _store);
+        _agents = new AgentTable(_allocator, _changes);
+        _frameworks = new FrameworkTable(_allocator, _changes);
         _offers = new OfferBook(_allocator, "bench");
     }
 
@@ -76,5 +76,5 @@ internal sealed class AllocatorWorkload : IAsyncDisposable
         foreach (var offer in _offers.All()) _offers.Recover(offer);
     }
 
-    public ValueTask DisposeAsync() => _store.DisposeAsync();
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -52,8 +52,8 @@ public sealed class JobsFramework : SampleFramework, IDisposable
         lock (_gate)
         {
             if (_jobs.ContainsKey(job.Key)) throw new ConflictException($"job '{job.Id}' already exists");
-            _jobs[job.Key] = job;
             _store.Put(JobKind, job.Key, job);
+            _jobs[job.Key] = job;
         }
         return job;
     }
@@ -62,8 +62,9 @@ public sealed class JobsFramework : SampleFramework, IDisposable
     {
         lock (_gate)
         {
-            if (!_jobs.Remove(Normalize(key))) throw new KeyNotFoundException($"unknown job '{key}'");
+            if (!_jobs.ContainsKey(Normalize(key))) throw new KeyNotFoundException($"unknown job '{key}'");
             _store.Delete(JobKind, Normalize(key));
+            _jobs.Remove(Normalize(key));
         }
     }
 
@@ -129,8 +130,8 @@ public sealed class JobsFramework : SampleFramework, IDisposable
             CreatedAt = now,
             Deadline = job.Run!.DeadlineSeconds is { } d ? now + TimeSpan.FromSeconds(d) : null,
         };
-        _runs[run.RunId] = run;
         _store.Put(RunKind, run.RunId, run);
+        _runs[run.RunId] = run;
         return run;
     }
 

@@ -87,9 +87,8 @@ public sealed class ServicesFramework : SampleFramework
         lock (_gate)
         {
             if (_apps.ContainsKey(definition.Key)) throw new ConflictException($"app '{definition.Id}' already exists");
-            var app = new AppState(definition, 1);
-            _apps[definition.Key] = app;
-            Save(app);
+            Save(definition, 1);
+            _apps[definition.Key] = new AppState(definition, 1);
         }
         _ = ReviveAsync();
         return Get(definition.Key)!;
@@ -103,9 +102,9 @@ public sealed class ServicesFramework : SampleFramework
         {
             var app = Find(key);
             if (definition.Key != app.Definition.Key) throw new ValidationException("id", $"the body's id '{definition.Id}' is not the app '{app.Definition.Id}'");
+            Save(definition, app.Version + 1);
             app.Definition = definition;
             app.Version++;
-            Save(app);
         }
         Converge();
         return Get(key)!;
@@ -117,8 +116,9 @@ public sealed class ServicesFramework : SampleFramework
         lock (_gate)
         {
             var app = Find(key);
-            app.Definition = app.Definition with { Instances = instances };
-            Save(app);
+            var scaled = app.Definition with { Instances = instances };
+            Save(scaled, app.Version);
+            app.Definition = scaled;
         }
         Converge();
         return Get(key)!;
@@ -129,8 +129,8 @@ public sealed class ServicesFramework : SampleFramework
         lock (_gate)
         {
             var app = Find(key);
+            Save(app.Definition, app.Version + 1);
             app.Version++;
-            Save(app);
         }
         Converge();
         return Get(key)!;
@@ -142,9 +142,9 @@ public sealed class ServicesFramework : SampleFramework
         lock (_gate)
         {
             var app = Find(key);
+            _store.Delete(Kind, app.Definition.Key);
             app.Removed = true;
-            _apps.Remove(key);
-            _store.Delete(Kind, key);
+            _apps.Remove(app.Definition.Key);
             kills = [.. app.Tasks.Values.Where(t => t.Active).Select(t => (t.Id, t.Agent))];
         }
         _ = KillAsync(kills);
@@ -181,7 +181,8 @@ public sealed class ServicesFramework : SampleFramework
     private AppState Find(string key) =>
         _apps.TryGetValue(key.Trim('/').Replace('/', '_'), out var app) ? app : throw new KeyNotFoundException($"unknown app '{key}'");
 
-    private void Save(AppState app) => _store.Put(Kind, app.Definition.Key, new SavedApp(app.Definition, app.Version));
+    /// <summary>Stores an app as it is about to be: every operation saves first and changes memory only once that succeeded.</summary>
+    private void Save(AppDefinition definition, int version) => _store.Put(Kind, definition.Key, new SavedApp(definition, version));
 
     private static void CheckUpgradeStrategy(AppDefinition d)
     {

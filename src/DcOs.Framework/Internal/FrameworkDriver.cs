@@ -176,7 +176,17 @@ internal sealed class FrameworkDriver : IFrameworkClient, IMessageHandler
             if (_options.AutoAcknowledge) await AcknowledgeAsync(status).ConfigureAwait(false);
             return;
         }
-        await _scheduler.StatusUpdateAsync(this, status).ConfigureAwait(false);
+        try
+        {
+            await _scheduler.StatusUpdateAsync(this, status).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The scheduler did not handle it (its store may be failing): not acknowledged, so the agent sends it again,
+            // and not remembered, so that resend is delivered rather than taken for a duplicate.
+            if (status.NeedsAcknowledgement) _delivered.Remove(status.UpdateId);
+            throw;
+        }
         if (_options.AutoAcknowledge && status.NeedsAcknowledgement) await AcknowledgeAsync(status).ConfigureAwait(false);
     }
 

@@ -3,31 +3,47 @@ using DcOs.Core;
 namespace DcOs.Scheduling.Master;
 
 /// <summary>
-/// Where the master writes every durable change: agents, frameworks, tasks and their last status. A master started on
-/// the same store recovers them. Calls come from the master's single event loop, one at a time.
+/// Where the master keeps what must survive a restart. The store is the truth: the master writes each step's changes
+/// (<see cref="WriteAsync"/>) before it acts on them, and after a restart, or a store failure, it is what the master
+/// believes.
 /// </summary>
 public interface IMasterStore : IAsyncDisposable
 {
     /// <summary>Everything saved so far.</summary>
     Task<MasterStoreState> LoadAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Inserts or replaces an agent.</summary>
-    Task SaveAgentAsync(AgentRecord agent);
+    /// <summary>
+    /// Applies one step's changes, all of them or none. It runs before the master sends, answers or publishes anything
+    /// about the step. Throw when the changes cannot be stored: the master then stops acting (every request is answered
+    /// "unavailable"), drops what it had not stored, and resumes from <see cref="LoadAsync"/> once
+    /// <see cref="CheckWritableAsync"/> succeeds.
+    /// </summary>
+    Task WriteAsync(MasterStoreChanges changes, CancellationToken cancellationToken = default);
 
-    /// <summary>Forgets an agent.</summary>
-    Task RemoveAgentAsync(AgentId agentId);
+    /// <summary>
+    /// After a failed write: writes something that is not cluster state (a marker) to learn whether writes succeed
+    /// again. Throws while they do not.
+    /// </summary>
+    Task CheckWritableAsync(CancellationToken cancellationToken = default);
+}
 
-    /// <summary>Inserts or replaces a framework.</summary>
-    Task SaveFrameworkAsync(FrameworkRecord framework);
-
-    /// <summary>Forgets a framework.</summary>
-    Task RemoveFrameworkAsync(FrameworkId frameworkId);
-
-    /// <summary>Inserts or replaces a task with its latest status.</summary>
-    Task SaveTaskAsync(TaskRecord task);
-
-    /// <summary>Forgets a task.</summary>
-    Task RemoveTaskAsync(FrameworkId frameworkId, TaskId taskId);
+/// <summary>
+/// One step of the master's changes, each record at most once: what to insert or replace and what to forget.
+/// </summary>
+/// <param name="Agents">Agents to insert or replace.</param>
+/// <param name="Frameworks">Frameworks to insert or replace.</param>
+/// <param name="RemovedFrameworks">Frameworks to forget.</param>
+/// <param name="Tasks">Tasks to insert or replace, with their latest status.</param>
+/// <param name="RemovedTasks">Tasks to forget.</param>
+public sealed record MasterStoreChanges(
+    IReadOnlyList<AgentRecord> Agents,
+    IReadOnlyList<FrameworkRecord> Frameworks,
+    IReadOnlyList<FrameworkId> RemovedFrameworks,
+    IReadOnlyList<TaskRecord> Tasks,
+    IReadOnlyList<(FrameworkId FrameworkId, TaskId TaskId)> RemovedTasks)
+{
+    /// <summary>Whether there is nothing to write.</summary>
+    public bool IsEmpty => Agents.Count == 0 && Frameworks.Count == 0 && RemovedFrameworks.Count == 0 && Tasks.Count == 0 && RemovedTasks.Count == 0;
 }
 
 /// <summary>What a store holds.</summary>

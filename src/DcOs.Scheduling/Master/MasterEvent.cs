@@ -40,4 +40,10 @@ public enum MasterEventKind
 
     /// <summary>A task's state changed, or it was launched.</summary>
     TaskUpdated,
+
+    /// <summary>A store write failed: the master stopped acting (<see cref="MasterEvent.Detail"/>: the store's error).</summary>
+    StoreFailed,
+
+    /// <summary>The store accepts writes again: the master reloaded its state from it and asked every peer to register again.</summary>
+    StoreResumed,
 }

@@ -39,6 +39,12 @@ public sealed class MasterOptions
     /// <summary>Quota guarantees and limits per role.</summary>
     public IDictionary<string, RoleQuota> RoleQuotas { get; } = new Dictionary<string, RoleQuota>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// After a failed store write, how often the master checks whether the store accepts writes again; it acts again
+    /// (reloading its state from the store) after the first check that succeeds. Default 5 s.
+    /// </summary>
+    public TimeSpan StoreRetryInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Terminal tasks kept per framework for queries after they are acknowledged. Default 1,000.</summary>
     public int CompletedTasksPerFramework { get; set; } = 1000;
 
@@ -52,6 +58,7 @@ public sealed class MasterOptions
         Require(MaxAgentPingTimeouts >= 1, nameof(MaxAgentPingTimeouts), "must be at least 1");
         Require(AgentReregisterTimeout > TimeSpan.Zero, nameof(AgentReregisterTimeout), "must be positive");
         Require(DrainGracePeriod >= TimeSpan.Zero, nameof(DrainGracePeriod), "must not be negative");
+        Require(StoreRetryInterval > TimeSpan.Zero, nameof(StoreRetryInterval), "must be positive");
         Require(CompletedTasksPerFramework >= 0, nameof(CompletedTasksPerFramework), "must not be negative");
         foreach (var (role, weight) in RoleWeights)
         {

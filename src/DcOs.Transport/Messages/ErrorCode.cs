@@ -42,4 +42,7 @@ internal enum ErrorCode : byte
 
     /// <summary>A response arrived without a body.</summary>
     EmptyResponse = 11,
+
+    /// <summary>The receiver cannot act now (the master's store is failing); try again later.</summary>
+    Unavailable = 12,
 }

@@ -14,12 +14,14 @@ internal sealed class SampleCluster : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly DirectoryInfo _dataDir;
+    private readonly bool _ownsDataDir;
     private readonly List<string> _output = [];
 
-    private SampleCluster(Process process, DirectoryInfo dataDir, Uri api, HttpMessageHandler? handler)
+    private SampleCluster(Process process, DirectoryInfo dataDir, bool ownsDataDir, Uri api, HttpMessageHandler? handler)
     {
         _process = process;
         _dataDir = dataDir;
+        _ownsDataDir = ownsDataDir;
         Api = api;
         Http = handler is null ? new HttpClient() : new HttpClient(handler);
         Http.BaseAddress = api;
@@ -59,21 +61,26 @@ internal sealed class SampleCluster : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public static Task<SampleCluster> StartAsync(int localAgents, params string[] extraArgs) => StartAsync(localAgents, handler: null, extraArgs);
+    public static Task<SampleCluster> StartAsync(int localAgents, params string[] extraArgs) => StartCoreAsync(localAgents, handler: null, dataDir: null, extraArgs);
 
     /// <summary>Starts the master; <paramref name="handler"/> is the API client's (e.g. one that trusts a test's TLS certificate).</summary>
-    public static async Task<SampleCluster> StartAsync(int localAgents, HttpMessageHandler? handler, params string[] extraArgs)
+    public static Task<SampleCluster> StartAsync(int localAgents, HttpMessageHandler? handler, params string[] extraArgs) => StartCoreAsync(localAgents, handler, dataDir: null, extraArgs);
+
+    /// <summary>Starts the master on the test's own data dir, which disposing keeps (a restart, a small disk).</summary>
+    public static Task<SampleCluster> StartOnAsync(string dataDir, int localAgents) => StartCoreAsync(localAgents, handler: null, dataDir, []);
+
+    private static async Task<SampleCluster> StartCoreAsync(int localAgents, HttpMessageHandler? handler, string? dataDir, string[] extraArgs)
     {
-        var dataDir = Directory.CreateTempSubdirectory("dcos-sample-");
+        var data = dataDir is null ? Directory.CreateTempSubdirectory("dcos-sample-") : new DirectoryInfo(dataDir);
         var port = FreePort();
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Program("DcOs.SampleMaster"), "--http-port", port.ToString(), "--master-port", "0", "--data-dir", dataDir.FullName, "--local-agents", localAgents.ToString() })
+        foreach (var a in new[] { Program("DcOs.SampleMaster"), "--http-port", port.ToString(), "--master-port", "0", "--data-dir", data.FullName, "--local-agents", localAgents.ToString() })
             info.ArgumentList.Add(a);
         foreach (var a in extraArgs) info.ArgumentList.Add(a);
         var process = Process.Start(info)!;
         var ready = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         var scheme = extraArgs.Contains("--tls-cert") ? "https" : "http";
-        var cluster = new SampleCluster(process, dataDir, new Uri($"{scheme}://127.0.0.1:{port}/"), handler);
+        var cluster = new SampleCluster(process, data, ownsDataDir: dataDir is null, new Uri($"{scheme}://127.0.0.1:{port}/"), handler);
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is null) return;
@@ -171,6 +178,7 @@ internal sealed class SampleCluster : IAsyncDisposable
         Http.Dispose();
         await StopAsync();
         _process.Dispose();
+        if (!_ownsDataDir) return;
         try
         {
             _dataDir.Delete(recursive: true);

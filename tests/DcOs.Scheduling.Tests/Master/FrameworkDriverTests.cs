@@ -52,4 +52,54 @@ public sealed class FrameworkDriverTests
         var frameworks = await h.Master.GetFrameworksAsync();
         Assert.True(Assert.Single(frameworks).Connected);
     }
+
+    /// <summary>A scheduler whose first status callback fails, as one whose store is full does.</summary>
+    private sealed class FailsFirstUpdate : FrameworkScheduler
+    {
+        public global::System.Threading.Channels.Channel<TaskStatusUpdate> Handled { get; } = global::System.Threading.Channels.Channel.CreateUnbounded<TaskStatusUpdate>();
+
+        public global::System.Threading.Channels.Channel<Offer> Offers { get; } = global::System.Threading.Channels.Channel.CreateUnbounded<Offer>();
+
+        private int _calls;
+
+        public override Task OffersAsync(IFrameworkDriver driver, IReadOnlyList<Offer> offers)
+        {
+            foreach (var offer in offers) Offers.Writer.TryWrite(offer);
+            return Task.CompletedTask;
+        }
+
+        public override Task StatusUpdateAsync(IFrameworkDriver driver, TaskStatusUpdate status)
+        {
+            if (Interlocked.Increment(ref _calls) == 1) throw new IOException("the scheduler's store is full");
+            Handled.Writer.TryWrite(status);
+            return Task.CompletedTask;
+        }
+    }
+
+    [Fact]
+    public async Task An_update_whose_callback_throws_is_not_acknowledged_and_its_resend_is_delivered_again()
+    {
+        await using var h = new MasterHarness();
+        await h.StartAsync();
+        var agent = await h.AddAgentAsync("cpus:1;mem:512");
+        var scheduler = new FailsFirstUpdate();
+        await using var client = DcOsFramework.Create(h.Transport, new FrameworkOptions { Master = h.EndPoint, Framework = new FrameworkInfo { Name = "flaky" } }, scheduler, h.Time);
+        await client.StartAsync();
+        await client.Subscribed.WaitAsync(MasterHarness.Timeout);
+        using var cts = new CancellationTokenSource(MasterHarness.Timeout);
+        await h.AdvanceAsync(h.Options.AllocationInterval);
+        var offer = await scheduler.Offers.Reader.ReadAsync(cts.Token);
+        await client.AcceptAsync([offer.Id], [TaskLifecycleTests.Task("t1")], new Filters(0));
+        var run = await agent.NextLaunchAsync();
+
+        var running = await agent.SendStatusAsync(run.FrameworkId, run.Task!.Id, TaskState.Running);
+        await agent.SendStatusAsync(run.FrameworkId, run.Task.Id, TaskState.Running, updateId: running.UpdateId);
+
+        Assert.Equal(running.UpdateId, (await scheduler.Handled.Reader.ReadAsync(cts.Token)).UpdateId);
+        // Only the delivery that was handled is acknowledged.
+        Assert.Equal(running.UpdateId, (await agent.NextAckAsync()).UpdateId);
+        await agent.SyncAsync();
+        await h.IdleAsync();
+        Assert.False(agent.Acks.Reader.TryRead(out _));
+    }
 }

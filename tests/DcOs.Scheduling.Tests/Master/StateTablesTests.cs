@@ -6,13 +6,17 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace DcOs.Scheduling.Tests.Master;
 
-/// <summary>The master's state tables on their own: each keeps its indexes, the allocator and the store in step.</summary>
+/// <summary>
+/// The master's state tables on their own: each keeps its indexes, the allocator and the step's store writes in step.
+/// What a step wrote is read back through a real store (<see cref="StoredAsync"/>).
+/// </summary>
 public sealed class StateTablesTests
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
 
     private readonly HierarchicalAllocator _allocator = new();
     private readonly IMasterStore _store = MasterStores.InMemory();
+    private readonly StoreChangeSet _changes = new();
     private readonly MasterEvents _events = new(new FakeTimeProvider(Now));
     private readonly AgentTable _agents;
     private readonly FrameworkTable _frameworks;
@@ -21,10 +25,18 @@ public sealed class StateTablesTests
 
     public StateTablesTests()
     {
-        _agents = new AgentTable(_allocator, _store);
-        _frameworks = new FrameworkTable(_allocator, _store);
+        _agents = new AgentTable(_allocator, _changes);
+        _frameworks = new FrameworkTable(_allocator, _changes);
         _offers = new OfferBook(_allocator, "run");
-        _tasks = new TaskTable(_allocator, _store, _agents, _events, completedPerFramework: 2);
+        _tasks = new TaskTable(_allocator, _changes, _agents, _events, completedPerFramework: 2);
+    }
+
+    /// <summary>Ends the step as the master does: its changes written in one write, its events delivered; then what the store holds.</summary>
+    private async Task<MasterStoreState> StoredAsync()
+    {
+        await _store.WriteAsync(_changes.Take());
+        _events.Flush();
+        return await _store.LoadAsync();
     }
 
     private AgentState Agent(string id, string resources = "cpus:4;mem:4096") =>
@@ -61,7 +73,7 @@ public sealed class StateTablesTests
     {
         var fw = Framework("f");
         var agent = Agent("a");
-        await _tasks.AddAsync(fw, agent, Spec("t1"), Status("t1", TaskState.Running), "*", charge: true);
+        _tasks.Add(fw, agent, Spec("t1"), Status("t1", TaskState.Running), "*", charge: true);
         var oldSlot = agent.Slot;
 
         _agents.Resize(agent, agent.Info with { Resources = Resources.Parse("cpus:8;mem:8192") }, _frameworks.HandleOf);
@@ -76,17 +88,17 @@ public sealed class StateTablesTests
     public async Task A_removed_framework_loses_its_handle_and_its_id_for_good_in_memory_and_in_the_store()
     {
         var fw = Framework("f");
-        await _frameworks.SaveAsync(fw);
+        _frameworks.Save(fw);
         var handle = fw.Handle;
 
-        await _frameworks.RemoveAsync(fw);
+        _frameworks.Remove(fw);
 
         Assert.True(fw.Removed);
         Assert.Equal(-1, fw.Handle);
         Assert.Null(_frameworks.WithHandle(handle));
         Assert.Equal(-1, _frameworks.HandleOf(new FrameworkId("f")));
         Assert.True(_frameworks.WasRemoved(new FrameworkId("f")));
-        Assert.Empty((await _store.LoadAsync()).Frameworks);
+        Assert.Empty((await StoredAsync()).Frameworks);
     }
 
     [Fact]
@@ -148,19 +160,19 @@ public sealed class StateTablesTests
         var fw = Framework("f");
         var agent = Agent("a");
 
-        var task = await _tasks.AddAsync(fw, agent, Spec("t1"), Status("t1", TaskState.Staging), "*", charge: true);
+        var task = _tasks.Add(fw, agent, Spec("t1"), Status("t1", TaskState.Staging), "*", charge: true);
 
         Assert.Same(task, fw.Tasks[task.Id]);
         Assert.Same(task, agent.Tasks[(fw.Id, task.Id)]);
         Assert.Equal(Resources.Parse("cpus:1;mem:512"), _allocator.Allocated(agent.Slot));
-        Assert.Equal(TaskState.Staging, Assert.Single((await _store.LoadAsync()).Tasks).Status.State);
+        Assert.Equal(TaskState.Staging, Assert.Single((await StoredAsync()).Tasks).Status.State);
 
-        Assert.True(await _tasks.UpdateAsync(fw, task, Status("t1", TaskState.Finished), Now));
-        Assert.False(await _tasks.UpdateAsync(fw, task, Status("t1", TaskState.Finished), Now));
+        Assert.True(_tasks.Update(fw, task, Status("t1", TaskState.Finished), Now));
+        Assert.False(_tasks.Update(fw, task, Status("t1", TaskState.Finished), Now));
 
         Assert.False(task.HoldsResources);
         Assert.True(_allocator.Allocated(agent.Slot).IsEmpty);
-        Assert.Equal(TaskState.Finished, Assert.Single((await _store.LoadAsync()).Tasks).Status.State);
+        Assert.Equal(TaskState.Finished, Assert.Single((await StoredAsync()).Tasks).Status.State);
         Assert.True(watch.Events.TryRead(out var added) && added.Status!.State == TaskState.Staging);
         Assert.True(watch.Events.TryRead(out var finished) && finished.Status!.State == TaskState.Finished && finished.AgentId == agent.Id && finished.FrameworkId == fw.Id);
     }
@@ -172,13 +184,13 @@ public sealed class StateTablesTests
         var agent = Agent("a", "cpus:8;mem:8192");
         foreach (var id in new[] { "t1", "t2", "t3" })
         {
-            var task = await _tasks.AddAsync(fw, agent, Spec(id), Status(id, TaskState.Running), "*", charge: true);
-            await _tasks.UpdateAsync(fw, task, Status(id, TaskState.Failed), Now);
+            var task = _tasks.Add(fw, agent, Spec(id), Status(id, TaskState.Running), "*", charge: true);
+            _tasks.Update(fw, task, Status(id, TaskState.Failed), Now);
         }
 
         Assert.Equal(["t2", "t3"], fw.Tasks.Keys.Select(k => k.Value).Order());
         Assert.Equal(["t2", "t3"], agent.Tasks.Keys.Select(k => k.Item2.Value).Order());
-        Assert.Equal(["t2", "t3"], (await _store.LoadAsync()).Tasks.Select(t => t.Spec.Id.Value).Order());
+        Assert.Equal(["t2", "t3"], (await StoredAsync()).Tasks.Select(t => t.Spec.Id.Value).Order());
     }
 
     [Fact]
@@ -186,17 +198,17 @@ public sealed class StateTablesTests
     {
         var fw = Framework("f");
         var agent = Agent("a");
-        await _tasks.AddAsync(fw, agent, Spec("running"), Status("running", TaskState.Running), "*", charge: true);
-        var done = await _tasks.AddAsync(fw, agent, Spec("done"), Status("done", TaskState.Running), "*", charge: true);
-        await _tasks.UpdateAsync(fw, done, Status("done", TaskState.Finished), Now);
+        _tasks.Add(fw, agent, Spec("running"), Status("running", TaskState.Running), "*", charge: true);
+        var done = _tasks.Add(fw, agent, Spec("done"), Status("done", TaskState.Running), "*", charge: true);
+        _tasks.Update(fw, done, Status("done", TaskState.Finished), Now);
 
-        var active = await _tasks.RemoveFrameworkAsync(fw);
+        var active = _tasks.RemoveFramework(fw);
 
         Assert.Equal("running", Assert.Single(active).Id.Value);
         Assert.Empty(fw.Tasks);
         Assert.Empty(agent.Tasks);
         Assert.True(_allocator.Allocated(agent.Slot).IsEmpty);
-        Assert.Empty((await _store.LoadAsync()).Tasks);
+        Assert.Empty((await StoredAsync()).Tasks);
     }
 
     [Fact]
@@ -205,21 +217,23 @@ public sealed class StateTablesTests
         var fw = Framework("f");
         var a = Agent("a");
         var b = Agent("b");
-        await _tasks.AddAsync(fw, a, Spec("web.1", group: "/web"), Status("web.1", TaskState.Running), "*", charge: true);
-        var ended = await _tasks.AddAsync(fw, b, Spec("web.2", group: "/web"), Status("web.2", TaskState.Running), "*", charge: true);
-        await _tasks.AddAsync(fw, b, Spec("db.1", group: "/db"), Status("db.1", TaskState.Running), "*", charge: true);
-        await _tasks.UpdateAsync(fw, ended, Status("web.2", TaskState.Killed), Now);
+        _tasks.Add(fw, a, Spec("web.1", group: "/web"), Status("web.1", TaskState.Running), "*", charge: true);
+        var ended = _tasks.Add(fw, b, Spec("web.2", group: "/web"), Status("web.2", TaskState.Running), "*", charge: true);
+        _tasks.Add(fw, b, Spec("db.1", group: "/db"), Status("db.1", TaskState.Running), "*", charge: true);
+        _tasks.Update(fw, ended, Status("web.2", TaskState.Killed), Now);
 
         Assert.Equal(["a.example"], _tasks.PlacementsOf(fw, "/web").Select(p => p.Hostname));
         Assert.Equal(["b.example"], _tasks.PlacementsOf(fw, "/db").Select(p => p.Hostname));
     }
 
     [Fact]
-    public void A_watcher_that_falls_behind_is_dropped_with_an_error_and_the_others_keep_their_events()
+    public void Events_wait_for_the_end_of_the_step_and_a_watcher_that_falls_behind_is_dropped_with_an_error()
     {
         using var slow = _events.Watch(2);
         using var fast = _events.Watch(16);
         for (var i = 0; i < 3; i++) _events.Publish(MasterEventKind.AgentAdded, new AgentId($"a{i}"));
+        Assert.Equal(0, fast.Events.Count);
+        _events.Flush();
 
         Assert.Equal(3, fast.Events.Count);
         Assert.True(slow.Events.TryRead(out _) && slow.Events.TryRead(out _));

@@ -8,7 +8,7 @@ namespace DcOs.Scheduling.Master.Internal;
 /// The agents the master knows, found by id, by connection and by allocator slot. Every agent has exactly one slot in
 /// the allocator, and these indexes and the allocator's slots change only here, together.
 /// </summary>
-internal sealed class AgentTable(HierarchicalAllocator allocator, IMasterStore store)
+internal sealed class AgentTable(HierarchicalAllocator allocator, StoreChangeSet store)
 {
     private readonly Dictionary<AgentId, AgentState> _byId = [];
     private readonly Dictionary<IMessageConnection, AgentState> _byConnection = new(ReferenceEqualityComparer.Instance);
@@ -79,8 +79,8 @@ internal sealed class AgentTable(HierarchicalAllocator allocator, IMasterStore s
         allocator.SetAgentUsable(agent.Slot, usable ?? (status == AgentStatus.Active && agent.Connection is not null));
     }
 
-    /// <summary>Writes the agent's durable part (its registration and status) to the store.</summary>
-    public Task SaveAsync(AgentState agent) => store.SaveAgentAsync(new AgentRecord(agent.Info, agent.Status, agent.RegisteredAt));
+    /// <summary>Writes the agent's durable part (its registration and status) with the step.</summary>
+    public void Save(AgentState agent) => store.Save(new AgentRecord(agent.Info, agent.Status, agent.RegisteredAt));
 
     private void Place(AgentState agent)
     {

@@ -9,7 +9,7 @@ namespace DcOs.Scheduling.Master.Internal;
 /// (which may never subscribe again). Every known framework has one allocator handle; these indexes and the
 /// allocator's handles change only here, together.
 /// </summary>
-internal sealed class FrameworkTable(HierarchicalAllocator allocator, IMasterStore store)
+internal sealed class FrameworkTable(HierarchicalAllocator allocator, StoreChangeSet store)
 {
     private readonly Dictionary<FrameworkId, FrameworkState> _byId = [];
     private readonly Dictionary<IMessageConnection, FrameworkState> _byConnection = new(ReferenceEqualityComparer.Instance);
@@ -73,7 +73,7 @@ internal sealed class FrameworkTable(HierarchicalAllocator allocator, IMasterSto
     /// Forgets the framework, in memory and in the store: its allocator handle is released and its id can no longer
     /// subscribe. The caller has recovered its offers and its tasks' resources first.
     /// </summary>
-    public Task RemoveAsync(FrameworkState fw)
+    public void Remove(FrameworkState fw)
     {
         fw.Removed = true;
         fw.FailoverTimer?.Dispose();
@@ -82,9 +82,9 @@ internal sealed class FrameworkTable(HierarchicalAllocator allocator, IMasterSto
         fw.Handle = -1;
         _byId.Remove(fw.Id);
         _removed.Add(fw.Id);
-        return store.RemoveFrameworkAsync(fw.Id);
+        store.Remove(fw.Id);
     }
 
-    /// <summary>Writes the framework's durable part (its subscription) to the store.</summary>
-    public Task SaveAsync(FrameworkState fw) => store.SaveFrameworkAsync(new FrameworkRecord(fw.Info, fw.RegisteredAt));
+    /// <summary>Writes the framework's durable part (its subscription) with the step.</summary>
+    public void Save(FrameworkState fw) => store.Save(new FrameworkRecord(fw.Info, fw.RegisteredAt));
 }

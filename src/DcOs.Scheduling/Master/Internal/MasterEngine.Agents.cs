@@ -6,23 +6,23 @@ namespace DcOs.Scheduling.Master.Internal;
 
 internal sealed partial class MasterEngine
 {
-    private async ValueTask OnAgentMessageAsync(MessageContext context)
+    private void OnAgentMessage(MessageContext context)
     {
         var connection = context.Connection;
         var body = context.Body;
         switch (body)
         {
             case RegisterAgent register:
-                await RegisterAgentAsync(context, register).ConfigureAwait(false);
+                RegisterAgent(context, register);
                 return;
             case ReregisterAgent reregister:
-                await ReregisterAgentAsync(context, reregister).ConfigureAwait(false);
+                ReregisterAgent(context, reregister);
                 return;
         }
         var agent = _agents.Of(connection);
         if (agent is null)
         {
-            await RefuseAsync(context, ErrorCode.NotRegistered, "register first").ConfigureAwait(false);
+            Refuse(context, ErrorCode.NotRegistered, "register first");
             return;
         }
         switch (body)
@@ -32,7 +32,7 @@ internal sealed partial class MasterEngine
                 agent.MissedPings = 0;
                 break;
             case StatusUpdate update:
-                await OnStatusUpdateAsync(agent, update).ConfigureAwait(false);
+                OnStatusUpdate(agent, update);
                 break;
             case FrameworkMessage relay:
                 if (_frameworks.TryGet(relay.FrameworkId, out var fw)) Send(fw.Connection, new FrameworkMessage { FrameworkId = relay.FrameworkId, AgentId = agent.Id, ExecutorId = relay.ExecutorId, Data = relay.Data });
@@ -42,12 +42,12 @@ internal sealed partial class MasterEngine
                 MasterLog.AgentError(_logger, agent.Id.Value, error.Code, error.Message);
                 break;
             default:
-                await RefuseAsync(context, ErrorCode.Unsupported, $"an agent may not send {body.GetType().Name}").ConfigureAwait(false);
+                Refuse(context, ErrorCode.Unsupported, $"an agent may not send {body.GetType().Name}");
                 break;
         }
     }
 
-    private async ValueTask RegisterAgentAsync(MessageContext request, RegisterAgent register)
+    private void RegisterAgent(MessageContext request, RegisterAgent register)
     {
         var connection = request.Connection;
         AgentInfo info;
@@ -57,24 +57,24 @@ internal sealed partial class MasterEngine
         }
         catch (ValidationException e)
         {
-            await RefuseAsync(request, ErrorCode.Invalid, e.Message).ConfigureAwait(false);
+            Refuse(request, ErrorCode.Invalid, e.Message);
             return;
         }
         if (_options.ClusterSecret is not null && connection.Principal != ClusterSecret.JoinPrincipal)
         {
-            await RefuseAsync(request, ErrorCode.Unauthorized, $"principal '{connection.Principal}' may not add agents: new agents join with the cluster's join token").ConfigureAwait(false);
+            Refuse(request, ErrorCode.Unauthorized, $"principal '{connection.Principal}' may not add agents: new agents join with the cluster's join token");
             return;
         }
         info = info with { Id = new AgentId($"{_runId}-S{++_nextAgent}") };
         var agent = _agents.Add(info, Now);
         _agents.Attach(agent, connection);
-        await _agents.SaveAsync(agent).ConfigureAwait(false);
+        _agents.Save(agent);
         MasterLog.AgentRegistered(_logger, info.Id.Value, info.Hostname, info.Resources.ToString());
-        await request.ReplyAsync(new AgentRegistered { AgentId = info.Id, Token = _options.ClusterSecret?.AgentCredentials(info.Id).ToToken() }).ConfigureAwait(false);
+        Reply(request, new AgentRegistered { AgentId = info.Id, Token = _options.ClusterSecret?.AgentCredentials(info.Id).ToToken() });
         _events.Publish(MasterEventKind.AgentAdded, agentId: info.Id);
     }
 
-    private async ValueTask ReregisterAgentAsync(MessageContext request, ReregisterAgent reregister)
+    private void ReregisterAgent(MessageContext request, ReregisterAgent reregister)
     {
         var connection = request.Connection;
         AgentInfo info;
@@ -85,13 +85,13 @@ internal sealed partial class MasterEngine
         }
         catch (ValidationException e)
         {
-            await RefuseAsync(request, ErrorCode.Invalid, e.Message).ConfigureAwait(false);
+            Refuse(request, ErrorCode.Invalid, e.Message);
             return;
         }
         var known = _agents.TryGet(info.Id, out var agent);
         if (AgentIdentityProblem(connection.Principal, info.Id, known) is { } problem)
         {
-            await RefuseAsync(request, ErrorCode.Unauthorized, problem).ConfigureAwait(false);
+            Refuse(request, ErrorCode.Unauthorized, problem);
             return;
         }
         if (!known)
@@ -112,13 +112,13 @@ internal sealed partial class MasterEngine
         var wasUnreachable = agent.Status is AgentStatus.Unreachable or AgentStatus.Recovering;
         _agents.SetStatus(agent, wasUnreachable ? AgentStatus.Active : agent.Status);
 
-        await ReconcileAgentTasksAsync(agent, reregister.Tasks, wasUnreachable).ConfigureAwait(false);
-        await _agents.SaveAsync(agent).ConfigureAwait(false);
+        ReconcileAgentTasks(agent, reregister.Tasks, wasUnreachable);
+        _agents.Save(agent);
         MasterLog.AgentReregistered(_logger, info.Id.Value, reregister.Tasks.Count);
         // An agent coming back with the join token (its own credential was lost) is given its credential again.
         var token = _options.ClusterSecret is { } secret && connection.Principal == ClusterSecret.JoinPrincipal ? secret.AgentCredentials(info.Id).ToToken() : null;
-        await request.ReplyAsync(new AgentRegistered { AgentId = info.Id, Token = token }).ConfigureAwait(false);
-        if (agent!.Status == AgentStatus.Draining) await ContinueDrainAsync(agent).ConfigureAwait(false);
+        Reply(request, new AgentRegistered { AgentId = info.Id, Token = token });
+        if (agent!.Status == AgentStatus.Draining) ContinueDrain(agent);
         _allocator.MarkDirty(agent.Slot);
         _events.Publish(MasterEventKind.AgentReregistered, agentId: info.Id);
     }
@@ -141,7 +141,7 @@ internal sealed partial class MasterEngine
     /// re-registration: partition-aware tasks come back from unreachable, tasks the master gave up on are killed,
     /// tasks the agent no longer has are lost, and tasks of removed frameworks are killed.
     /// </summary>
-    private async ValueTask ReconcileAgentTasksAsync(AgentState agent, List<RunningTask> reported, bool returning)
+    private void ReconcileAgentTasks(AgentState agent, List<RunningTask> reported, bool returning)
     {
         var seen = new HashSet<(FrameworkId, TaskId)>();
         foreach (var report in reported)
@@ -156,7 +156,7 @@ internal sealed partial class MasterEngine
             {
                 if (report.Spec is null || report.State.IsTerminal()) continue;
                 // Adopt a task the master has no record of (store lost); its resources count from now on.
-                await _tasks.AddAsync(fw, agent, report.Spec, Status(report.TaskId, report.State, TaskStatusReason.Reconciliation, agent.Id, "adopted from the agent"), fw.PrimaryRole, charge: true).ConfigureAwait(false);
+                _tasks.Add(fw, agent, report.Spec, Status(report.TaskId, report.State, TaskStatusReason.Reconciliation, agent.Id, "adopted from the agent"), fw.PrimaryRole, charge: true);
                 continue;
             }
             if (task.State.IsTerminal())
@@ -167,7 +167,7 @@ internal sealed partial class MasterEngine
             }
             if (returning && task.State == TaskState.Unreachable && !report.State.IsTerminal())
             {
-                await UpdateTaskAsync(fw, task, Status(task.Id, report.State, TaskStatusReason.Reconciliation, agent.Id, "the agent is reachable again"), notify: true).ConfigureAwait(false);
+                UpdateTask(fw, task, Status(task.Id, report.State, TaskStatusReason.Reconciliation, agent.Id, "the agent is reachable again"), notify: true);
             }
         }
         foreach (var task in agent.TaskList.ToList())
@@ -175,7 +175,7 @@ internal sealed partial class MasterEngine
             if (task.State.IsTerminal() || seen.Contains((task.FrameworkId, task.Id))) continue;
             if (!_frameworks.TryGet(task.FrameworkId, out var fw)) continue;
             var state = fw.PartitionAware ? TaskState.Gone : TaskState.Lost;
-            await UpdateTaskAsync(fw, task, Status(task.Id, state, TaskStatusReason.AgentRestarted, agent.Id, "the agent re-registered without this task"), notify: true).ConfigureAwait(false);
+            UpdateTask(fw, task, Status(task.Id, state, TaskStatusReason.AgentRestarted, agent.Id, "the agent re-registered without this task"), notify: true);
         }
     }
 
@@ -193,7 +193,7 @@ internal sealed partial class MasterEngine
         // Not unreachable yet: pings keep counting; a reconnect within the ping budget loses nothing.
     }
 
-    private async ValueTask PingAgentsAsync()
+    private void PingAgents()
     {
         foreach (var agent in _agents.All.ToList())
         {
@@ -203,7 +203,7 @@ internal sealed partial class MasterEngine
                 agent.MissedPings++;
                 if (agent.MissedPings >= _options.MaxAgentPingTimeouts)
                 {
-                    await MarkUnreachableAsync(agent, $"missed {agent.MissedPings} pings ({_options.AgentPingTimeout.TotalSeconds:0.###} s each)").ConfigureAwait(false);
+                    MarkUnreachable(agent, $"missed {agent.MissedPings} pings ({_options.AgentPingTimeout.TotalSeconds:0.###} s each)");
                     continue;
                 }
             }
@@ -220,7 +220,7 @@ internal sealed partial class MasterEngine
     /// An agent stops answering: it is not offered, its offers are rescinded, and its tasks become TASK_UNREACHABLE
     /// for partition-aware frameworks (they may come back) and TASK_LOST for the others.
     /// </summary>
-    private async Task MarkUnreachableAsync(AgentState agent, string reason)
+    private void MarkUnreachable(AgentState agent, string reason)
     {
         if (agent.Status == AgentStatus.Unreachable) return;
         MasterLog.AgentUnreachable(_logger, agent.Id.Value, reason);
@@ -238,14 +238,14 @@ internal sealed partial class MasterEngine
         {
             if (task.State.IsTerminal() || !_frameworks.TryGet(task.FrameworkId, out var fw)) continue;
             var state = fw.PartitionAware ? TaskState.Unreachable : TaskState.Lost;
-            await UpdateTaskAsync(fw, task, Status(task.Id, state, TaskStatusReason.AgentUnreachable, agent.Id, "agent unreachable: " + reason), notify: true).ConfigureAwait(false);
+            UpdateTask(fw, task, Status(task.Id, state, TaskStatusReason.AgentUnreachable, agent.Id, "agent unreachable: " + reason), notify: true);
         }
         foreach (var fw in _frameworks.All) Send(fw.Connection, new AgentLost { AgentId = agent.Id, Reason = "unreachable: " + reason });
-        await _agents.SaveAsync(agent).ConfigureAwait(false);
+        _agents.Save(agent);
         _events.Publish(MasterEventKind.AgentUnreachable, agentId: agent.Id, detail: reason);
     }
 
-    public Task DrainAgentAsync(AgentId agentId, TimeSpan? gracePeriod = null) => PostAndWaitAsync(async () =>
+    public Task DrainAgentAsync(AgentId agentId, TimeSpan? gracePeriod = null) => PostAndWaitAsync(() =>
     {
         if (!_agents.TryGet(agentId, out var agent)) throw new KeyNotFoundException($"no agent {agentId}");
         if (agent.Status is AgentStatus.Draining or AgentStatus.Drained) return;
@@ -258,25 +258,25 @@ internal sealed partial class MasterEngine
         {
             if (!task.State.IsTerminal()) Send(agent.Connection, new KillTask { FrameworkId = task.FrameworkId, TaskId = task.Id, AgentId = agent.Id, GracePeriodMs = (long)grace.TotalMilliseconds });
         }
-        await _agents.SaveAsync(agent).ConfigureAwait(false);
-        await ContinueDrainAsync(agent).ConfigureAwait(false);
+        _agents.Save(agent);
+        ContinueDrain(agent);
     });
 
     /// <summary>A draining agent with no active task left is drained.</summary>
-    private async ValueTask ContinueDrainAsync(AgentState agent)
+    private void ContinueDrain(AgentState agent)
     {
         if (agent.Status != AgentStatus.Draining) return;
         if (agent.TaskList.Any(t => !t.State.IsTerminal())) return;
         _agents.SetStatus(agent, AgentStatus.Drained);
-        await _agents.SaveAsync(agent).ConfigureAwait(false);
+        _agents.Save(agent);
     }
 
-    public Task ReactivateAgentAsync(AgentId agentId) => PostAndWaitAsync(async () =>
+    public Task ReactivateAgentAsync(AgentId agentId) => PostAndWaitAsync(() =>
     {
         if (!_agents.TryGet(agentId, out var agent)) throw new KeyNotFoundException($"no agent {agentId}");
         if (agent.Status is not (AgentStatus.Draining or AgentStatus.Drained)) return;
         _agents.SetStatus(agent, AgentStatus.Active);
         agent.DrainGracePeriod = null;
-        await _agents.SaveAsync(agent).ConfigureAwait(false);
+        _agents.Save(agent);
     });
 }

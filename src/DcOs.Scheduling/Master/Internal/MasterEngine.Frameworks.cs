@@ -6,24 +6,24 @@ namespace DcOs.Scheduling.Master.Internal;
 
 internal sealed partial class MasterEngine
 {
-    private async ValueTask OnFrameworkMessageAsync(MessageContext context)
+    private void OnFrameworkMessage(MessageContext context)
     {
         var connection = context.Connection;
         var body = context.Body;
         if (body is SubscribeFramework subscribe)
         {
-            await SubscribeAsync(context, subscribe).ConfigureAwait(false);
+            Subscribe(context, subscribe);
             return;
         }
         if (_frameworks.Of(connection) is not { } fw)
         {
-            await RefuseAsync(context, ErrorCode.NotSubscribed, "subscribe first").ConfigureAwait(false);
+            Refuse(context, ErrorCode.NotSubscribed, "subscribe first");
             return;
         }
         switch (body)
         {
             case Accept accept:
-                await AcceptAsync(fw, accept).ConfigureAwait(false);
+                Accept(fw, accept);
                 break;
             case Decline decline:
                 Decline(fw, decline.OfferIds, RefuseDuration(decline.RefuseSeconds), decline.Reasons);
@@ -36,7 +36,7 @@ internal sealed partial class MasterEngine
                 _allocator.Suppress(fw.Handle, suppress.Roles);
                 break;
             case KillTask kill:
-                await KillAsync(fw, kill.TaskId).ConfigureAwait(false);
+                Kill(fw, kill.TaskId);
                 break;
             case Reconcile reconcile:
                 Reconcile(fw, reconcile);
@@ -50,24 +50,24 @@ internal sealed partial class MasterEngine
             case PlaceTasks place:
                 try
                 {
-                    await PlaceTasksAsync(context, fw, place).ConfigureAwait(false);
+                    PlaceTasks(context, fw, place);
                 }
                 catch (ValidationException e)
                 {
-                    await RefuseAsync(context, ErrorCode.Invalid, e.Message).ConfigureAwait(false);
+                    Refuse(context, ErrorCode.Invalid, e.Message);
                 }
                 break;
             case Teardown:
-                await RemoveFrameworkAsync(fw, "teardown").ConfigureAwait(false);
-                await connection.CloseAsync("framework torn down").ConfigureAwait(false);
+                RemoveFramework(fw, "teardown");
+                _ = connection.CloseAsync("framework torn down");
                 break;
             default:
-                await RefuseAsync(context, ErrorCode.Unsupported, $"a framework may not send {body.GetType().Name}").ConfigureAwait(false);
+                Refuse(context, ErrorCode.Unsupported, $"a framework may not send {body.GetType().Name}");
                 break;
         }
     }
 
-    private async ValueTask SubscribeAsync(MessageContext request, SubscribeFramework subscribe)
+    private void Subscribe(MessageContext request, SubscribeFramework subscribe)
     {
         var connection = request.Connection;
         FrameworkInfo info;
@@ -77,12 +77,12 @@ internal sealed partial class MasterEngine
         }
         catch (ValidationException e)
         {
-            await RefuseAsync(request, ErrorCode.Invalid, e.Message).ConfigureAwait(false);
+            Refuse(request, ErrorCode.Invalid, e.Message);
             return;
         }
         if (!info.Id.IsEmpty && _frameworks.WasRemoved(info.Id))
         {
-            await RefuseAsync(request, ErrorCode.FrameworkRemoved, $"framework {info.Id} was removed (failover timeout or teardown); subscribe without an id").ConfigureAwait(false);
+            Refuse(request, ErrorCode.FrameworkRemoved, $"framework {info.Id} was removed (failover timeout or teardown); subscribe without an id");
             return;
         }
         // The principal is the one the transport authenticated, whatever the FrameworkInfo says.
@@ -91,7 +91,7 @@ internal sealed partial class MasterEngine
         var failover = !info.Id.IsEmpty && _frameworks.TryGet(info.Id, out fw);
         if (failover && fw.Info.Principal is { } owner && owner != connection.Principal)
         {
-            await RefuseAsync(request, ErrorCode.Unauthorized, $"framework {info.Id} belongs to principal '{owner}'; '{connection.Principal}' may not subscribe with its id").ConfigureAwait(false);
+            Refuse(request, ErrorCode.Unauthorized, $"framework {info.Id} belongs to principal '{owner}'; '{connection.Principal}' may not subscribe with its id");
             return;
         }
         if (failover)
@@ -108,21 +108,21 @@ internal sealed partial class MasterEngine
             fw = _frameworks.Add(info, Now);
         }
         _frameworks.Attach(fw, connection);
-        await _frameworks.SaveAsync(fw).ConfigureAwait(false);
+        _frameworks.Save(fw);
         MasterLog.FrameworkSubscribed(_logger, fw.Id.Value, fw.Info.Name, failover ? " (failover)" : "");
-        await request.ReplyAsync(new FrameworkSubscribed { FrameworkId = fw.Id }).ConfigureAwait(false);
+        Reply(request, new FrameworkSubscribed { FrameworkId = fw.Id });
         _events.Publish(MasterEventKind.FrameworkSubscribed, frameworkId: fw.Id, detail: failover ? "failover" : null);
         _fullRoundDue = true;
     }
 
-    private async ValueTask OnFrameworkDisconnectedAsync(IMessageConnection connection, CloseReason reason)
+    private void OnFrameworkDisconnected(IMessageConnection connection, CloseReason reason)
     {
         if (_frameworks.Detach(connection) is not { } fw || fw.Removed) return;
         foreach (var offer in fw.Offers.Values.ToList()) _offers.Recover(offer);
         MasterLog.FrameworkDisconnected(_logger, fw.Id.Value, fw.Info.FailoverTimeout);
         if (fw.Info.FailoverTimeout <= TimeSpan.Zero)
         {
-            await RemoveFrameworkAsync(fw, "disconnected with a failover timeout of 0").ConfigureAwait(false);
+            RemoveFramework(fw, "disconnected with a failover timeout of 0");
             return;
         }
         StartFailoverTimer(fw, fw.Info.FailoverTimeout);
@@ -134,9 +134,10 @@ internal sealed partial class MasterEngine
     private void StartFailoverTimer(FrameworkState fw, TimeSpan timeout)
     {
         fw.FailoverTimer?.Dispose();
-        fw.FailoverTimer = _time.CreateTimer(_ => Post(async () =>
+        var epoch = _epoch;
+        fw.FailoverTimer = _time.CreateTimer(_ => PostForEpoch(epoch, () =>
         {
-            if (fw.Connection is null && !fw.Removed) await RemoveFrameworkAsync(fw, $"did not reconnect within its failover timeout of {timeout.TotalSeconds:0.###} s").ConfigureAwait(false);
+            if (fw.Connection is null && !fw.Removed) RemoveFramework(fw, $"did not reconnect within its failover timeout of {timeout.TotalSeconds:0.###} s");
         }), null, timeout, Timeout.InfiniteTimeSpan);
     }
 
@@ -144,16 +145,16 @@ internal sealed partial class MasterEngine
     /// Removes a framework: its offers are rescinded, its tasks killed on their agents, and it can no longer subscribe
     /// with its id. Updates its agents still send are acknowledged by the master.
     /// </summary>
-    private async Task RemoveFrameworkAsync(FrameworkState fw, string reason)
+    private void RemoveFramework(FrameworkState fw, string reason)
     {
         if (fw.Removed) return;
         MasterLog.FrameworkRemoved(_logger, fw.Id.Value, reason);
         foreach (var offer in fw.Offers.Values.ToList()) _offers.Recover(offer);
-        foreach (var task in await _tasks.RemoveFrameworkAsync(fw).ConfigureAwait(false))
+        foreach (var task in _tasks.RemoveFramework(fw))
         {
             if (_agents.TryGet(task.AgentId, out var agent)) Send(agent.Connection, new KillTask { FrameworkId = fw.Id, TaskId = task.Id, AgentId = agent.Id });
         }
-        await _frameworks.RemoveAsync(fw).ConfigureAwait(false);
+        _frameworks.Remove(fw);
         _events.Publish(MasterEventKind.FrameworkRemoved, frameworkId: fw.Id, detail: reason);
     }
 
@@ -165,7 +166,7 @@ internal sealed partial class MasterEngine
             Send(agent.Connection, new StatusUpdateAck { FrameworkId = fw.Id, AgentId = agentId, TaskId = ack.TaskId, UpdateId = ack.UpdateId });
     }
 
-    private async ValueTask KillAsync(FrameworkState fw, TaskId taskId)
+    private void Kill(FrameworkState fw, TaskId taskId)
     {
         if (!fw.Tasks.TryGetValue(taskId, out var task))
         {
@@ -180,17 +181,17 @@ internal sealed partial class MasterEngine
         }
         if (task.State == TaskState.Staging && (!_agents.TryGet(task.AgentId, out var stagingAgent) || stagingAgent.Connection is null))
         {
-            await UpdateTaskAsync(fw, task, Status(task.Id, TaskState.Killed, TaskStatusReason.TaskKilled, task.AgentId, "killed before it reached the agent"), notify: true).ConfigureAwait(false);
+            UpdateTask(fw, task, Status(task.Id, TaskState.Killed, TaskStatusReason.TaskKilled, task.AgentId, "killed before it reached the agent"), notify: true);
             return;
         }
         if (_agents.TryGet(task.AgentId, out var agent)) Send(agent.Connection, new KillTask { FrameworkId = fw.Id, TaskId = taskId, AgentId = agent.Id });
     }
 
-    public Task KillTaskAsync(FrameworkId frameworkId, TaskId taskId) => PostAndWaitAsync(async () =>
+    public Task KillTaskAsync(FrameworkId frameworkId, TaskId taskId) => PostAndWaitAsync(() =>
     {
         if (!_frameworks.TryGet(frameworkId, out var fw) || !fw.Tasks.ContainsKey(taskId))
             throw new KeyNotFoundException($"no task {taskId} in framework {frameworkId}");
-        await KillAsync(fw, taskId).ConfigureAwait(false);
+        Kill(fw, taskId);
     });
 
     /// <summary>

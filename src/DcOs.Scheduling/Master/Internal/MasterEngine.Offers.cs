@@ -13,7 +13,7 @@ internal sealed partial class MasterEngine
     }
 
     /// <summary>Runs the round events asked for: over every agent when frameworks changed, else over the agents that changed.</summary>
-    private ValueTask AllocateIfDueAsync()
+    private void AllocateIfDue()
     {
         if (_fullRoundDue)
         {
@@ -24,7 +24,6 @@ internal sealed partial class MasterEngine
         {
             RunRound(slots);
         }
-        return ValueTask.CompletedTask;
     }
 
     /// <summary>One allocation round, turned into offers: one per agent, grouped into one message per framework.</summary>
@@ -88,7 +87,7 @@ internal sealed partial class MasterEngine
     /// of these is TASK_ERROR with the specific reason and is not launched. Valid tasks are recorded durably as
     /// STAGING before RunTask goes to the agent. What no task used is declined with the accept's filter.
     /// </summary>
-    private async ValueTask AcceptAsync(FrameworkState fw, Accept accept)
+    private void Accept(FrameworkState fw, Accept accept)
     {
         var offers = new List<OfferEntry>();
         string? invalid = null;
@@ -133,7 +132,7 @@ internal sealed partial class MasterEngine
             }
             remaining = remaining.Subtract(spec.Resources);
             launchedIds.Add(spec.Id);
-            await _tasks.AddAsync(fw, agent, spec, Status(spec.Id, TaskState.Staging, TaskStatusReason.None, agent.Id, null), role, charge: false).ConfigureAwait(false);
+            _tasks.Add(fw, agent, spec, Status(spec.Id, TaskState.Staging, TaskStatusReason.None, agent.Id, null), role, charge: false);
             Send(agent.Connection, new RunTask { FrameworkId = fw.Id, Task = spec });
         }
         // Offered resources no task used go back to the pool, filtered for this framework like a decline.

@@ -14,16 +14,16 @@ internal sealed partial class MasterEngine
     /// so the cluster does not change under it; its time is bounded by the optimizer's limits. A master built without
     /// an optimizer refuses the batch (nothing is launched) and says how to add one.
     /// </summary>
-    private async ValueTask PlaceTasksAsync(MessageContext request, FrameworkState fw, PlaceTasks place)
+    private void PlaceTasks(MessageContext request, FrameworkState fw, PlaceTasks place)
     {
         if (!place.Objective.IsDefined())
         {
-            await RefuseAsync(request, ErrorCode.Invalid, $"objective: must be one of {string.Join(", ", ObjectiveKinds.All.Select(k => k.Name()))} (got the number {(int)place.Objective})").ConfigureAwait(false);
+            Refuse(request, ErrorCode.Invalid, $"objective: must be one of {string.Join(", ", ObjectiveKinds.All.Select(k => k.Name()))} (got the number {(int)place.Objective})");
             return;
         }
         if (_optimizer is null)
         {
-            await RefuseAsync(request, ErrorCode.NoOptimizer, "this master has no placement optimizer (the host adds one with UsePlacementOptimizer, e.g. DcOs.Optimization's cost optimizer); use offers instead").ConfigureAwait(false);
+            Refuse(request, ErrorCode.NoOptimizer, "this master has no placement optimizer (the host adds one with UsePlacementOptimizer, e.g. DcOs.Optimization's cost optimizer); use offers instead");
             return;
         }
         var result = new PlacementResult();
@@ -75,7 +75,7 @@ internal sealed partial class MasterEngine
             }
             catch (ValidationException e)
             {
-                await RefuseAsync(request, ErrorCode.Invalid, e.Message).ConfigureAwait(false);
+                Refuse(request, ErrorCode.Invalid, e.Message);
                 return;
             }
             foreach (var assignment in plan.Assignments)
@@ -87,7 +87,7 @@ internal sealed partial class MasterEngine
                     result.Unplaced.Add(new UnplacedTaskInfo { TaskId = spec.Id, TaskIndex = positions[assignment.TaskIndex], Reason = PlacementReason.CapacityExhausted, Detail = $"agent {agent.Id} no longer has room" });
                     continue;
                 }
-                await _tasks.AddAsync(fw, agent, spec, Status(spec.Id, TaskState.Staging, TaskStatusReason.None, agent.Id, null), role, charge: true).ConfigureAwait(false);
+                _tasks.Add(fw, agent, spec, Status(spec.Id, TaskState.Staging, TaskStatusReason.None, agent.Id, null), role, charge: true);
                 Send(agent.Connection, new RunTask { FrameworkId = fw.Id, Task = spec });
                 result.Placed.Add(new PlacedTask
                 {
@@ -103,6 +103,6 @@ internal sealed partial class MasterEngine
             foreach (var unplaced in plan.Unplaced)
                 result.Unplaced.Add(new UnplacedTaskInfo { TaskId = unplaced.TaskId, TaskIndex = positions[unplaced.TaskIndex], Reason = unplaced.Reason, Detail = unplaced.Detail });
         }
-        await request.ReplyAsync(result).ConfigureAwait(false);
+        Reply(request, result);
     }
 }

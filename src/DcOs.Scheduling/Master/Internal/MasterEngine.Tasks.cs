@@ -21,7 +21,7 @@ internal sealed partial class MasterEngine
     /// master relays back to the agent. Updates for frameworks that are gone are acknowledged by the master itself
     /// (so the agent stops resending) and their still-running tasks are killed.
     /// </summary>
-    private async ValueTask OnStatusUpdateAsync(AgentState agent, StatusUpdate update)
+    private void OnStatusUpdate(AgentState agent, StatusUpdate update)
     {
         if (update.Status is not { } status) return;
         status = status with { AgentId = agent.Id };
@@ -45,26 +45,26 @@ internal sealed partial class MasterEngine
             return;
         }
         if (status.State == TaskState.Dropped && !fw.PartitionAware) status = status with { State = TaskState.Lost };
-        await UpdateTaskAsync(fw, task, status, notify: false).ConfigureAwait(false);
+        UpdateTask(fw, task, status, notify: false);
         if (fw.Connection is not null) Send(fw.Connection, new StatusUpdate { FrameworkId = fw.Id, Status = status });
         // Without a connected framework nothing is acknowledged; the agent keeps resending until the framework is back.
     }
 
-    private static void AcknowledgeOnBehalf(AgentState agent, FrameworkId frameworkId, TaskStatusUpdate status)
+    private void AcknowledgeOnBehalf(AgentState agent, FrameworkId frameworkId, TaskStatusUpdate status)
     {
-        if (status.NeedsAcknowledgement && agent.Connection is { } c)
-            c.TrySend(new StatusUpdateAck { FrameworkId = frameworkId, AgentId = agent.Id, TaskId = status.TaskId, UpdateId = status.UpdateId });
+        if (status.NeedsAcknowledgement)
+            Send(agent.Connection, new StatusUpdateAck { FrameworkId = frameworkId, AgentId = agent.Id, TaskId = status.TaskId, UpdateId = status.UpdateId });
     }
 
     /// <summary>
     /// Applies a new status to a task: resources are returned when it ends, the change is stored, and when
     /// <paramref name="notify"/> the framework is told (master-generated updates need no acknowledgement).
     /// </summary>
-    private async ValueTask UpdateTaskAsync(FrameworkState fw, TaskEntry task, TaskStatusUpdate status, bool notify)
+    private void UpdateTask(FrameworkState fw, TaskEntry task, TaskStatusUpdate status, bool notify)
     {
-        await _tasks.UpdateAsync(fw, task, status, Now).ConfigureAwait(false);
+        _tasks.Update(fw, task, status, Now);
         if (notify) Send(fw.Connection, new StatusUpdate { FrameworkId = fw.Id, Status = status with { UpdateId = Guid.Empty } });
-        if (status.State.IsTerminal() && _agents.TryGet(task.AgentId, out var agent)) await ContinueDrainAsync(agent).ConfigureAwait(false);
+        if (status.State.IsTerminal() && _agents.TryGet(task.AgentId, out var agent)) ContinueDrain(agent);
     }
 
     /// <summary>Rebuilds the state from the store after a restart: agents wait to re-register, frameworks to re-subscribe.</summary>
@@ -89,10 +89,11 @@ internal sealed partial class MasterEngine
         }
         if (state.Agents.Count > 0)
         {
-            _reregisterTimer = _time.CreateTimer(_ => Post(async () =>
+            var epoch = _epoch;
+            _reregisterTimer = _time.CreateTimer(_ => PostForEpoch(epoch, () =>
             {
                 foreach (var agent in _agents.All.Where(a => a.Status == AgentStatus.Recovering).ToList())
-                    await MarkUnreachableAsync(agent, $"did not re-register within {_options.AgentReregisterTimeout.TotalSeconds:0.###} s of the master's restart").ConfigureAwait(false);
+                    MarkUnreachable(agent, $"did not re-register within {_options.AgentReregisterTimeout.TotalSeconds:0.###} s of the master's restart");
             }), null, _options.AgentReregisterTimeout, Timeout.InfiniteTimeSpan);
         }
     }

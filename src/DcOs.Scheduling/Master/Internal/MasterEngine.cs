@@ -17,6 +17,12 @@ namespace DcOs.Scheduling.Master.Internal;
 /// work items ("batched"); a full round also runs every allocation interval.
 /// The master never awaits a peer from the loop: sends are queued on connections (a peer whose queue is full is
 /// closed as too slow), and requests to agents (logs, usage) are awaited outside it.
+/// The store is the truth. Each work item is a step: its store changes are collected (<see cref="StoreChangeSet"/>)
+/// and written together when it ends, and only then do its sends, replies and events leave (the outbox). A write that
+/// fails leaves nothing on the wire; the master then stops acting (fail-stop: every call is answered "unavailable",
+/// nothing is offered), checks the store every <see cref="MasterOptions.StoreRetryInterval"/>, and once it accepts
+/// writes, throws its memory away, reloads it from the store as a restart does, and closes every connection so that
+/// agents re-register and frameworks re-subscribe against what the store holds.
 /// </summary>
 internal sealed partial class MasterEngine : IMaster
 {
@@ -25,18 +31,27 @@ internal sealed partial class MasterEngine : IMaster
     private readonly IMasterStore _store;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly HierarchicalAllocator _allocator;
     private readonly IPlacementOptimizer? _optimizer;
     private readonly Channel<WorkItem> _work = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly AgentTable _agents;
-    private readonly FrameworkTable _frameworks;
-    private readonly OfferBook _offers;
-    private readonly TaskTable _tasks;
+    private readonly StoreChangeSet _changes = new();
+    private readonly List<(IMessageConnection Connection, DcOsMessage Message)> _outbox = [];
     private readonly MasterEvents _events;
     private readonly MasterMetrics _metrics;
     private readonly List<AllocationDecision> _decisions = [];
     private readonly CancellationTokenSource _stopping = new();
-    private readonly string _runId = Guid.NewGuid().ToString("N")[..8];
+
+    // The state, rebuilt from the store at start and after a store failure (ResetState).
+    private HierarchicalAllocator _allocator = null!;
+    private AgentTable _agents = null!;
+    private FrameworkTable _frameworks = null!;
+    private OfferBook _offers = null!;
+    private TaskTable _tasks = null!;
+    private string _runId = "";
+    private int _epoch;
+
+    /// <summary>Why the master stopped acting (a store write failed), or null while it acts.</summary>
+    private string? _storeFailure;
+    private ITimer? _storeRetryTimer;
     private IConnectionListener? _listener;
     private Task _loop = Task.CompletedTask;
     private Task _accepting = Task.CompletedTask;
@@ -57,22 +72,36 @@ internal sealed partial class MasterEngine : IMaster
         _time = time;
         _optimizer = optimizer;
         _logger = loggers.CreateLogger("DcOs.Master");
-        _allocator = new HierarchicalAllocator(new Dictionary<string, double>(options.RoleWeights), new Dictionary<string, RoleQuota>(options.RoleQuotas));
-        _agents = new AgentTable(_allocator, store);
-        _frameworks = new FrameworkTable(_allocator, store);
-        var frameworks = _frameworks;
-        _allocator.OnRejected = (handle, reason) =>
-        {
-            if (frameworks.WithHandle(handle) is { } fw) fw.Rejections[(int)reason]++;
-        };
-        _offers = new OfferBook(_allocator, _runId);
         _events = new MasterEvents(time);
         _metrics = new MasterMetrics(time, () => InvokeAsync(() =>
         {
             _metrics!.Refresh(_agents, _frameworks);
             return 0;
         }), meters);
-        _tasks = new TaskTable(_allocator, store, _agents, _events, options.CompletedTasksPerFramework);
+        ResetState();
+    }
+
+    /// <summary>
+    /// Empty state: a new allocator, tables and offer book, under a new run id (new agent, framework and offer ids
+    /// cannot collide with those of the state thrown away) and a new epoch (timers armed for that state do nothing).
+    /// </summary>
+    private void ResetState()
+    {
+        _epoch++;
+        _runId = Guid.NewGuid().ToString("N")[..8];
+        _nextAgent = 0;
+        _nextFramework = 0;
+        _fullRoundDue = false;
+        _allocator = new HierarchicalAllocator(new Dictionary<string, double>(_options.RoleWeights), new Dictionary<string, RoleQuota>(_options.RoleQuotas));
+        _agents = new AgentTable(_allocator, _changes);
+        _frameworks = new FrameworkTable(_allocator, _changes);
+        var frameworks = _frameworks;
+        _allocator.OnRejected = (handle, reason) =>
+        {
+            if (frameworks.WithHandle(handle) is { } fw) fw.Rejections[(int)reason]++;
+        };
+        _offers = new OfferBook(_allocator, _runId);
+        _tasks = new TaskTable(_allocator, _changes, _agents, _events, _options.CompletedTasksPerFramework);
     }
 
     public EndPoint? LocalEndPoint => _listener?.LocalEndPoint;
@@ -90,7 +119,7 @@ internal sealed partial class MasterEngine : IMaster
         _listener = await _transport.ListenAsync(_options.EndPoint, cancellationToken).ConfigureAwait(false);
         _accepting = Task.Run(AcceptLoopAsync, CancellationToken.None);
         _allocationTimer = _time.CreateTimer(_ => Post(OnAllocationTick), null, _options.AllocationInterval, _options.AllocationInterval);
-        _pingTimer = _time.CreateTimer(_ => Post(PingAgentsAsync), null, _options.AgentPingTimeout, _options.AgentPingTimeout);
+        _pingTimer = _time.CreateTimer(_ => Post(PingAgents), null, _options.AgentPingTimeout, _options.AgentPingTimeout);
         MasterLog.Started(_logger, _listener.LocalEndPoint.ToString()!, state.Agents.Count, state.Frameworks.Count, state.Tasks.Count);
     }
 
@@ -101,22 +130,11 @@ internal sealed partial class MasterEngine : IMaster
         _allocationTimer?.Dispose();
         _pingTimer?.Dispose();
         _reregisterTimer?.Dispose();
+        _storeRetryTimer?.Dispose();
         if (_listener is not null) await _listener.DisposeAsync().ConfigureAwait(false);
         await _accepting.ConfigureAwait(false);
-        var connections = new List<IMessageConnection>();
-        await InvokeAsync(() =>
-        {
-            foreach (var fw in _frameworks.All)
-            {
-                fw.FailoverTimer?.Dispose();
-                if (fw.Connection is { } c) connections.Add(c);
-            }
-            foreach (var agent in _agents.All)
-            {
-                if (agent.Connection is { } c) connections.Add(c);
-            }
-            return 0;
-        }).ConfigureAwait(false);
+        List<IMessageConnection> connections = [];
+        await PostAndWaitAsync(() => connections = DropStateTimersAndConnections(), evenWhenUnavailable: true).ConfigureAwait(false);
         _work.Writer.TryComplete();
         await _loop.ConfigureAwait(false);
         _events.CompleteAll();
@@ -132,7 +150,8 @@ internal sealed partial class MasterEngine : IMaster
 
     // ---- the event loop ----
 
-    private readonly record struct WorkItem(Func<ValueTask> Action, TaskCompletionSource? Done);
+    /// <summary>One step of the loop. <paramref name="EvenWhenUnavailable"/>: it runs while the store is failing too (stop, store checks).</summary>
+    private readonly record struct WorkItem(Func<ValueTask> Action, TaskCompletionSource? Done, bool EvenWhenUnavailable = false);
 
     /// <summary>Queues work for the loop (timers, connection closes).</summary>
     private void Post(Action action) => _work.Writer.TryWrite(new WorkItem(() =>
@@ -141,14 +160,29 @@ internal sealed partial class MasterEngine : IMaster
         return ValueTask.CompletedTask;
     }, null));
 
-    /// <summary>Queues asynchronous work for the loop; it is awaited there before the next item runs.</summary>
-    private void Post(Func<ValueTask> action) => _work.Writer.TryWrite(new WorkItem(action, null));
+    /// <summary>
+    /// Queues work for a timer armed for the current state: work of a timer armed before the state was reloaded (a
+    /// store failure) finds another epoch and does nothing.
+    /// </summary>
+    private void PostForEpoch(int epoch, Action action) => Post(() =>
+    {
+        if (epoch == _epoch) action();
+    });
 
-    /// <summary>Queues work and waits for it; connection handlers use this, so each connection has one item in flight.</summary>
-    private Task PostAndWaitAsync(Func<ValueTask> action)
+    /// <summary>
+    /// Queues work and waits for it, and for its store writes; connection handlers use this, so each connection has
+    /// one item in flight. Fails with <see cref="MasterUnavailableException"/> while the store is failing.
+    /// </summary>
+    private Task PostAndWaitAsync(Action action, bool evenWhenUnavailable = false) => PostAndWaitAsync(() =>
+    {
+        action();
+        return ValueTask.CompletedTask;
+    }, evenWhenUnavailable);
+
+    private Task PostAndWaitAsync(Func<ValueTask> action, bool evenWhenUnavailable = false)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_work.Writer.TryWrite(new WorkItem(action, done))) done.TrySetException(new ObjectDisposedException("the master is stopped"));
+        if (!_work.Writer.TryWrite(new WorkItem(action, done, evenWhenUnavailable))) done.TrySetException(new ObjectDisposedException("the master is stopped"));
         return done.Task;
     }
 
@@ -159,9 +193,9 @@ internal sealed partial class MasterEngine : IMaster
     private async Task<T> InvokeAsync<T>(Func<T> query)
     {
         T result = default!;
-        await PostAndWaitAsync(async () =>
+        await PostAndWaitAsync(() =>
         {
-            await AllocateIfDueAsync().ConfigureAwait(false);
+            AllocateIfDue();
             result = query();
         }).ConfigureAwait(false);
         return result;
@@ -174,19 +208,133 @@ internal sealed partial class MasterEngine : IMaster
         {
             while (reader.TryRead(out var item))
             {
+                if (_storeFailure is not null && !item.EvenWhenUnavailable)
+                {
+                    item.Done?.TrySetException(Unavailable());
+                    continue;
+                }
+                Exception? failure = null;
                 try
                 {
                     await item.Action().ConfigureAwait(false);
-                    item.Done?.TrySetResult();
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
+                    // A handler that threw still commits what it changed before throwing (its steps are valid ones).
                     MasterLog.WorkFailed(_logger, e);
-                    item.Done?.TrySetException(e);
+                    failure = e;
                 }
+                if (!await CommitAsync().ConfigureAwait(false)) failure = Unavailable();
+                if (failure is null) item.Done?.TrySetResult();
+                else item.Done?.TrySetException(failure);
             }
-            await AllocateIfDueAsync().ConfigureAwait(false);
+            if (_storeFailure is null)
+            {
+                AllocateIfDue();
+                await CommitAsync().ConfigureAwait(false);
+            }
         }
+    }
+
+    /// <summary>
+    /// Ends a step: its store changes are written in one write, then its sends, replies and events leave. False when
+    /// the write failed: nothing leaves, and the master stops acting until the store works again.
+    /// </summary>
+    private async ValueTask<bool> CommitAsync()
+    {
+        if (!_changes.IsEmpty)
+        {
+            try
+            {
+                await _store.WriteAsync(_changes.Take()).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                StopActing(e);
+                return false;
+            }
+        }
+        foreach (var (connection, message) in _outbox)
+        {
+            if (!connection.TrySend(message))
+            {
+                MasterLog.SlowPeer(_logger, connection.ToString() ?? connection.Id);
+                _ = connection.CloseAsync("send queue full: the peer is not reading fast enough");
+            }
+        }
+        _outbox.Clear();
+        _events.Flush();
+        return true;
+    }
+
+    private MasterUnavailableException Unavailable() =>
+        new($"the master is not acting: its store failed ({_storeFailure}); it checks the store every {_options.StoreRetryInterval.TotalSeconds:0.###} s and resumes once writes succeed");
+
+    /// <summary>
+    /// A store write failed: the step's sends, replies and events are dropped, and the master acts no more (memory may
+    /// be ahead of the store now; it is never shown or used again) until <see cref="CheckStoreAsync"/> finds the store
+    /// writable. Connections stay open, so peers do not reconnect in a loop; they are refused "unavailable" meanwhile.
+    /// </summary>
+    private void StopActing(Exception cause)
+    {
+        _storeFailure = cause.Message;
+        _changes.Clear();
+        _outbox.Clear();
+        _events.Discard();
+        foreach (var fw in _frameworks.All) fw.FailoverTimer?.Dispose();
+        _reregisterTimer?.Dispose();
+        MasterLog.StoreFailed(_logger, _options.StoreRetryInterval, cause);
+        _events.Publish(MasterEventKind.StoreFailed, detail: cause.Message);
+        _events.Flush();
+        _storeRetryTimer?.Dispose();
+        _storeRetryTimer = _time.CreateTimer(_ => _work.Writer.TryWrite(new WorkItem(CheckStoreAsync, null, EvenWhenUnavailable: true)), null, _options.StoreRetryInterval, _options.StoreRetryInterval);
+    }
+
+    /// <summary>
+    /// While the master is not acting: when the store accepts a write again, the state is rebuilt from what it holds
+    /// (as after a restart: agents wait to re-register, frameworks to re-subscribe) and every peer's connection is
+    /// closed, so that each comes back once and reconciles against that state.
+    /// </summary>
+    private async ValueTask CheckStoreAsync()
+    {
+        if (_storeFailure is null) return;
+        MasterStoreState state;
+        try
+        {
+            await _store.CheckWritableAsync().ConfigureAwait(false);
+            state = await _store.LoadAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            MasterLog.StoreStillFailing(_logger, e.Message);
+            return;
+        }
+        _storeRetryTimer?.Dispose();
+        _storeRetryTimer = null;
+        var connections = DropStateTimersAndConnections();
+        ResetState();
+        Recover(state);
+        _storeFailure = null;
+        foreach (var connection in connections) _ = connection.CloseAsync("the master reloaded its state from its store after a store failure; register again");
+        MasterLog.StoreResumed(_logger, state.Agents.Count, state.Frameworks.Count, state.Tasks.Count, connections.Count);
+        _events.Publish(MasterEventKind.StoreResumed, detail: $"{state.Agents.Count} agents, {state.Frameworks.Count} frameworks, {state.Tasks.Count} tasks reloaded");
+    }
+
+    /// <summary>Disarms the current state's timers and returns every peer's connection (stopping, or reloading the state).</summary>
+    private List<IMessageConnection> DropStateTimersAndConnections()
+    {
+        _reregisterTimer?.Dispose();
+        var connections = new List<IMessageConnection>();
+        foreach (var fw in _frameworks.All)
+        {
+            fw.FailoverTimer?.Dispose();
+            if (fw.Connection is { } c) connections.Add(c);
+        }
+        foreach (var agent in _agents.All)
+        {
+            if (agent.Connection is { } c) connections.Add(c);
+        }
+        return connections;
     }
 
     // ---- connections ----
@@ -229,36 +377,47 @@ internal sealed partial class MasterEngine : IMaster
         {
             try
             {
-                await master.PostAndWaitAsync(() => isAgent ? master.OnAgentMessageAsync(context) : master.OnFrameworkMessageAsync(context)).ConfigureAwait(false);
+                await master.PostAndWaitAsync(() =>
+                {
+                    if (isAgent) master.OnAgentMessage(context);
+                    else master.OnFrameworkMessage(context);
+                }).ConfigureAwait(false);
             }
             catch (ObjectDisposedException)
             {
                 // The master is stopping.
+            }
+            catch (MasterUnavailableException e)
+            {
+                // The store is failing: nothing of the message was applied. The connection stays (no reconnect storm);
+                // an agent's unacknowledged updates are sent again, a registration is retried after the peer's backoff.
+                await context.ReplyAsync(new ErrorMessage { Code = ErrorCode.Unavailable, Message = e.Message }).ConfigureAwait(false);
             }
         }
 
         public void OnClosed(IMessageConnection c, CloseReason reason)
         {
             if (isAgent) master.Post(() => master.OnAgentDisconnected(connection, reason));
-            else master.Post(() => master.OnFrameworkDisconnectedAsync(connection, reason));
+            else master.Post(() => master.OnFrameworkDisconnected(connection, reason));
         }
     }
 
-    /// <summary>Queues a message on a connection; a peer that stopped reading is closed rather than allowed to stall the master.</summary>
+    /// <summary>
+    /// Queues a message for a connection once the step's store writes succeed (<see cref="CommitAsync"/>); a peer that
+    /// stopped reading is then closed rather than allowed to stall the master.
+    /// </summary>
     private void Send(IMessageConnection? connection, DcOsMessage message)
     {
-        if (connection is null) return;
-        if (!connection.TrySend(message))
-        {
-            MasterLog.SlowPeer(_logger, connection.ToString() ?? connection.Id);
-            _ = connection.CloseAsync("send queue full: the peer is not reading fast enough");
-        }
+        if (connection is not null) _outbox.Add((connection, message));
     }
 
-    private ValueTask RefuseAsync(MessageContext request, ErrorCode code, string reason)
+    /// <summary>Answers a request, once the step's store writes succeed, in order with the step's other sends.</summary>
+    private void Reply(MessageContext request, DcOsMessage answer) => _outbox.Add((request.Connection, request.AnswerWith(answer)));
+
+    private void Refuse(MessageContext request, ErrorCode code, string reason)
     {
         MasterLog.Refused(_logger, request.Body.GetType().Name, request.Connection.Principal, reason);
-        return request.ReplyAsync(new ErrorMessage { Code = code, Message = reason });
+        Reply(request, new ErrorMessage { Code = code, Message = reason });
     }
 
     // ---- queries ----

@@ -5,15 +5,14 @@ namespace DcOs.Scheduling.Master.Internal;
 
 /// <summary>
 /// The master's event watchers. Published from the master's loop, which never blocks on a watcher: each has a bounded
-/// channel, and one that is full is completed with an error and forgotten. Watching and disposing are safe from any
+/// channel, and one that is full is completed with an error and forgotten. A step's events are held until its store
+/// writes succeed (<see cref="Flush"/>): a watcher never sees a change the store does not have. Watching and disposing are safe from any
 /// thread (the list is replaced atomically).
 /// </summary>
 internal sealed class MasterEvents(TimeProvider time)
 {
+    private readonly List<MasterEvent> _held = [];
     private Watcher[] _watchers = [];
-
-    /// <summary>Whether anyone watches: callers skip building events nobody reads.</summary>
-    public bool Watched => Volatile.Read(ref _watchers).Length > 0;
 
     public IMasterWatch Watch(int capacity)
     {
@@ -23,18 +22,32 @@ internal sealed class MasterEvents(TimeProvider time)
         return watcher;
     }
 
+    /// <summary>Adds an event to the current step's, delivered by <see cref="Flush"/>.</summary>
     public void Publish(MasterEventKind kind, AgentId agentId = default, FrameworkId frameworkId = default, TaskStatusUpdate? status = null, string? detail = null)
     {
-        var watchers = Volatile.Read(ref _watchers);
-        if (watchers.Length == 0) return;
-        var e = new MasterEvent(kind, time.GetUtcNow(), agentId, frameworkId, status, detail);
-        foreach (var watcher in watchers)
-        {
-            if (watcher.Channel.Writer.TryWrite(e)) continue;
-            watcher.Channel.Writer.TryComplete(new InvalidOperationException($"the watcher fell more than its capacity behind the master's events and was dropped; watch again"));
-            Remove(watcher);
-        }
+        if (Volatile.Read(ref _watchers).Length == 0) return;
+        _held.Add(new MasterEvent(kind, time.GetUtcNow(), agentId, frameworkId, status, detail));
     }
+
+    /// <summary>Delivers the step's events (its store writes succeeded).</summary>
+    public void Flush()
+    {
+        if (_held.Count == 0) return;
+        var watchers = Volatile.Read(ref _watchers);
+        foreach (var e in _held)
+        {
+            foreach (var watcher in watchers)
+            {
+                if (watcher.Channel.Writer.TryWrite(e)) continue;
+                watcher.Channel.Writer.TryComplete(new InvalidOperationException($"the watcher fell more than its capacity behind the master's events and was dropped; watch again"));
+                Remove(watcher);
+            }
+        }
+        _held.Clear();
+    }
+
+    /// <summary>Drops the step's events (its store writes failed).</summary>
+    public void Discard() => _held.Clear();
 
     /// <summary>Ends every watch (the master is stopping).</summary>
     public void CompleteAll()

@@ -41,4 +41,13 @@ internal static partial class MasterLog
 
     [LoggerMessage(111, LogLevel.Warning, "Agent {AgentId} reports {Code}: {Message}")]
     public static partial void AgentError(ILogger logger, string agentId, ErrorCode code, string message);
+
+    [LoggerMessage(112, LogLevel.Critical, "A store write failed: the master stops acting (nothing of the failed step was applied or sent) and checks the store every {Interval}")]
+    public static partial void StoreFailed(ILogger logger, TimeSpan interval, Exception exception);
+
+    [LoggerMessage(113, LogLevel.Debug, "The store still fails: {Reason}")]
+    public static partial void StoreStillFailing(ILogger logger, string reason);
+
+    [LoggerMessage(114, LogLevel.Warning, "The store accepts writes again: the master reloaded {Agents} agents, {Frameworks} frameworks, {Tasks} tasks from it and closed {Connections} connections for their peers to register again")]
+    public static partial void StoreResumed(ILogger logger, int agents, int frameworks, int tasks, int connections);
 }

@@ -6,21 +6,21 @@ namespace DcOs.Scheduling.Master.Internal;
 /// <summary>
 /// The tasks the master tracks. A task is in its framework's table (<see cref="FrameworkState.Tasks"/>) and its
 /// agent's (<see cref="AgentState.Tasks"/>), its resources are charged in the allocator while it holds them, and it is
-/// saved in the store; those four change only here, together, and every change is published to the master's watchers. Terminal tasks stay, up to a bound per framework, so
+/// written to the store with the step (<see cref="StoreChangeSet"/>); those four change only here, together, and every change is published to the master's watchers. Terminal tasks stay, up to a bound per framework, so
 /// reconciliation and the API can still answer for them.
 /// </summary>
-internal sealed class TaskTable(HierarchicalAllocator allocator, IMasterStore store, AgentTable agents, MasterEvents events, int completedPerFramework)
+internal sealed class TaskTable(HierarchicalAllocator allocator, StoreChangeSet store, AgentTable agents, MasterEvents events, int completedPerFramework)
 {
     /// <summary>
-    /// Records a new task in both tables and the store. <paramref name="charge"/>: its resources are not yet allocated
+    /// Records a new task in both tables and the step's store writes. <paramref name="charge"/>: its resources are not yet allocated
     /// to the framework (a batch placement, a task adopted from an agent), so they are charged now; a launch from
     /// offers already holds them.
     /// </summary>
-    public async Task<TaskEntry> AddAsync(FrameworkState fw, AgentState agent, TaskSpec spec, TaskStatusUpdate status, string role, bool charge)
+    public TaskEntry Add(FrameworkState fw, AgentState agent, TaskSpec spec, TaskStatusUpdate status, string role, bool charge)
     {
         var task = Index(fw, agent, new TaskEntry(fw.Id, agent.Id, spec, status, role));
         if (charge) allocator.AddAllocation(agent.Slot, fw.Handle, role, spec.Resources);
-        await store.SaveTaskAsync(task.ToRecord()).ConfigureAwait(false);
+        store.Save(task.ToRecord());
         events.Publish(MasterEventKind.TaskUpdated, agent.Id, fw.Id, status);
         return task;
     }
@@ -44,7 +44,7 @@ internal sealed class TaskTable(HierarchicalAllocator allocator, IMasterStore st
     /// Applies a new status and stores it; a task that has just ended gives its resources back and joins its
     /// framework's completed tasks, the oldest of which beyond the bound are forgotten. True when the task just ended.
     /// </summary>
-    public async Task<bool> UpdateAsync(FrameworkState fw, TaskEntry task, TaskStatusUpdate status, DateTimeOffset now)
+    public bool Update(FrameworkState fw, TaskEntry task, TaskStatusUpdate status, DateTimeOffset now)
     {
         var ended = status.State.IsTerminal() && !task.State.IsTerminal();
         task.Status = status;
@@ -55,10 +55,10 @@ internal sealed class TaskTable(HierarchicalAllocator allocator, IMasterStore st
             fw.Completed.Enqueue(task.Id);
             while (fw.Completed.Count > completedPerFramework && fw.Completed.TryDequeue(out var old))
             {
-                if (fw.Tasks.TryGetValue(old, out var gone) && gone.State.IsTerminal()) await ForgetAsync(fw, gone).ConfigureAwait(false);
+                if (fw.Tasks.TryGetValue(old, out var gone) && gone.State.IsTerminal()) Forget(fw, gone);
             }
         }
-        await store.SaveTaskAsync(task.ToRecord()).ConfigureAwait(false);
+        store.Save(task.ToRecord());
         events.Publish(MasterEventKind.TaskUpdated, task.AgentId, fw.Id, status);
         return ended;
     }
@@ -67,14 +67,14 @@ internal sealed class TaskTable(HierarchicalAllocator allocator, IMasterStore st
     /// The framework is being removed: every task's resources go back, its tasks leave their agents' tables and the
     /// store. Returns the tasks that were still active, for the caller to kill on their agents.
     /// </summary>
-    public async Task<List<TaskEntry>> RemoveFrameworkAsync(FrameworkState fw)
+    public List<TaskEntry> RemoveFramework(FrameworkState fw)
     {
         var active = new List<TaskEntry>();
         foreach (var task in fw.Tasks.Values.ToList())
         {
             if (!task.State.IsTerminal()) active.Add(task);
             ReleaseResources(fw, task);
-            await ForgetAsync(fw, task).ConfigureAwait(false);
+            Forget(fw, task);
         }
         fw.Completed.Clear();
         return active;
@@ -105,10 +105,10 @@ internal sealed class TaskTable(HierarchicalAllocator allocator, IMasterStore st
         if (agents.TryGet(task.AgentId, out var agent)) allocator.Recover(agent.Slot, fw.Handle, task.Role, task.Spec.Resources);
     }
 
-    private Task ForgetAsync(FrameworkState fw, TaskEntry task)
+    private void Forget(FrameworkState fw, TaskEntry task)
     {
         fw.Tasks.Remove(task.Id);
         if (agents.TryGet(task.AgentId, out var agent)) agent.Tasks.Remove((fw.Id, task.Id));
-        return store.RemoveTaskAsync(fw.Id, task.Id);
+        store.Remove(fw.Id, task.Id);
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using DcOs.Core;
 
 namespace DcOs.Scheduling.Master.Stores;
@@ -6,48 +5,31 @@ namespace DcOs.Scheduling.Master.Stores;
 /// <summary>A store in memory: for tests and simulations, or to share one store between master instances in a process.</summary>
 internal sealed class InMemoryMasterStore : IMasterStore
 {
-    private readonly ConcurrentDictionary<AgentId, AgentRecord> _agents = new();
-    private readonly ConcurrentDictionary<FrameworkId, FrameworkRecord> _frameworks = new();
-    private readonly ConcurrentDictionary<(FrameworkId, TaskId), TaskRecord> _tasks = new();
+    private readonly Lock _gate = new();
+    private readonly Dictionary<AgentId, AgentRecord> _agents = [];
+    private readonly Dictionary<FrameworkId, FrameworkRecord> _frameworks = [];
+    private readonly Dictionary<(FrameworkId, TaskId), TaskRecord> _tasks = [];
 
-    public Task<MasterStoreState> LoadAsync(CancellationToken cancellationToken = default) =>
-        Task.FromResult(new MasterStoreState([.. _agents.Values], [.. _frameworks.Values], [.. _tasks.Values]));
-
-    public Task SaveAgentAsync(AgentRecord agent)
+    public Task<MasterStoreState> LoadAsync(CancellationToken cancellationToken = default)
     {
-        _agents[agent.Info.Id] = agent;
+        lock (_gate) return Task.FromResult(new MasterStoreState([.. _agents.Values], [.. _frameworks.Values], [.. _tasks.Values]));
+    }
+
+    public Task WriteAsync(MasterStoreChanges changes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        lock (_gate)
+        {
+            foreach (var agent in changes.Agents) _agents[agent.Info.Id] = agent;
+            foreach (var framework in changes.Frameworks) _frameworks[framework.Info.Id] = framework;
+            foreach (var id in changes.RemovedFrameworks) _frameworks.Remove(id);
+            foreach (var task in changes.Tasks) _tasks[(task.FrameworkId, task.Spec.Id)] = task;
+            foreach (var key in changes.RemovedTasks) _tasks.Remove(key);
+        }
         return Task.CompletedTask;
     }
 
-    public Task RemoveAgentAsync(AgentId agentId)
-    {
-        _agents.TryRemove(agentId, out _);
-        return Task.CompletedTask;
-    }
-
-    public Task SaveFrameworkAsync(FrameworkRecord framework)
-    {
-        _frameworks[framework.Info.Id] = framework;
-        return Task.CompletedTask;
-    }
-
-    public Task RemoveFrameworkAsync(FrameworkId frameworkId)
-    {
-        _frameworks.TryRemove(frameworkId, out _);
-        return Task.CompletedTask;
-    }
-
-    public Task SaveTaskAsync(TaskRecord task)
-    {
-        _tasks[(task.FrameworkId, task.Spec.Id)] = task;
-        return Task.CompletedTask;
-    }
-
-    public Task RemoveTaskAsync(FrameworkId frameworkId, TaskId taskId)
-    {
-        _tasks.TryRemove((frameworkId, taskId), out _);
-        return Task.CompletedTask;
-    }
+    public Task CheckWritableAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
