@@ -43,17 +43,7 @@ internal sealed record CliConfig(string? Url, string? Token)
     {
         var path = PathFor(environment);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = path + ".tmp";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using (var stream = new FileStream(temporary, options))
-        using (var writer = new StreamWriter(stream))
-        {
-            writer.Write(JsonSerializer.Serialize(this, Json) + "\n");
-        }
-        // A file created earlier with a wider mode is narrowed too: it holds the token.
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.Move(temporary, path, overwrite: true);
+        Commands.CommandHelpers.WriteOwnerOnly(path, JsonSerializer.Serialize(this, Json) + "\n");
         return path;
     }
 }

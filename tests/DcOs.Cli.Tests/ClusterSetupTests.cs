@@ -84,4 +84,23 @@ public sealed class ClusterSetupTests : IDisposable
         public void Write(string url, string token) =>
             File.WriteAllText(Path.Combine(dir.FullName, "config.json"), $$"""{"url": "{{url}}", "token": "{{token}}"}""");
     }
+
+    [Fact]
+    public async Task Credential_asks_the_master_for_a_principals_token_and_writes_it_owner_only()
+    {
+        new CliConfigWriter(_dir).Write("http://10.0.0.5:5080", "stored-token-0123456789");
+        var master = new FakeMaster().Post("/api/frameworks/credentials", """{"principal": "team-a", "token": "dcos1:team-a:c2VjcmV0"}""");
+        var file = Path.Combine(_dir.FullName, "team-a.token");
+
+        var printed = await CliRunner.Run(master, Environment, "cluster", "credential", "team-a");
+        var written = await CliRunner.Run(master, Environment, "cluster", "credential", "team-a", "--out", file);
+
+        Assert.Equal(0, printed.ExitCode);
+        Assert.Equal("dcos1:team-a:c2VjcmV0", printed.Stdout.Trim());
+        Assert.Equal(0, written.ExitCode);
+        Assert.Equal("dcos1:team-a:c2VjcmV0\n", File.ReadAllText(file));
+        if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        Assert.All(master.Sent("POST", "/api/frameworks/credentials"), r => Assert.Equal("{\"principal\":\"team-a\"}", r.Body));
+        Assert.All(master.Requests, r => Assert.Equal("Bearer stored-token-0123456789", r.Authorization));
+    }
 }

@@ -9,8 +9,15 @@ internal static class ClusterCommands
     {
         var url = Symbols.Required("url", "the master's HTTP API, e.g. https://10.0.0.5:5080");
         var tokenFile = Symbols.Value("--token-file", "FILE", $"a file with the admin token (admin.token in the master's data dir); default ${CliConfig.TokenVariable}");
+        var principal = Symbols.Required("principal", "the framework's principal, e.g. team-a");
+        var outFile = Symbols.Value("--out", "FILE", "write the token to FILE (readable by you only) rather than print it");
         return new CliCommand("cluster", "the cluster as a whole")
         {
+            new CliCommand("credential", "mint the credential a framework of another machine connects with",
+                "Prints a token for the principal (or writes it with --out). A framework gives it to FrameworkOptions.Credentials\n" +
+                "(ClientCredentials.FromToken(token, PeerRole.Framework)); the frameworks of one principal may fail over to each\n" +
+                "other, and no other principal may subscribe with their ids. Needs the admin token.") { principal, outFile }
+                .Runs((context, result) => CredentialAsync(context, result.GetRequiredValue(principal), result.GetValue(outFile))),
             new CliCommand("cost", "what the running tasks cost per hour, by agent and by app").Runs((context, _) => CostAsync(context)),
             new CliCommand("setup", "remember a master's URL and admin token for every later command",
                 $"Checks the token against the master, then stores both in {CliConfig.DirVariable} (default ~/.config/dcos)/config.json,\nreadable by you only. --master, ${Cli.MasterVariable} and ${CliConfig.TokenVariable} still win over what is stored.") { url, tokenFile }
@@ -32,6 +39,28 @@ internal static class ClusterCommands
         var path = new CliConfig(normalized, token).Save(context.Environment);
         if (context.Json) context.Output.WriteJson(System.Text.Json.JsonSerializer.SerializeToElement(new { url = normalized, config = path }));
         else context.Output.Line($"the master at [bold]{Markup.Escape(normalized)}[/] accepted the token; stored in {Markup.Escape(path)}");
+        return ExitCodes.Ok;
+    }
+
+    private static async Task<int> CredentialAsync(CommandContext context, string principal, string? outFile)
+    {
+        var body = System.Text.Json.JsonSerializer.Serialize(new { principal });
+        var json = await context.Master.PostJsonAsync("api/frameworks/credentials", body, null, context.Cancellation);
+        var token = json.GetProperty("token").GetString()!;
+        if (outFile is not null)
+        {
+            CommandHelpers.WriteOwnerOnly(outFile, token + "\n");
+            if (context.Json) context.Output.WriteJson(System.Text.Json.JsonSerializer.SerializeToElement(new { principal, file = Path.GetFullPath(outFile) }));
+            else context.Output.Line($"the credential of [bold]{Markup.Escape(principal)}[/] is in {Markup.Escape(Path.GetFullPath(outFile))}");
+        }
+        else if (context.Json)
+        {
+            context.Output.WriteJson(json);
+        }
+        else
+        {
+            context.Output.Out.WriteLine(token);
+        }
         return ExitCodes.Ok;
     }
 

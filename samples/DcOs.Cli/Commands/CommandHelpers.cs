@@ -32,6 +32,25 @@ internal static class CommandHelpers
         }
     }
 
+    /// <summary>
+    /// Writes a file only its owner can read (mode 0600), a secret: written to a temporary file of that mode, then moved
+    /// over <paramref name="path"/>, so no reader ever sees it half written or with a wider mode.
+    /// </summary>
+    public static void WriteOwnerOnly(string path, string text)
+    {
+        var temporary = path + ".tmp";
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var stream = new FileStream(temporary, options))
+        using (var writer = new StreamWriter(stream))
+        {
+            writer.Write(text);
+        }
+        // A temporary file left earlier with a wider mode is narrowed too.
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.Move(temporary, path, overwrite: true);
+    }
+
     public static string Seconds(TimeSpan span) => span.TotalSeconds.ToString(span.TotalSeconds < 10 ? "0.#" : "0", CultureInfo.InvariantCulture) + " s";
 
     /// <summary>

@@ -4,6 +4,7 @@ using System.Text.Json;
 using DcOs.Core;
 using DcOs.Core.Placement;
 using DcOs.SampleMaster.Jobs;
+using DcOs.SampleMaster.Security;
 using DcOs.SampleMaster.Services;
 using DcOs.Scheduling.Master;
 
@@ -44,6 +45,12 @@ public static class ApiEndpoints
             rejections = f.RejectionCounts.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value),
             dominantShare = Math.Round(f.DominantShare, 4),
         }));
+        api.MapPost("/frameworks/credentials", async (HttpRequest request, SampleSecurity security) =>
+        {
+            var principal = await FrameworkPrincipalAsync(request);
+            var cluster = security.Cluster ?? throw new ConflictException("this master runs --insecure (no cluster secret): frameworks connect without a credential");
+            return Results.Ok(new { principal, token = cluster.Secret.FrameworkCredentials(principal).ToToken() });
+        });
         api.MapGet("/tasks", async (IMaster master, ServicesFramework services, JobsFramework jobs) =>
         {
             var agents = (await master.GetAgentsAsync()).ToDictionary(a => a.Info.Id);
@@ -113,6 +120,23 @@ public static class ApiEndpoints
             services.Pending().Select(p => new { appId = (string?)p.AppId, jobId = (string?)null, waiting = p.Waiting, reasons = p.Reasons.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value), summary = p.Summary ?? Summary(p.Waiting, p.Reasons) })
                 .Concat(jobs.Pending().Select(p => new { appId = (string?)null, jobId = (string?)p.JobId, waiting = p.Waiting, reasons = p.Reasons.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value), summary = p.Summary ?? Summary(p.Waiting, p.Reasons) })));
         api.MapGet("/cost", async (IMaster master, ServicesFramework services) => await CostAsync(master, services));
+    }
+
+    /// <summary>
+    /// The principal a framework credential is minted for: a name (letters, digits, '.', '_', '-'; at most 64), not an
+    /// agent's and not one of the sample master's own frameworks (a tenant's token must not fail over as them).
+    /// </summary>
+    private static async Task<string> FrameworkPrincipalAsync(HttpRequest request)
+    {
+        using var doc = await JsonDocument.ParseAsync(request.Body);
+        if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("principal", out var value) || value.ValueKind != JsonValueKind.String)
+            throw new ValidationException("principal", "is required (a string)");
+        var principal = value.GetString()!;
+        if (principal.Length is 0 or > 64 || !principal.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+            throw new ValidationException("principal", $"must be 1 to 64 letters, digits, '.', '_' or '-' (got \"{principal}\")");
+        if (ClusterSecret.IsAgentPrincipal(principal) || principal is ClusterBootstrap.ServicesPrincipal or ClusterBootstrap.JobsPrincipal)
+            throw new ValidationException("principal", $"'{principal}' is reserved for the master's own agents and frameworks");
+        return principal;
     }
 
     private static string Summary(int waiting, IReadOnlyDictionary<PlacementReason, long> reasons) =>

@@ -63,6 +63,72 @@ public sealed class SecurityTests
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(cluster.DataDir, file)));
     }
 
+    /// <summary>A framework of another team: it only records what the master says to it.</summary>
+    private sealed class TeamScheduler : DcOs.Framework.FrameworkScheduler
+    {
+        public System.Threading.Channels.Channel<string> Errors { get; } = System.Threading.Channels.Channel.CreateUnbounded<string>();
+
+        public override Task ErrorAsync(DcOs.Framework.IFrameworkDriver driver, string message)
+        {
+            Errors.Writer.TryWrite(message);
+            return Task.CompletedTask;
+        }
+    }
+
+    private static async Task<string> MintAsync(SampleCluster cluster, string principal)
+    {
+        using var answer = await cluster.Http.PostAsync("api/frameworks/credentials", new StringContent($$"""{"principal": "{{principal}}"}""", Encoding.UTF8, "application/json"));
+        var body = await answer.Content.ReadAsStringAsync();
+        Assert.True(answer.IsSuccessStatusCode, body);
+        return System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("token").GetString()!;
+    }
+
+    [Fact]
+    public async Task A_minted_framework_credential_subscribes_over_tcp_and_no_other_principal_can_take_its_id()
+    {
+        await using var cluster = await SampleCluster.StartAsync(localAgents: 0);
+        // Only the operator mints, and not for the master's own principals.
+        using (var anonymous = new HttpClient { BaseAddress = cluster.Api })
+        using (var refused = await anonymous.PostAsync("api/frameworks/credentials", new StringContent("""{"principal": "team-a"}""", Encoding.UTF8, "application/json")))
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        foreach (var reserved in new[] { "dcos-services", "join", "agent/x", "" })
+        {
+            using var answer = await cluster.Http.PostAsync("api/frameworks/credentials", new StringContent($$"""{"principal": "{{reserved}}"}""", Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.BadRequest, answer.StatusCode);
+            Assert.Contains("principal", await answer.Content.ReadAsStringAsync());
+        }
+        var teamA = await MintAsync(cluster, "team-a");
+        var teamB = await MintAsync(cluster, "team-b");
+        var master = IPEndPoint.Parse(cluster.Output.Split('\n').First(l => l.StartsWith("dcos: api ", StringComparison.Ordinal)).Split(" master ")[1].Split(' ')[0]);
+
+        var transport = DcOs.Transport.DcOsTransports.CreateTcp();
+        var schedulerA = new TeamScheduler();
+        await using var a = DcOs.Framework.DcOsFramework.Create(transport, new DcOs.Framework.FrameworkOptions
+        {
+            Master = master,
+            Framework = new DcOs.Core.FrameworkInfo { Name = "team-a-batch", FailoverTimeout = TimeSpan.FromHours(1) },
+            Credentials = DcOs.Transport.ClientCredentials.FromToken(teamA, DcOs.Transport.PeerRole.Framework),
+        }, schedulerA);
+        await a.StartAsync();
+        await a.Subscribed.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Team B's framework claims team A's id: refused, and A keeps its subscription.
+        var schedulerB = new TeamScheduler();
+        await using var b = DcOs.Framework.DcOsFramework.Create(transport, new DcOs.Framework.FrameworkOptions
+        {
+            Master = master,
+            Framework = new DcOs.Core.FrameworkInfo { Id = a.FrameworkId, Name = "team-a-batch" },
+            Credentials = DcOs.Transport.ClientCredentials.FromToken(teamB, DcOs.Transport.PeerRole.Framework),
+        }, schedulerB);
+        await b.StartAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        Assert.Contains("belongs to principal 'team-a'", await schedulerB.Errors.Reader.ReadAsync(cts.Token));
+        var frameworks = (await cluster.GetAsync("api/frameworks")).EnumerateArray().ToList();
+        var mine = Assert.Single(frameworks, f => f.GetProperty("id").GetString() == a.FrameworkId.Value);
+        Assert.True(mine.GetProperty("connected").GetBoolean());
+        Assert.False(schedulerA.Errors.Reader.TryRead(out var error), error);
+    }
+
     [Fact]
     public async Task Agents_join_with_the_token_get_their_own_credential_and_a_rogue_agent_is_refused()
     {
