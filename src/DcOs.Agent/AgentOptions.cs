@@ -11,7 +11,11 @@ namespace DcOs.Agent;
 /// </summary>
 public sealed class AgentOptions
 {
-    /// <summary>The master as "host:port" ("10.0.0.1:5050", "[::1]:5050", "master.local:5050"). Required unless <see cref="MasterEndPoint"/> is set.</summary>
+    /// <summary>
+    /// The master as "host:port" ("10.0.0.1:5050", "[::1]:5050", "master.local:5050"), or several separated by commas
+    /// ("m1:5050,m2:5050,m3:5050"), tried in turn until one accepts (masters in high availability). Required unless
+    /// <see cref="MasterEndPoint"/> is set.
+    /// </summary>
     public string? Master { get; set; }
 
     /// <summary>The master's endpoint; wins over <see cref="Master"/> (e.g. an in-memory endpoint in tests).</summary>
@@ -48,14 +52,6 @@ public sealed class AgentOptions
     /// <see cref="Master"/>. Null: plain TCP (the handshake still authenticates both sides).
     /// </summary>
     public string? TlsTrustFile { get; set; }
-
-    /// <summary>The master's host name as its TLS certificate names it: the host part of <see cref="Master"/>.</summary>
-    internal string MasterHost => ResolveMaster() switch
-    {
-        DnsEndPoint dns => dns.Host,
-        IPEndPoint ip => ip.Address.ToString(),
-        var other => other.ToString() ?? "",
-    };
 
     /// <summary>Cpus to offer. Default: discovered (cgroup cpu quota, cpu affinity, processor count).</summary>
     public double? Cpus { get; set; }
@@ -150,7 +146,7 @@ public sealed class AgentOptions
     public void Validate()
     {
         Require(MasterEndPoint is not null || !string.IsNullOrWhiteSpace(Master), nameof(Master), "is required (\"host:port\")");
-        if (MasterEndPoint is null) _ = ParseMaster(Master!);
+        if (MasterEndPoint is null) _ = ResolveMasters();
         Require(!string.IsNullOrWhiteSpace(WorkDir), nameof(WorkDir), "is required");
         Require(WorkDir!.IndexOf('\0', StringComparison.Ordinal) < 0, nameof(WorkDir), "must not contain NUL");
         Require(Hostname is null || (Hostname.Length is > 0 and <= 253 && !Hostname.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))),
@@ -187,8 +183,14 @@ public sealed class AgentOptions
         Require(ReconnectMaxDelay >= TimeSpan.FromMilliseconds(100), nameof(ReconnectMaxDelay), "must be at least 100 ms");
     }
 
-    /// <summary>The master's endpoint from <see cref="MasterEndPoint"/> or <see cref="Master"/>.</summary>
-    internal EndPoint ResolveMaster() => MasterEndPoint ?? ParseMaster(Master!);
+    /// <summary>The masters' endpoints, in the order given: <see cref="MasterEndPoint"/>, or each of <see cref="Master"/>.</summary>
+    internal IReadOnlyList<EndPoint> ResolveMasters()
+    {
+        if (MasterEndPoint is { } endPoint) return [endPoint];
+        var parts = Master!.Split(',', StringSplitOptions.TrimEntries);
+        Require(parts.All(p => p.Length > 0), nameof(Master), $"\"{Master}\" has an empty entry in its list of masters");
+        return [.. parts.Select(ParseMaster)];
+    }
 
     internal static EndPoint ParseMaster(string text)
     {

@@ -11,11 +11,13 @@ namespace DcOs.Transport;
 /// from <see cref="TimeProvider"/>) and tries again, until disposed. The backoff starts over only after a connection
 /// that lasted <see cref="StableAfter"/>: a peer that accepts the handshake and then drops the connection (a refused
 /// registration, a master that fails each write) is retried at a growing delay, not in a storm.
+/// With several endpoints (masters), each attempt goes to the next one in turn; the delay is waited only once every
+/// endpoint was tried, so a dead first master costs one failed connect, not a backoff.
 /// </summary>
 internal sealed class ReconnectingConnection : IAsyncDisposable
 {
     private readonly IDcOsTransport _transport;
-    private readonly EndPoint _endPoint;
+    private readonly IReadOnlyList<EndPoint> _endPoints;
     private readonly Func<ClientCredentials> _credentials;
     private readonly IMessageHandler _handler;
     private readonly Func<IMessageConnection, CancellationToken, Task> _onConnected;
@@ -25,11 +27,12 @@ internal sealed class ReconnectingConnection : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private Task _loop = Task.CompletedTask;
     private volatile IMessageConnection? _current;
+    private int _next;
 
     /// <summary>Creates the connector; call <see cref="Start"/> to begin.</summary>
     public ReconnectingConnection(
         IDcOsTransport transport,
-        EndPoint endPoint,
+        IReadOnlyList<EndPoint> endPoints,
         Func<ClientCredentials> credentials,
         IMessageHandler handler,
         Func<IMessageConnection, CancellationToken, Task> onConnected,
@@ -38,7 +41,9 @@ internal sealed class ReconnectingConnection : IAsyncDisposable
         ILogger? logger = null)
     {
         _transport = transport ?? throw new ArgumentNullException(nameof(transport));
-        _endPoint = endPoint ?? throw new ArgumentNullException(nameof(endPoint));
+        ArgumentNullException.ThrowIfNull(endPoints);
+        if (endPoints.Count == 0) throw new ArgumentException("at least one endpoint is needed", nameof(endPoints));
+        _endPoints = [.. endPoints];
         _credentials = credentials ?? throw new ArgumentNullException(nameof(credentials));
         _handler = handler ?? throw new ArgumentNullException(nameof(handler));
         _onConnected = onConnected ?? throw new ArgumentNullException(nameof(onConnected));
@@ -64,10 +69,12 @@ internal sealed class ReconnectingConnection : IAsyncDisposable
         while (!stopping.IsCancellationRequested)
         {
             string reason;
+            var refused = false;
+            var endPoint = _endPoints[_next];
             try
             {
                 // Credentials are asked for on each attempt: an agent switches to its own once the master issued it.
-                var connection = await _transport.ConnectAsync(_endPoint, _credentials(), stopping).ConfigureAwait(false);
+                var connection = await _transport.ConnectAsync(endPoint, _credentials(), stopping).ConfigureAwait(false);
                 var connectedAt = _time.GetTimestamp();
                 _current = connection;
                 ConnectionCount++;
@@ -84,13 +91,18 @@ internal sealed class ReconnectingConnection : IAsyncDisposable
             catch (Exception e) when (e is HandshakeFailedException or IOException or System.Net.Sockets.SocketException or TimeoutException or OperationCanceledException)
             {
                 reason = e.Message;
+                // Refused credentials (or a server that could not prove its own) are an operator's problem: a warning.
+                refused = e is HandshakeFailedException;
             }
             finally
             {
                 _current = null;
             }
-            var delay = _backoff.Next();
-            TransportLog.Reconnecting(_logger, _endPoint.ToString()!, (long)delay.TotalMilliseconds, _backoff.Attempt, reason);
+            _next = (_next + 1) % _endPoints.Count;
+            // The next endpoint at once while some of the list is untried; the backoff once the list went round.
+            var delay = _next == 0 ? _backoff.Next() : TimeSpan.Zero;
+            if (refused) TransportLog.RefusedReconnecting(_logger, endPoint.ToString()!, reason, _endPoints[_next].ToString()!, (long)delay.TotalMilliseconds, _backoff.Attempt);
+            else TransportLog.Reconnecting(_logger, _endPoints[_next].ToString()!, (long)delay.TotalMilliseconds, _backoff.Attempt, _endPoints.Count > 1 ? $"{endPoint}: {reason}" : reason);
             try
             {
                 await Task.Delay(delay, _time, stopping).ConfigureAwait(false);

@@ -38,12 +38,12 @@ public static class TransportTls
 
     /// <summary>
     /// Client TLS that accepts a server whose certificate chains to one in <paramref name="trustedFile"/> (PEM: a CA,
-    /// or the server's own self-signed certificate) and names <paramref name="targetHost"/>.
+    /// or the server's own self-signed certificate) and names <paramref name="targetHost"/>; null: names the host each
+    /// connection is made to (a client of several masters checks each against its own name).
     /// </summary>
-    public static SslClientAuthenticationOptions Client(string trustedFile, string targetHost)
+    public static SslClientAuthenticationOptions Client(string trustedFile, string? targetHost = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(trustedFile);
-        ArgumentException.ThrowIfNullOrEmpty(targetHost);
         var roots = new X509Certificate2Collection();
         try
         {

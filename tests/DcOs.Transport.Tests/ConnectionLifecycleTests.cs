@@ -169,7 +169,7 @@ public sealed class ConnectionLifecycleTests
         var transport = DcOsTransports.CreateInMemory();
         await using var server = new TestServer(await transport.ListenAsync(new InMemoryEndPoint("reconnect")));
         var connects = 0;
-        await using var client = new ReconnectingConnection(transport, server.EndPoint, () => new ClientCredentials("r", PeerRole.Agent), new RecordingHandler(),
+        await using var client = new ReconnectingConnection(transport, [server.EndPoint], () => new ClientCredentials("r", PeerRole.Agent), new RecordingHandler(),
             (_, _) =>
             {
                 Interlocked.Increment(ref connects);
@@ -197,6 +197,30 @@ public sealed class ConnectionLifecycleTests
         await third.CloseAsync("server drops a client that was fine for a while");
         delay = await time.NextTimerAsync();
         Assert.InRange(delay, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
+    public async Task A_client_of_several_masters_tries_the_next_at_once_and_backs_off_only_once_the_list_went_round()
+    {
+        var time = new ObservableTimeProvider();
+        var transport = DcOsTransports.CreateInMemory();
+        await using var server = new TestServer(await transport.ListenAsync(new InMemoryEndPoint("second-master")));
+        var dead = new InMemoryEndPoint("first-master-is-down");
+        await using var client = new ReconnectingConnection(transport, [dead, server.EndPoint], () => new ClientCredentials("r", PeerRole.Agent), new RecordingHandler(),
+            (_, _) => Task.CompletedTask, new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), 2, new Random(1)), time);
+
+        // The first master refuses the connect: the second is tried without waiting (no timer on the clock).
+        client.Start();
+        var (first, _) = await server.NextConnectionAsync();
+        Assert.Equal(1, client.ConnectionCount);
+
+        // When it drops the client, the list starts over (the first is down again) and only then is the backoff waited.
+        await first.CloseAsync("the second master stops");
+        var delay = await time.NextTimerAsync();
+        Assert.InRange(delay, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1));
+        time.Advance(delay);
+        await server.NextConnectionAsync();
+        Assert.Equal(2, client.ConnectionCount);
     }
 
     [Fact]

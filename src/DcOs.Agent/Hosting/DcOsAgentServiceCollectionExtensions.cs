@@ -28,7 +28,7 @@ public static class DcOsAgentServiceCollectionExtensions
         // TLS to the master when the agent is given what to trust.
         services.AddOptions<TransportOptions>().Configure<IOptions<AgentOptions>>((transport, agent) =>
         {
-            if (agent.Value.TlsTrustFile is { } trust && transport.ClientTls is null) transport.ClientTls = TransportTls.Client(trust, agent.Value.MasterHost);
+            if (agent.Value.TlsTrustFile is { } trust && transport.ClientTls is null) transport.ClientTls = TransportTls.Client(trust);
         });
         options.ValidateOnStartWith(o => o.Validate());
         services.TryAddSingleton<IDcOsAgent>(sp => new AgentRuntime(

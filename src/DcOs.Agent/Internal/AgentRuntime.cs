@@ -168,7 +168,7 @@ internal sealed partial class AgentRuntime : IDcOsAgent, IMessageHandler, IAsync
         var every = TimeSpan.FromTicks(Math.Clamp(_options.RecoveryTimeout.Ticks / 4, TimeSpan.FromMilliseconds(250).Ticks, TimeSpan.FromSeconds(30).Ticks));
         _aliveTimer = TimeProvider.System.CreateTimer(static s => ((AgentRuntime)s!).TouchAlive(((AgentRuntime)s!)._paths!), this, every, every);
 
-        _connection = new ReconnectingConnection(_transport, _options.ResolveMaster(), () => Credentials(paths),
+        _connection = new ReconnectingConnection(_transport, _options.ResolveMasters(), () => Credentials(paths),
             this, OnConnectedAsync, new Backoff(TimeSpan.FromMilliseconds(100), _options.ReconnectMaxDelay), _time, _logger);
         _connection.Start();
     }

@@ -52,7 +52,7 @@ internal sealed class FrameworkDriver : IFrameworkClient, IMessageHandler
     {
         _loop = Task.Run(RunEventsAsync, CancellationToken.None);
         var credentials = _options.Credentials ?? new ClientCredentials(_info.Principal ?? _info.Name, PeerRole.Framework);
-        _connector = new ReconnectingConnection(_transport, _options.Master, () => credentials, this, SubscribeAsync,
+        _connector = new ReconnectingConnection(_transport, [_options.Master], () => credentials, this, SubscribeAsync,
             new Backoff(_options.ReconnectInitialDelay, _options.ReconnectMaxDelay), _time, _logger);
         _connector.Start();
         return Task.CompletedTask;

@@ -31,4 +31,7 @@ internal static partial class TransportLog
 
     [LoggerMessage(9, LogLevel.Information, "Reconnecting to {EndPoint} in {DelayMs} ms (attempt {Attempt}): {Reason}")]
     public static partial void Reconnecting(ILogger logger, string endPoint, long delayMs, int attempt, string reason);
+
+    [LoggerMessage(10, LogLevel.Warning, "Refused by {Peer}: {Reason}; reconnecting to {EndPoint} in {DelayMs} ms (attempt {Attempt})")]
+    public static partial void RefusedReconnecting(ILogger logger, string peer, string reason, string endPoint, long delayMs, int attempt);
 }

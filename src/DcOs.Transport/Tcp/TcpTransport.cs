@@ -36,7 +36,7 @@ internal sealed class TcpTransport(ConnectionBuilder builder) : IDcOsTransport
             var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
             try
             {
-                await ssl.AuthenticateAsClientAsync(tls, cancellationToken).ConfigureAwait(false);
+                await ssl.AuthenticateAsClientAsync(ForHost(tls, endPoint), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is IOException or System.Security.Authentication.AuthenticationException)
             {
@@ -47,5 +47,31 @@ internal sealed class TcpTransport(ConnectionBuilder builder) : IDcOsTransport
         }
         var pipe = new StreamPipe(stream, builder.Options);
         return await builder.ConnectAsync(pipe, endPoint, credentials, pipe.DisposeAsync, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Options that name no target host check the server against the host connected to: a copy naming it, with the
+    /// same trust, client certificates and validation.
+    /// </summary>
+    private static SslClientAuthenticationOptions ForHost(SslClientAuthenticationOptions tls, EndPoint endPoint)
+    {
+        if (!string.IsNullOrEmpty(tls.TargetHost)) return tls;
+        return new SslClientAuthenticationOptions
+        {
+            TargetHost = endPoint switch
+            {
+                DnsEndPoint dns => dns.Host,
+                IPEndPoint ip => ip.Address.ToString(),
+                _ => endPoint.ToString(),
+            },
+            CertificateChainPolicy = tls.CertificateChainPolicy,
+            ClientCertificates = tls.ClientCertificates,
+            ClientCertificateContext = tls.ClientCertificateContext,
+            LocalCertificateSelectionCallback = tls.LocalCertificateSelectionCallback,
+            RemoteCertificateValidationCallback = tls.RemoteCertificateValidationCallback,
+            EnabledSslProtocols = tls.EnabledSslProtocols,
+            ApplicationProtocols = tls.ApplicationProtocols,
+            CertificateRevocationCheckMode = tls.CertificateRevocationCheckMode,
+        };
     }
 }

@@ -37,12 +37,14 @@ public sealed class MultiHostTests
             Assert.Contains($"--master {net.MasterAddress}:5050 --token-file", Text(masterLog));
             var admin = File.ReadAllText(Path.Combine(dataDir, "admin.token")).Trim();
 
-            // Each "machine" gets its own copy of the join token, as an operator copies it.
+            // Each "machine" gets its own copy of the join token, as an operator copies it. Agent 2 is given a list of
+            // masters whose first is down (nothing listens on 5051): it goes on to the next.
             for (var i = 1; i <= 3; i++)
             {
                 var machine = Directory.CreateDirectory(Path.Combine(root.FullName, $"agent-{i}")).FullName;
                 File.Copy(Path.Combine(dataDir, "join.token"), Path.Combine(machine, "join.token"));
-                processes.Add(NamespaceNetwork.Start(net.Agent(i), [SampleCluster.Program("DcOs.AgentHost"), "--master", $"{net.MasterAddress}:5050",
+                var masters = i == 2 ? $"{net.MasterAddress}:5051,{net.MasterAddress}:5050" : $"{net.MasterAddress}:5050";
+                processes.Add(NamespaceNetwork.Start(net.Agent(i), [SampleCluster.Program("DcOs.AgentHost"), "--master", masters,
                     "--token-file", Path.Combine(machine, "join.token"), "--work-dir", Path.Combine(machine, "work"), "--hostname", $"agent-{i}",
                     "--cpus", "1", "--mem", "512", "--ports", "31000-31099", "--kill-tasks-on-shutdown", "true"], Log($"agent-{i}")));
             }
@@ -74,7 +76,10 @@ public sealed class MultiHostTests
                 rogue.Kill(entireProcessTree: true);
                 await rogue.WaitForExitAsync();
             }
-            Assert.Contains("authentication failed for principal 'join'", Text(masterLog));
+            // Each refusal is one warning on each side: the master's names the principal, the agent's says why.
+            var refusals = Warnings(rogueLog, "could not prove it holds");
+            Assert.True(refusals > 0);
+            Assert.Equal(refusals, Warnings(masterLog, "authentication failed for principal 'join'"));
             Assert.DoesNotContain((await Cli("node", "list")).EnumerateArray(), a => a.GetProperty("hostname").GetString() == "rogue");
 
             // hostname UNIQUE spreads three instances over the three machines.
@@ -109,6 +114,23 @@ public sealed class MultiHostTests
             {
             }
         }
+    }
+
+    /// <summary>
+    /// How many times <paramref name="message"/> was logged, each asserted to be a warning (the console logger writes a
+    /// "warn: category" line before the message's own).
+    /// </summary>
+    private static int Warnings(StringBuilder log, string message)
+    {
+        var lines = Text(log).Split('\n');
+        var count = 0;
+        for (var i = 0; i < lines.Length; i++)
+        {
+            if (!lines[i].Contains(message, StringComparison.Ordinal)) continue;
+            Assert.True(i > 0 && lines[i - 1].StartsWith("warn: ", StringComparison.Ordinal), $"'{message}' is not logged as a warning:\n{(i > 0 ? lines[i - 1] : "")}\n{lines[i]}");
+            count++;
+        }
+        return count;
     }
 
     private static string Text(StringBuilder log)
