@@ -17,6 +17,8 @@ var switches = new Dictionary<string, string>(StringComparer.Ordinal)
     // (--token-file) or the environment (DCOS_AGENT__TOKEN).
     ["--token-file"] = "Agent:TokenFile",
     ["--tls-trust"] = "Agent:TlsTrustFile",
+    ["--tls-cert"] = "Agent:TlsCertFile",
+    ["--tls-key"] = "Agent:TlsKeyFile",
     ["--cpus"] = "Agent:Cpus",
     ["--mem"] = "Agent:MemMb",
     ["--disk"] = "Agent:DiskMb",

@@ -32,6 +32,7 @@ var switches = new Dictionary<string, string>
     ["--tls-cert"] = "DcOs:TlsCert",
     ["--tls-key"] = "DcOs:TlsKey",
     ["--tls-trust"] = "DcOs:TlsTrust",
+    ["--tls-client-ca"] = "DcOs:TlsClientCa",
 };
 // A flag without a value ("--insecure") means true; the configuration's command-line reader wants a value.
 args = [.. args.Select((a, i) => a == "--insecure" && (i + 1 == args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal)) ? "--insecure=true" : a)];
@@ -87,6 +88,15 @@ if (tls is not null)
             TargetHost = "localhost",
             RemoteCertificateValidationCallback = (_, presented, _, _) => presented is not null && presented.GetCertHashString() == tls.GetCertHashString(),
         };
+        if (options.TlsClientCa is { } clientCa)
+        {
+            // Mutual TLS: clients chained to the operator's client CA, and this master's own certificate, which its
+            // hosted frameworks (here) and local agents (--tls-cert) present.
+            var trusted = TransportTls.LoadTrusted(clientCa);
+            trusted.Add(tls);
+            o.ServerTls.RequireClientCertificates(trusted);
+            o.ClientTls.ClientCertificates = [tls];
+        }
     });
 }
 builder.Services.ConfigureHttpJsonOptions(o =>

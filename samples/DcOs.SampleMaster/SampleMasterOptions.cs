@@ -68,6 +68,13 @@ public sealed class SampleMasterOptions
     /// </summary>
     public string? TlsTrust { get; set; }
 
+    /// <summary>
+    /// Mutual TLS on the transport (--tls-client-ca): every agent and framework must present a certificate that chains
+    /// to one in this PEM file (agents: --tls-cert). The master's own certificate is accepted too: its local agents and
+    /// hosted frameworks present it. The HTTP API keeps its bearer tokens. Needs <see cref="TlsCert"/>.
+    /// </summary>
+    public string? TlsClientCa { get; set; }
+
     /// <summary>The master's listen endpoint.</summary>
     public IPEndPoint MasterEndPoint => Listen is { Length: > 0 } l ? ParseEndPoint(l, "DcOs:Listen (--listen)") : new IPEndPoint(IPAddress.Loopback, MasterPort);
 
@@ -107,6 +114,8 @@ public sealed class SampleMasterOptions
         if (TlsCert is not null && !File.Exists(TlsCert)) throw new ArgumentException($"DcOs:TlsCert (--tls-cert): {TlsCert} does not exist");
         if (TlsKey is not null && !File.Exists(TlsKey)) throw new ArgumentException($"DcOs:TlsKey (--tls-key): {TlsKey} does not exist");
         if (TlsKey is not null && TlsCert is null) throw new ArgumentException("DcOs:TlsKey (--tls-key) needs --tls-cert");
+        if (TlsClientCa is not null && TlsCert is null) throw new ArgumentException("DcOs:TlsClientCa (--tls-client-ca) needs --tls-cert: client certificates are part of TLS");
+        if (TlsClientCa is not null && !File.Exists(TlsClientCa)) throw new ArgumentException($"DcOs:TlsClientCa (--tls-client-ca): {TlsClientCa} does not exist");
         if (Insecure && (!IPAddress.IsLoopback(MasterEndPoint.Address) || !IPAddress.IsLoopback(HttpEndPoint.Address)))
             throw new ArgumentException("--insecure is for loopback only: anyone who reaches an open master owns the cluster; drop --insecure (agents then join with the token the master writes) or listen on 127.0.0.1");
     }

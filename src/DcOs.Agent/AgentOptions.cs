@@ -53,6 +53,16 @@ public sealed class AgentOptions
     /// </summary>
     public string? TlsTrustFile { get; set; }
 
+    /// <summary>
+    /// The agent's own TLS certificate (PEM, or one .pfx), for a master that requires client certificates (its
+    /// <c>--tls-client-ca</c>); with <see cref="TlsKeyFile"/> when the key is in a file of its own. Needs
+    /// <see cref="TlsTrustFile"/>.
+    /// </summary>
+    public string? TlsCertFile { get; set; }
+
+    /// <summary>The PEM private key of <see cref="TlsCertFile"/>; null when the certificate file holds it.</summary>
+    public string? TlsKeyFile { get; set; }
+
     /// <summary>Cpus to offer. Default: discovered (cgroup cpu quota, cpu affinity, processor count).</summary>
     public double? Cpus { get; set; }
 
@@ -147,6 +157,8 @@ public sealed class AgentOptions
     {
         Require(MasterEndPoint is not null || !string.IsNullOrWhiteSpace(Master), nameof(Master), "is required (\"host:port\")");
         if (MasterEndPoint is null) _ = ResolveMasters();
+        Require(TlsCertFile is null || TlsTrustFile is not null, nameof(TlsCertFile), "needs TlsTrustFile (a client certificate is for TLS to the master)");
+        Require(TlsKeyFile is null || TlsCertFile is not null, nameof(TlsKeyFile), "needs TlsCertFile");
         Require(!string.IsNullOrWhiteSpace(WorkDir), nameof(WorkDir), "is required");
         Require(WorkDir!.IndexOf('\0', StringComparison.Ordinal) < 0, nameof(WorkDir), "must not contain NUL");
         Require(Hostname is null || (Hostname.Length is > 0 and <= 253 && !Hostname.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))),

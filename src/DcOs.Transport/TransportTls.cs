@@ -41,21 +41,59 @@ public static class TransportTls
     /// or the server's own self-signed certificate) and names <paramref name="targetHost"/>; null: names the host each
     /// connection is made to (a client of several masters checks each against its own name).
     /// </summary>
-    public static SslClientAuthenticationOptions Client(string trustedFile, string? targetHost = null)
+    /// <param name="trustedFile">The certificates to trust (PEM).</param>
+    /// <param name="targetHost">The host the server's certificate must name; null: the host connected to.</param>
+    /// <param name="clientCertificate">The client's own certificate, with its key, for a server that requires one.</param>
+    public static SslClientAuthenticationOptions Client(string trustedFile, string? targetHost = null, X509Certificate2? clientCertificate = null)
     {
-        ArgumentException.ThrowIfNullOrEmpty(trustedFile);
+        var options = new SslClientAuthenticationOptions { TargetHost = targetHost, CertificateChainPolicy = TrustOnly(LoadTrusted(trustedFile)) };
+        if (clientCertificate is not null) options.ClientCertificates = [clientCertificate];
+        return options;
+    }
+
+    /// <summary>
+    /// Makes <paramref name="server"/> require each client's certificate (mutual TLS) and accept only one that chains
+    /// to a certificate of <paramref name="trusted"/> (a client CA, or a client's own certificate). A client without
+    /// one, or with another, fails the TLS handshake before the DcOs handshake starts.
+    /// </summary>
+    public static SslServerAuthenticationOptions RequireClientCertificates(this SslServerAuthenticationOptions server, X509Certificate2Collection trusted)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        ArgumentNullException.ThrowIfNull(trusted);
+        if (trusted.Count == 0) throw new ArgumentException("no certificate to trust", nameof(trusted));
+        server.ClientCertificateRequired = true;
+        server.RemoteCertificateValidationCallback = (_, presented, _, _) =>
+        {
+            if (presented is null) return false;
+            using var chain = new X509Chain { ChainPolicy = TrustOnly(trusted) };
+            using var certificate = X509CertificateLoader.LoadCertificate(presented.GetRawCertData());
+            return chain.Build(certificate);
+        };
+        return server;
+    }
+
+    /// <summary>The certificates of a PEM file (a CA's, or a peer's own).</summary>
+    /// <exception cref="InvalidDataException">The file cannot be read or holds no certificate; the message names it.</exception>
+    public static X509Certificate2Collection LoadTrusted(string pemFile)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(pemFile);
         var roots = new X509Certificate2Collection();
         try
         {
-            roots.ImportFromPemFile(trustedFile);
+            roots.ImportFromPemFile(pemFile);
         }
         catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException)
         {
-            throw new InvalidDataException($"cannot read the trusted certificates in {trustedFile}: {e.Message}", e);
+            throw new InvalidDataException($"cannot read the trusted certificates in {pemFile}: {e.Message}", e);
         }
-        if (roots.Count == 0) throw new InvalidDataException($"{trustedFile} holds no certificate");
+        return roots.Count > 0 ? roots : throw new InvalidDataException($"{pemFile} holds no certificate");
+    }
+
+    /// <summary>A chain policy that trusts these certificates and nothing of the machine's store.</summary>
+    private static X509ChainPolicy TrustOnly(X509Certificate2Collection trusted)
+    {
         var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
-        policy.CustomTrustStore.AddRange(roots);
-        return new SslClientAuthenticationOptions { TargetHost = targetHost, CertificateChainPolicy = policy };
+        policy.CustomTrustStore.AddRange(trusted);
+        return policy;
     }
 }

@@ -136,6 +136,7 @@ public sealed class RegistrationTests
         Assert.Contains("AgentOptions.Attributes", Assert.Throws<ArgumentException>(() => new AgentOptions { WorkDir = "/x", Master = "m:1", Attributes = "rack" }.Validate()).Message);
         Assert.Contains("AgentOptions.Cpus", Assert.Throws<ArgumentException>(() => new AgentOptions { WorkDir = "/x", Master = "m:1", Cpus = -1 }.Validate()).Message);
         Assert.Contains("AgentOptions.Cost", Assert.Throws<ArgumentException>(() => new AgentOptions { WorkDir = "/x", Master = "m:1", Cost = new AgentCostOptions { SpeedFactor = 0 } }.Validate()).Message);
+        Assert.Contains("AgentOptions.TlsCertFile", Assert.Throws<ArgumentException>(() => new AgentOptions { WorkDir = "/x", Master = "m:1", TlsCertFile = "agent.crt" }.Validate()).Message);
         Assert.Contains("empty entry", Assert.Throws<ArgumentException>(() => new AgentOptions { WorkDir = "/x", Master = "m1:1,,m2:1" }.Validate()).Message);
         Assert.Contains("\"m2\" is not of the form host:port", Assert.Throws<ArgumentException>(() => new AgentOptions { WorkDir = "/x", Master = "m1:1, m2" }.Validate()).Message);
         new AgentOptions { WorkDir = "/x", Master = "[::1]:5050", Ports = "31000-31099,32000" }.Validate();

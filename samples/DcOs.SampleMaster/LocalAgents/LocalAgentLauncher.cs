@@ -61,6 +61,17 @@ public sealed partial class LocalAgentLauncher(IOptions<SampleMasterOptions> opt
                 info.ArgumentList.Add("--tls-trust");
                 info.ArgumentList.Add(trust);
             }
+            if (o.TlsClientCa is not null)
+            {
+                // The master requires client certificates: its local agents present the master's own.
+                info.ArgumentList.Add("--tls-cert");
+                info.ArgumentList.Add(Path.GetFullPath(o.TlsCert!));
+                if (o.TlsKey is { } key)
+                {
+                    info.ArgumentList.Add("--tls-key");
+                    info.ArgumentList.Add(Path.GetFullPath(key));
+                }
+            }
             var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start agent {i + 1}");
             var log = new StreamWriter(Path.Combine(workDir, "agent.log"), append: true) { AutoFlush = true };
             process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };

@@ -25,10 +25,12 @@ public static class DcOsAgentServiceCollectionExtensions
         if (configure is not null) options.Configure(configure);
         if (services.Any(d => d.ServiceType == typeof(AgentMarker))) return new DcOsAgentBuilder(services, transport);
         services.AddSingleton<AgentMarker>();
-        // TLS to the master when the agent is given what to trust.
+        // TLS to the master when the agent is given what to trust, with its own certificate when it has one.
         services.AddOptions<TransportOptions>().Configure<IOptions<AgentOptions>>((transport, agent) =>
         {
-            if (agent.Value.TlsTrustFile is { } trust && transport.ClientTls is null) transport.ClientTls = TransportTls.Client(trust);
+            if (agent.Value.TlsTrustFile is not { } trust || transport.ClientTls is not null) return;
+            var own = agent.Value.TlsCertFile is { } cert ? TransportTls.LoadCertificate(cert, agent.Value.TlsKeyFile) : null;
+            transport.ClientTls = TransportTls.Client(trust, clientCertificate: own);
         });
         options.ValidateOnStartWith(o => o.Validate());
         services.TryAddSingleton<IDcOsAgent>(sp => new AgentRuntime(
