@@ -21,17 +21,35 @@ public sealed record CommandSpec
     /// </summary>
     public string? User { get; init; }
 
+    /// <summary>
+    /// The longest single argument (or shell text, or NAME=value) Linux execs, in UTF-8 bytes: MAX_ARG_STRLEN (32
+    /// pages) less its NUL. A longer one fails every launch with E2BIG ("Argument list too long").
+    /// </summary>
+    public const int MaxArgumentBytes = 131_071;
+
+    /// <summary>
+    /// The most the command's arguments and environment may take together, in UTF-8 bytes: half of the usual ARG_MAX
+    /// (2 MiB with an 8 MiB stack), the rest left to the environment the agent adds.
+    /// </summary>
+    public const int MaxTotalBytes = 1 << 20;
+
     /// <summary>A shell command.</summary>
     public static CommandSpec FromShell(string text) => new() { Shell = text };
 
     /// <summary>An argv command.</summary>
     public static CommandSpec FromArgv(params string[] argv) => new() { Argv = argv };
 
-    /// <summary>Checks every field; throws naming the first one at fault.</summary>
+    /// <summary>Checks every field, and that the kernel could exec it; throws naming the first one at fault.</summary>
     public CommandSpec Validate(string field = "command")
     {
         if (Shell is null == Argv is null) Guard.Fail(field, "give exactly one of shell text or argv");
-        if (Shell is not null) Guard.NotEmpty(Shell, field + ".shell");
+        long total = 0;
+        if (Shell is not null)
+        {
+            Guard.NotEmpty(Shell, field + ".shell");
+            if (Shell.Contains('\0')) Guard.Fail(field + ".shell", "must be text without NUL characters");
+            total += ExecBytes(Shell, field + ".shell");
+        }
         if (Argv is not null)
         {
             if (Argv.Count == 0) Guard.Fail(field + ".argv", "must name the program to run");
@@ -39,6 +57,7 @@ public sealed record CommandSpec
             for (var i = 0; i < Argv.Count; i++)
             {
                 if (Argv[i] is null || Argv[i].Contains('\0')) Guard.Fail($"{field}.argv[{i}]", "must be text without NUL characters");
+                total += ExecBytes(Argv[i], $"{field}.argv[{i}]");
             }
         }
         if (User is not null && !IsUserName(User))
@@ -49,8 +68,21 @@ public sealed record CommandSpec
             if (string.IsNullOrEmpty(name) || name.Contains('=') || name.Contains('\0'))
                 Guard.Fail(field + ".environment", $"\"{name}\" is not a valid variable name");
             if (value is null || value.Contains('\0')) Guard.Fail($"{field}.environment.{name}", "must be text without NUL characters");
+            total += ExecBytes(name + "=" + value, $"{field}.environment.{name}");
         }
+        if (total > MaxTotalBytes)
+            Guard.Fail(field, $"arguments and environment take {total:N0} bytes; a task's may take at most {MaxTotalBytes:N0} (the kernel's ARG_MAX is shared with the agent's environment)");
         return this;
+    }
+
+    /// <summary>The bytes one exec string takes; fails when it is longer than the kernel passes.</summary>
+    private static int ExecBytes(string text, string field)
+    {
+        // Each char is at most 3 UTF-8 bytes: only long strings need counting.
+        if (text.Length * 3L <= MaxArgumentBytes) return System.Text.Encoding.UTF8.GetByteCount(text) + 1;
+        var bytes = System.Text.Encoding.UTF8.GetByteCount(text);
+        if (bytes > MaxArgumentBytes) Guard.Fail(field, $"is {bytes:N0} bytes; the kernel passes at most {MaxArgumentBytes:N0} bytes in one argument (MAX_ARG_STRLEN)");
+        return bytes + 1;
     }
 
     private static bool IsUserName(string name) =>

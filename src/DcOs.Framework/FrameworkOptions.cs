@@ -25,6 +25,12 @@ public sealed class FrameworkOptions
     /// <summary>Longest reconnection delay. Default 10 s.</summary>
     public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long offers are declined for when the scheduler's offers callback threw without answering them: short, so
+    /// the framework is offered again soon (its bug may depend on the offer), long enough not to spin. Default 5 s.
+    /// </summary>
+    public TimeSpan FailedCallbackRefuse { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long to wait for the master's answer to a subscription. Default 30 s.</summary>
     public TimeSpan SubscribeTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -36,6 +42,7 @@ public sealed class FrameworkOptions
         Framework.Validate();
         if (ReconnectInitialDelay <= TimeSpan.Zero) throw new ArgumentException("FrameworkOptions.ReconnectInitialDelay: must be positive", nameof(ReconnectInitialDelay));
         if (ReconnectMaxDelay < ReconnectInitialDelay) throw new ArgumentException("FrameworkOptions.ReconnectMaxDelay: must be at least ReconnectInitialDelay", nameof(ReconnectMaxDelay));
+        if (FailedCallbackRefuse < TimeSpan.Zero) throw new ArgumentException("FrameworkOptions.FailedCallbackRefuse: must not be negative", nameof(FailedCallbackRefuse));
         if (SubscribeTimeout <= TimeSpan.Zero) throw new ArgumentException("FrameworkOptions.SubscribeTimeout: must be positive", nameof(SubscribeTimeout));
     }
 }

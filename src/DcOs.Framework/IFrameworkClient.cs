@@ -9,6 +9,12 @@ public interface IFrameworkClient : IFrameworkDriver, IAsyncDisposable
     /// <summary>Completes when the framework is first subscribed.</summary>
     Task Subscribed { get; }
 
+    /// <summary>
+    /// The last scheduler callback that threw, or null: for the framework's own status (an API, a dashboard). Offers
+    /// of a failed <see cref="IFrameworkScheduler.OffersAsync"/> that it had not answered were declined.
+    /// </summary>
+    FrameworkCallbackError? LastCallbackError { get; }
+
     /// <summary>Disconnects (the framework fails over if its failover timeout allows).</summary>
     Task StopAsync(CancellationToken cancellationToken = default);
 

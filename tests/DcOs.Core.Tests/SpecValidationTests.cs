@@ -146,6 +146,26 @@ public sealed class SpecValidationTests
     }
 
     [Fact]
+    public void A_command_the_kernel_could_not_exec_is_refused_naming_the_part()
+    {
+        // One argument: at most MAX_ARG_STRLEN less its NUL, counted in UTF-8 bytes.
+        CommandSpec.FromShell(new string('x', CommandSpec.MaxArgumentBytes)).Validate();
+        Assert.Equal("command.shell", Assert.Throws<ValidationException>(() => CommandSpec.FromShell(new string('x', CommandSpec.MaxArgumentBytes + 1)).Validate()).Field);
+        var wide = new string('é', CommandSpec.MaxArgumentBytes / 2 + 1);
+        Assert.Contains("bytes", Assert.Throws<ValidationException>(() => CommandSpec.FromArgv("/bin/echo", wide).Validate()).Message);
+        Assert.Equal("command.argv[1]", Assert.Throws<ValidationException>(() => CommandSpec.FromArgv("/bin/echo", wide).Validate()).Field);
+        var bigValue = new Dictionary<string, string> { ["BIG"] = new string('v', CommandSpec.MaxArgumentBytes) };
+        Assert.Equal("command.environment.BIG", Assert.Throws<ValidationException>(() => (CommandSpec.FromShell("true") with { Environment = bigValue }).Validate()).Field);
+
+        // Together: at most MaxTotalBytes, however it is split.
+        var many = Enumerable.Range(0, 9).ToDictionary(i => $"V{i}", _ => new string('v', 120_000));
+        var total = Assert.Throws<ValidationException>(() => (CommandSpec.FromShell("true") with { Environment = many }).Validate());
+        Assert.Equal("command", total.Field);
+        Assert.Contains("ARG_MAX", total.Message);
+        Assert.Equal("command.shell", Assert.Throws<ValidationException>(() => CommandSpec.FromShell("a\0b").Validate()).Field);
+    }
+
+    [Fact]
     public void A_valid_framework_passes()
     {
         var fw = ValidFramework();

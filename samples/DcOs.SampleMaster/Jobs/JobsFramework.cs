@@ -166,68 +166,83 @@ public sealed class JobsFramework : SampleFramework, IDisposable
         {
             foreach (var run in _runs.Values.Where(r => r.Status == "PENDING").OrderBy(r => r.CreatedAt).ToList())
             {
-                if (!_jobs.TryGetValue(Normalize(run.JobId), out var job))
+                try
                 {
-                    Finish(run, "FAILED", null, "the job was removed");
-                    continue;
+                    anyPending |= Place(run, offers, batch, now);
                 }
-                var spec = job.Run!;
-                var estimated = TimeSpan.FromSeconds(spec.EstimatedDurationSeconds);
-                if (run.Deadline is { } deadline && now >= deadline)
+                catch (Exception e) when (e is not OutOfMemoryException)
                 {
-                    Finish(run, "FAILED", null, "deadline missed before the run could start");
-                    continue;
+                    // One run that cannot be placed must not stop the others: it says why, the rest go on.
+                    run.Message = $"cannot be placed: {e.Message}";
+                    anyPending = true;
                 }
-                anyPending = true;
-                var reasons = _reasons.TryGetValue(job.Id, out var r) ? r : _reasons[job.Id] = [];
-                Offer? best = null;
-                double bestCost = double.MaxValue;
-                foreach (var offer in offers)
-                {
-                    if (!batch.Remaining(offer).Contains(spec.Resources))
-                    {
-                        Count(OfferMatcher.ShortOf(spec.Resources, batch.Remaining(offer)), reasons, batch);
-                        continue;
-                    }
-                    var runtime = offer.Cost.RuntimeFor(estimated);
-                    if (run.Deadline is { } d && now + runtime > d)
-                    {
-                        // Too slow to finish in time: the cheap slow machine is passed over only when the deadline demands it.
-                        Count(PlacementReason.Constraint, reasons, batch);
-                        continue;
-                    }
-                    var cost = offer.Cost.TaskCost(spec.Resources, offer.AgentTotal, estimated);
-                    if (cost < bestCost || (cost == bestCost && best is not null && string.CompareOrdinal(offer.AgentId.Value, best.AgentId.Value) < 0))
-                    {
-                        best = offer;
-                        bestCost = cost;
-                    }
-                }
-                if (best is null)
-                {
-                    run.Message = run.Deadline is null ? "waiting for an offer with room" : "waiting for an offer that can finish before the deadline";
-                    continue;
-                }
-                run.Attempts++;
-                var taskId = new TaskId($"{run.RunId}.a{run.Attempts}");
-                var task = new TaskSpec
-                {
-                    Id = taskId,
-                    Name = job.Id,
-                    Command = CommandSpec.FromShell(spec.Cmd!) with { Environment = spec.Env ?? new Dictionary<string, string>(), User = spec.User },
-                    Resources = spec.Resources,
-                    Labels = new Dictionary<string, string> { [TaskLabels.Group] = job.Id, ["job"] = job.Id, ["run"] = run.RunId },
-                };
-                batch.Launch(best, task);
-                run.Status = "STARTING";
-                run.TaskId = taskId.Value;
-                run.AgentId = best.AgentId.Value;
-                run.CostEstimate = Math.Round(bestCost, 6);
-                run.Message = null;
-                _store.Put(RunKind, run.RunId, run);
             }
         }
         await batch.AnswerAsync(driver, anyPending).ConfigureAwait(false);
+    }
+
+    /// <summary>Launches the run on the cheapest offer that can finish it in time; true while it is still pending.</summary>
+    private bool Place(JobRun run, IReadOnlyList<Offer> offers, OfferBatch batch, DateTimeOffset now)
+    {
+        if (!_jobs.TryGetValue(Normalize(run.JobId), out var job))
+        {
+            Finish(run, "FAILED", null, "the job was removed");
+            return false;
+        }
+        var spec = job.Run!;
+        var estimated = TimeSpan.FromSeconds(spec.EstimatedDurationSeconds);
+        if (run.Deadline is { } deadline && now >= deadline)
+        {
+            Finish(run, "FAILED", null, "deadline missed before the run could start");
+            return false;
+        }
+        var reasons = _reasons.TryGetValue(job.Id, out var r) ? r : _reasons[job.Id] = [];
+        Offer? best = null;
+        double bestCost = double.MaxValue;
+        foreach (var offer in offers)
+        {
+            if (!batch.Remaining(offer).Contains(spec.Resources))
+            {
+                Count(OfferMatcher.ShortOf(spec.Resources, batch.Remaining(offer)), reasons, batch);
+                continue;
+            }
+            var runtime = offer.Cost.RuntimeFor(estimated);
+            if (run.Deadline is { } d && now + runtime > d)
+            {
+                // Too slow to finish in time: the cheap slow machine is passed over only when the deadline demands it.
+                Count(PlacementReason.Constraint, reasons, batch);
+                continue;
+            }
+            var cost = offer.Cost.TaskCost(spec.Resources, offer.AgentTotal, estimated);
+            if (cost < bestCost || (cost == bestCost && best is not null && string.CompareOrdinal(offer.AgentId.Value, best.AgentId.Value) < 0))
+            {
+                best = offer;
+                bestCost = cost;
+            }
+        }
+        if (best is null)
+        {
+            run.Message = run.Deadline is null ? "waiting for an offer with room" : "waiting for an offer that can finish before the deadline";
+            return true;
+        }
+        run.Attempts++;
+        var taskId = new TaskId($"{run.RunId}.a{run.Attempts}");
+        var task = new TaskSpec
+        {
+            Id = taskId,
+            Name = job.Id,
+            Command = CommandSpec.FromShell(spec.Cmd!) with { Environment = spec.Env ?? new Dictionary<string, string>(), User = spec.User },
+            Resources = spec.Resources,
+            Labels = new Dictionary<string, string> { [TaskLabels.Group] = job.Id, ["job"] = job.Id, ["run"] = run.RunId },
+        };
+        batch.Launch(best, task);
+        run.Status = "STARTING";
+        run.TaskId = taskId.Value;
+        run.AgentId = best.AgentId.Value;
+        run.CostEstimate = Math.Round(bestCost, 6);
+        run.Message = null;
+        _store.Put(RunKind, run.RunId, run);
+        return true;
     }
 
     private static void Count(PlacementReason reason, Dictionary<PlacementReason, long> perJob, OfferBatch batch)

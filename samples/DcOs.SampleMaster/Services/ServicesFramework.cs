@@ -215,49 +215,64 @@ public sealed class ServicesFramework : SampleFramework
         {
             foreach (var app in _apps.Values.OrderBy(a => a.Definition.Key, StringComparer.Ordinal))
             {
-                var need = Need(app);
-                app.Waiting = Math.Max(0, need);
-                if (need <= 0) continue;
-                anyNeed = true;
-                if (now < app.NextLaunch)
+                try
                 {
-                    app.Summary = $"waiting {(app.NextLaunch - now).TotalSeconds:0.#} s of launch backoff after failures";
-                    continue;
+                    anyNeed |= Place(app, offers, batch, now);
                 }
-                var placed = app.Tasks.Values.Where(t => t.Active).Select(t => t.Target).ToList();
-                string? lastReason = null;
-                foreach (var offer in Order(offers, app.Definition))
+                catch (Exception e) when (e is not OutOfMemoryException)
                 {
-                    while (need > 0)
-                    {
-                        var ports = app.Definition.Ports is { Count: > 0 } wanted ? PortsFor(wanted, batch.Remaining(offer)) : RangeSet.Empty;
-                        var id = new TaskId(string.Create(CultureInfo.InvariantCulture, $"{app.Definition.Key}.v{app.Version}.{Guid.NewGuid().ToString("N")[..12]}"));
-                        PlacementReason? reason = ports is null ? PlacementReason.InsufficientPorts : null;
-                        TaskSpec? spec = null;
-                        if (reason is null)
-                        {
-                            spec = app.Definition.ToTask(id, ports!, app.Version);
-                            reason = OfferMatcher.Check(spec, offer, batch.Remaining(offer), placed);
-                        }
-                        if (reason is { } r)
-                        {
-                            app.Reasons[r] = app.Reasons.GetValueOrDefault(r) + 1;
-                            batch.Reject(r);
-                            lastReason = r.ToString();
-                            break;
-                        }
-                        batch.Launch(offer, spec!);
-                        placed.Add(offer);
-                        app.Tasks[id] = new AppTask(id, app.Version, offer.AgentId, offer) { Ports = [.. ports!.Values()] };
-                        need--;
-                    }
-                    if (need == 0) break;
+                    // One app that cannot be placed must not stop the others: it says why, the rest go on.
+                    app.Summary = $"cannot be placed: {e.Message}";
+                    anyNeed = true;
                 }
-                app.Waiting = need;
-                app.Summary = need == 0 ? null : $"{need} instance(s) waiting; last offer rejected for {lastReason ?? "no offer"}";
             }
         }
         await batch.AnswerAsync(driver, anyNeed).ConfigureAwait(false);
+    }
+
+    /// <summary>Launches what the app needs on the batch's offers, in its objective's order; true when it needs any.</summary>
+    private static bool Place(AppState app, IReadOnlyList<Offer> offers, OfferBatch batch, DateTimeOffset now)
+    {
+        var need = Need(app);
+        app.Waiting = Math.Max(0, need);
+        if (need <= 0) return false;
+        if (now < app.NextLaunch)
+        {
+            app.Summary = $"waiting {(app.NextLaunch - now).TotalSeconds:0.#} s of launch backoff after failures";
+            return true;
+        }
+        var placed = app.Tasks.Values.Where(t => t.Active).Select(t => t.Target).ToList();
+        string? lastReason = null;
+        foreach (var offer in Order(offers, app.Definition))
+        {
+            while (need > 0)
+            {
+                var ports = app.Definition.Ports is { Count: > 0 } wanted ? PortsFor(wanted, batch.Remaining(offer)) : RangeSet.Empty;
+                var id = new TaskId(string.Create(CultureInfo.InvariantCulture, $"{app.Definition.Key}.v{app.Version}.{Guid.NewGuid().ToString("N")[..12]}"));
+                PlacementReason? reason = ports is null ? PlacementReason.InsufficientPorts : null;
+                TaskSpec? spec = null;
+                if (reason is null)
+                {
+                    spec = app.Definition.ToTask(id, ports!, app.Version);
+                    reason = OfferMatcher.Check(spec, offer, batch.Remaining(offer), placed);
+                }
+                if (reason is { } r)
+                {
+                    app.Reasons[r] = app.Reasons.GetValueOrDefault(r) + 1;
+                    batch.Reject(r);
+                    lastReason = r.ToString();
+                    break;
+                }
+                batch.Launch(offer, spec!);
+                placed.Add(offer);
+                app.Tasks[id] = new AppTask(id, app.Version, offer.AgentId, offer) { Ports = [.. ports!.Values()] };
+                need--;
+            }
+            if (need == 0) break;
+        }
+        app.Waiting = need;
+        app.Summary = need == 0 ? null : $"{need} instance(s) waiting; last offer rejected for {lastReason ?? "no offer"}";
+        return true;
     }
 
     /// <summary>Offers in the order the app's cost objective prefers.</summary>

@@ -11,6 +11,8 @@ namespace DcOs.Framework.Internal;
 /// The framework side: keeps one connection to the master (reconnecting with backoff and re-subscribing with the id it
 /// was given), turns messages into scheduler callbacks on one event loop, in order, drops status updates it has
 /// already delivered (resends carry the same update id) and acknowledges updates after the scheduler handled them.
+/// It tracks the offers the scheduler has not answered: when an offers callback throws, those of its batch are
+/// declined with a short filter, so a scheduler's bug never holds a cluster's resources.
 /// </summary>
 internal sealed class FrameworkDriver : IFrameworkClient, IMessageHandler
 {
@@ -24,6 +26,9 @@ internal sealed class FrameworkDriver : IFrameworkClient, IMessageHandler
     private readonly Channel<Func<Task>> _events = Channel.CreateUnbounded<Func<Task>>(new UnboundedChannelOptions { SingleReader = true });
     private readonly HashSet<Guid> _delivered = [];
     private readonly Queue<Guid> _deliveredOrder = new();
+    private readonly Lock _offersGate = new();
+    private readonly HashSet<OfferId> _unanswered = [];
+    private volatile FrameworkCallbackError? _lastError;
     private readonly TaskCompletionSource _subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ReconnectingConnection? _connector;
     private Task _loop = Task.CompletedTask;
@@ -47,6 +52,8 @@ internal sealed class FrameworkDriver : IFrameworkClient, IMessageHandler
     public bool IsConnected => _connection is not null;
 
     public Task Subscribed => _subscribed.Task;
+
+    public FrameworkCallbackError? LastCallbackError => _lastError;
 
     public Task StartAsync(CancellationToken cancellationToken = default)
     {
@@ -132,9 +139,10 @@ internal sealed class FrameworkDriver : IFrameworkClient, IMessageHandler
             case FrameworkSubscribed or ErrorMessage when TryAnswerSubscription(context.Connection, message):
                 break;
             case OffersMessage offers:
-                Enqueue(() => _scheduler.OffersAsync(this, offers.Offers));
+                Enqueue(() => DeliverOffersAsync(offers.Offers));
                 break;
             case RescindOffer rescind:
+                Answered([rescind.OfferId]);
                 Enqueue(() => _scheduler.OfferRescindedAsync(this, rescind.OfferId));
                 break;
             case StatusUpdate { Status: { } status }:
@@ -165,7 +173,43 @@ internal sealed class FrameworkDriver : IFrameworkClient, IMessageHandler
     {
         if (!ReferenceEquals(_connection, connection)) return;
         _connection = null;
+        // The master voids a disconnected framework's offers.
+        lock (_offersGate) _unanswered.Clear();
         Enqueue(() => _scheduler.DisconnectedAsync(this, reason.Message));
+    }
+
+    /// <summary>
+    /// Hands a batch of offers to the scheduler. If it throws, the offers of the batch it did not accept or decline go
+    /// back to the master at once (declined for <see cref="FrameworkOptions.FailedCallbackRefuse"/>), and the error is
+    /// kept in <see cref="LastCallbackError"/>; the loop then logs it.
+    /// </summary>
+    private async Task DeliverOffersAsync(IReadOnlyList<Offer> offers)
+    {
+        lock (_offersGate)
+        {
+            foreach (var offer in offers) _unanswered.Add(offer.Id);
+        }
+        try
+        {
+            await _scheduler.OffersAsync(this, offers).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            List<OfferId> held;
+            lock (_offersGate) held = [.. offers.Select(o => o.Id).Where(_unanswered.Contains)];
+            if (held.Count > 0) await DeclineAsync(held, new Filters(_options.FailedCallbackRefuse.TotalSeconds)).ConfigureAwait(false);
+            _lastError = new FrameworkCallbackError(nameof(IFrameworkScheduler.OffersAsync), e.Message, _time.GetUtcNow(), held.Count);
+            throw;
+        }
+    }
+
+    /// <summary>Offers the scheduler answered (or the master withdrew): no longer held by this framework.</summary>
+    private void Answered(IEnumerable<OfferId> offerIds)
+    {
+        lock (_offersGate)
+        {
+            foreach (var id in offerIds) _unanswered.Remove(id);
+        }
     }
 
     private async Task DeliverStatusAsync(TaskStatusUpdate status)
@@ -240,16 +284,24 @@ internal sealed class FrameworkDriver : IFrameworkClient, IMessageHandler
         }
     }
 
-    public ValueTask AcceptAsync(IReadOnlyList<OfferId> offerIds, IReadOnlyList<TaskSpec> tasks, Filters? filters = null) =>
-        SendAsync(new Accept { OfferIds = [.. offerIds], Launch = [.. tasks], RefuseSeconds = filters?.RefuseSeconds });
+    public ValueTask AcceptAsync(IReadOnlyList<OfferId> offerIds, IReadOnlyList<TaskSpec> tasks, Filters? filters = null)
+    {
+        ArgumentNullException.ThrowIfNull(offerIds);
+        Answered(offerIds);
+        return SendAsync(new Accept { OfferIds = [.. offerIds], Launch = [.. tasks], RefuseSeconds = filters?.RefuseSeconds });
+    }
 
-    public ValueTask DeclineAsync(IReadOnlyList<OfferId> offerIds, Filters? filters = null, IReadOnlyDictionary<PlacementReason, long>? reasons = null) =>
-        SendAsync(new Decline
+    public ValueTask DeclineAsync(IReadOnlyList<OfferId> offerIds, Filters? filters = null, IReadOnlyDictionary<PlacementReason, long>? reasons = null)
+    {
+        ArgumentNullException.ThrowIfNull(offerIds);
+        Answered(offerIds);
+        return SendAsync(new Decline
         {
             OfferIds = [.. offerIds],
             RefuseSeconds = filters?.RefuseSeconds,
             Reasons = reasons?.ToDictionary(kv => (int)kv.Key, kv => kv.Value),
         });
+    }
 
     public ValueTask ReviveAsync(params string[] roles) => SendAsync(new Revive { Roles = [.. roles] });
 

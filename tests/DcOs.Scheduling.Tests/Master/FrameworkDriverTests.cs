@@ -102,4 +102,54 @@ public sealed class FrameworkDriverTests
         await h.IdleAsync();
         Assert.False(agent.Acks.Reader.TryRead(out _));
     }
+
+    /// <summary>A scheduler whose offers callback fails on every offer, as one with a definition it cannot place does.</summary>
+    private sealed class ThrowsOnOffers : FrameworkScheduler
+    {
+        public int Calls;
+
+        public global::System.Threading.Channels.Channel<TaskStatusUpdate> Updates { get; } = global::System.Threading.Channels.Channel.CreateUnbounded<TaskStatusUpdate>();
+
+        public override Task OffersAsync(IFrameworkDriver driver, IReadOnlyList<Offer> offers)
+        {
+            Interlocked.Increment(ref Calls);
+            throw new OverflowException("cpus 1e300 does not fit");
+        }
+
+        public override Task StatusUpdateAsync(IFrameworkDriver driver, TaskStatusUpdate status)
+        {
+            Updates.Writer.TryWrite(status);
+            return Task.CompletedTask;
+        }
+    }
+
+    [Fact]
+    public async Task Offers_of_a_callback_that_throws_go_back_to_the_master_and_reach_other_frameworks()
+    {
+        await using var h = new MasterHarness();
+        await h.StartAsync();
+        var broken = new ThrowsOnOffers();
+        await using var client = DcOsFramework.Create(h.Transport, new FrameworkOptions { Master = h.EndPoint, Framework = new FrameworkInfo { Name = "broken" } }, broken, h.Time);
+        await client.StartAsync();
+        await client.Subscribed.WaitAsync(MasterHarness.Timeout);
+        var agent = await h.AddAgentAsync("cpus:2;mem:1024");
+        await h.AdvanceAsync(h.Options.AllocationInterval);
+
+        // The failed batch is declined for the framework: the master holds no offer for it, and says why it has none.
+        using var cts = new CancellationTokenSource(MasterHarness.Timeout);
+        while (client.LastCallbackError is null) await Task.Delay(10, cts.Token);
+        Assert.Equal("OffersAsync", client.LastCallbackError.Callback);
+        Assert.Contains("1e300", client.LastCallbackError.Message);
+        Assert.Equal(1, client.LastCallbackError.DeclinedOffers);
+        // A barrier: the master answers this reconciliation after the decline sent before it.
+        await client.ReconcileAsync([(new TaskId("probe"), default)]);
+        await broken.Updates.Reader.ReadAsync(cts.Token);
+        Assert.Equal(0, Assert.Single(await h.Master.GetFrameworksAsync()).OutstandingOffers);
+
+        // Another framework is offered the agent while the broken one's filter lasts.
+        var healthy = await h.AddFrameworkAsync("healthy");
+        await h.AdvanceAsync(h.Options.AllocationInterval);
+        Assert.Equal(agent.Id, (await healthy.NextOfferAsync()).AgentId);
+        Assert.Equal(1, broken.Calls);
+    }
 }
