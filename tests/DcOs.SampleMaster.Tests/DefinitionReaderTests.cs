@@ -32,7 +32,21 @@ public sealed class DefinitionReaderTests
     [InlineData("""{"id": "/web", "cmd": "x", "cpus": 1e999}""", "cpus: must be a finite number (got 1e999)")]
     [InlineData("""{"cmd": "sleep 10"}""", "id: is required (e.g. \"/web\")")]
     [InlineData("""{"id": "/", "cmd": "sleep 10"}""", "id: is required (e.g. \"/web\")")]
-    [InlineData("""{"id": "/web_1", "cmd": "sleep 10"}""", "id: \"/web_1\" may contain only letters, digits, '.', '-' and '/'")]
+    [InlineData("""{"id": "/web_1", "cmd": "sleep 10"}""", "id: \"/web_1\": each part between '/' is lowercase letters, digits and '-'")]
+    [InlineData("""{"id": "/SLEEP", "cmd": "sleep 10"}""", "id: \"/SLEEP\": each part between '/' is lowercase")]
+    [InlineData("""{"id": "/web-", "cmd": "sleep 10"}""", "id: \"/web-\": each part")]
+    [InlineData("""{"id": "/web", "cmd": "x", "cpus": 1e300}""", "cpus: must be at most 4096 (got 1E+300)")]
+    [InlineData("""{"id": "/web", "cmd": "x", "cpus": 0.0001}""", "cpus: is below the smallest amount, 0.001 (got 0.0001)")]
+    [InlineData("""{"id": "/web", "cmd": "x", "mem": 1e300}""", "mem: must be at most 67108864 (got 1E+300)")]
+    [InlineData("""{"id": "/web", "cmd": "x", "gpus": 0.5}""", "gpus: must be a whole number (got 0.5)")]
+    [InlineData("""{"id": "/web", "cmd": "x", "instances": 1000001}""", "instances: must be at most 100000 (got 1000001)")]
+    [InlineData("""{"id": "/web", "cmd": "x", "killGracePeriodSeconds": 1e300}""", "killGracePeriodSeconds: must be at most 86400 s (got 1E+300)")]
+    [InlineData("""{"id": "/web", "cmd": "x", "backoffSeconds": 1e300}""", "backoffSeconds: must be at most 3600 s (got 1E+300)")]
+    [InlineData("""{"id": "/web", "cmd": "x", "backoffFactor": 1e300}""", "backoffFactor: must be between 1 and 100 (got 1E+300)")]
+    [InlineData("""{"id": "/web", "cmd": "x", "ports": [0], "healthChecks": [{"intervalSeconds": 9e11}]}""", "healthChecks[0].intervalSeconds: must be at most 86400 s (got 900000000000)")]
+    [InlineData("""{"id": "/web", "cmd": "x", "ports": [0], "healthChecks": [{"maxConsecutiveFailures": -1}]}""", "healthChecks[0].maxConsecutiveFailures: must be between 0 and 1000 (got -1)")]
+    [InlineData("""{"id": "/web", "cmd": "x", "env": {"1X": "a"}}""", "env.1X: \"1X\" is not a variable name")]
+    [InlineData("""{"id": "/web", "args": ["/bin/echo", "a\u0000b"]}""", "args[1]: must be text without NUL characters")]
     [InlineData("""{"id": "/web"}""", "cmd: is required (or args)")]
     [InlineData("""{"id": "/web", "cmd": "x", "instances": -1}""", "instances: must not be negative (got -1)")]
     [InlineData("""{"id": "/web", "cmd": "x", "instances": 1.5}""", "instances: must be a whole number (got 1.5)")]
@@ -87,8 +101,14 @@ public sealed class DefinitionReaderTests
     [InlineData("""{"id": "hello"}""", "run: is required")]
     [InlineData("""{"id": "hello", "run": "echo hi"}""", "run: must be an object (got a string)")]
     [InlineData("""{"id": "hello", "run": {"cpus": 1}}""", "run.cmd: is required")]
-    [InlineData("""{"id": "hello", "run": {"cmd": "x", "cpus": -0.5}}""", "run.cpus: must be a non-negative number (got -0.5)")]
-    [InlineData("""{"id": "hello", "run": {"cmd": "x", "deadlineSeconds": 0}}""", "run.deadlineSeconds: must be a positive number of seconds")]
+    [InlineData("""{"id": "hello", "run": {"cmd": "x", "cpus": -0.5}}""", "run.cpus: must not be negative (got -0.5)")]
+    [InlineData("""{"id": "hello", "run": {"cmd": "x", "cpus": 1e300}}""", "run.cpus: must be at most 4096 (got 1E+300)")]
+    [InlineData("""{"id": "hello", "run": {"cmd": "x", "deadlineSeconds": 0}}""", "run.deadlineSeconds: must be more than 0 s (got 0)")]
+    [InlineData("""{"id": "hello", "run": {"cmd": "x", "deadlineSeconds": 1e300}}""", "run.deadlineSeconds: must be at most 2592000 s (got 1E+300)")]
+    [InlineData("""{"id": "hello", "run": {"cmd": "x", "maxRetries": 1000}}""", "run.maxRetries: must be at most 100 (got 1000)")]
+    [InlineData("""{"id": "hello", "run": {"cmd": "x", "env": {"A-B": "1"}}}""", "run.env.A-B: \"A-B\" is not a variable name")]
+    [InlineData("""{"id": "/a/b", "run": {"cmd": "x"}}""", "id: \"/a/b\": lowercase letters, digits and '-'")]
+    [InlineData("""{"id": "Nightly", "run": {"cmd": "x"}}""", "id: \"Nightly\": lowercase letters")]
     [InlineData("""{"id": "hello", "run": {"cmd": "x", "maxRetries": -1}}""", "run.maxRetries: must not be negative (got -1)")]
     [InlineData("""{"id": "hello", "run": {"cmd": "x", "maxRetrys": 3}}""", "run.maxRetrys: is not a field; did you mean \"maxRetries\"?")]
     [InlineData("""{"id": "hello", "run": {"cmd": "x"}, "schedule": "every day"}""", "schedule: \"every day\" is not a five-field cron expression (minute hour day month weekday)")]
@@ -97,6 +117,22 @@ public sealed class DefinitionReaderTests
     public void A_bad_job_is_refused_naming_the_field(string json, string expected)
     {
         Assert.StartsWith(expected, Error(() => Job(json)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Ids_whose_task_ids_would_not_fit_and_commands_the_kernel_cannot_exec_are_refused()
+    {
+        static string AppJson(string id, string cmd, string extra = "") => "{\"id\": \"" + id + "\", \"cmd\": \"" + cmd + "\"" + extra + "}";
+        static string JobJson(string id, string cmd, string run = "") => "{\"id\": \"" + id + "\", \"run\": {\"cmd\": \"" + cmd + "\"" + run + "}}";
+
+        Assert.StartsWith("id: must be at most 175 characters without its slashes (got 190)", Error(() => App(AppJson("/" + new string('a', 190), "x"))), StringComparison.Ordinal);
+        App(AppJson("/" + new string('a', 175), "x"));
+        Assert.StartsWith("id: must be at most 169 characters (got 195)", Error(() => Job(JobJson(new string('j', 195), "x"))), StringComparison.Ordinal);
+        Job(JobJson(new string('j', 169), "x", ", \"maxRetries\": 100"));
+        Assert.StartsWith("cmd: is 200,000 bytes; the kernel passes at most 131,071", Error(() => App(AppJson("/web", new string('x', 200_000)))), StringComparison.Ordinal);
+        Assert.StartsWith("run.cmd: is 200,000 bytes", Error(() => Job(JobJson("big", new string('x', 200_000)))), StringComparison.Ordinal);
+        var env = string.Join(", ", Enumerable.Range(0, 11).Select(i => "\"V" + i + "\": \"" + new string('v', 100_000) + "\""));
+        Assert.StartsWith("cmd: arguments and environment take", Error(() => App(AppJson("/web", "x", ", \"env\": {" + env + "}"))), StringComparison.Ordinal);
     }
 
     [Theory]

@@ -34,25 +34,38 @@ public sealed record AppDefinition
     [JsonIgnore]
     public string Key => Id.Trim('/').Replace('/', '_');
 
-    /// <summary>Checks every field; throws <see cref="ValidationException"/> naming the first at fault.</summary>
+    /// <summary>The longest app id key: its task ids ("key.v2147483647.0123456789ab") must fit in an id.</summary>
+    public const int MaxKeyLength = IdText.MaxLength - 25;
+
+    /// <summary>The most instances one app may ask for.</summary>
+    public const int MaxInstances = 100_000;
+
+    /// <summary>
+    /// Checks every field, and that an instance could be launched (the task it becomes passes the master's checks);
+    /// throws <see cref="ValidationException"/> naming the first field at fault.
+    /// </summary>
     public AppDefinition Validate()
     {
         var key = Id?.Trim('/') ?? "";
         if (key.Length == 0) throw new ValidationException("id", "is required (e.g. \"/web\")");
         foreach (var segment in key.Split('/'))
         {
-            if (!IdText.IsValid(segment) || segment.Contains('_')) throw new ValidationException("id", $"\"{Id}\" may contain only letters, digits, '.', '-' and '/'");
+            if (!DefinitionRules.IsIdSegment(segment))
+                throw new ValidationException("id", $"\"{Id}\": each part between '/' is lowercase letters, digits and '-', in labels separated by '.' (Marathon's rule)");
         }
+        if (key.Length > MaxKeyLength) throw new ValidationException("id", $"must be at most {MaxKeyLength} characters without its slashes (got {key.Length}): task ids are made from it");
         if (string.IsNullOrWhiteSpace(Cmd) && (Args is null || Args.Count == 0)) throw new ValidationException("cmd", "is required (or args)");
         if (Cmd is not null && Args is { Count: > 0 }) throw new ValidationException("cmd", "give cmd or args, not both");
-        Check(Cpus, "cpus");
-        Check(Mem, "mem");
-        Check(Disk, "disk");
-        Check(Gpus, "gpus");
+        DefinitionRules.Amount(Cpus, "cpus", DefinitionRules.MaxCpus);
+        DefinitionRules.Amount(Mem, "mem", DefinitionRules.MaxMemMb);
+        DefinitionRules.Amount(Disk, "disk", DefinitionRules.MaxDiskMb);
+        DefinitionRules.Amount(Gpus, "gpus", DefinitionRules.MaxGpus, whole: true);
         if (Cpus <= 0 && Mem <= 0) throw new ValidationException("cpus", "an app needs cpus or mem greater than zero");
         if (Instances < 0) throw new ValidationException("instances", $"must not be negative (got {Instances})");
+        if (Instances > MaxInstances) throw new ValidationException("instances", $"must be at most {MaxInstances} (got {Instances})");
         if (Ports is not null)
         {
+            if (Ports.Count > 100) throw new ValidationException("ports", $"an app has at most 100 ports (got {Ports.Count})");
             for (var i = 0; i < Ports.Count; i++)
                 if (Ports[i] is < 0 or > 65535) throw new ValidationException($"ports[{i}]", $"must be 0 (any) or a port number, not {Ports[i]}");
         }
@@ -72,11 +85,11 @@ public sealed record AppDefinition
             if (u.MinimumHealthCapacity is < 0 or > 1) throw new ValidationException("upgradeStrategy.minimumHealthCapacity", "must be between 0 and 1");
             if (u.MaximumOverCapacity is < 0 or > 1) throw new ValidationException("upgradeStrategy.maximumOverCapacity", "must be between 0 and 1");
         }
-        if (!(BackoffSeconds > 0)) throw new ValidationException("backoffSeconds", "must be positive");
-        if (!(BackoffFactor >= 1)) throw new ValidationException("backoffFactor", "must be at least 1");
-        if (!(MaxLaunchDelaySeconds >= BackoffSeconds)) throw new ValidationException("maxLaunchDelaySeconds", "must be at least backoffSeconds");
-        Check(KillGracePeriodSeconds, "killGracePeriodSeconds");
-        if (Env is not null) _ = CommandSpec.FromShell("x") with { Environment = Env };
+        DefinitionRules.Seconds(BackoffSeconds, "backoffSeconds", max: 3600, positive: true);
+        if (!double.IsFinite(BackoffFactor) || BackoffFactor < 1 || BackoffFactor > 100) throw new ValidationException("backoffFactor", $"must be between 1 and 100 (got {BackoffFactor.ToString(CultureInfo.InvariantCulture)})");
+        DefinitionRules.Seconds(MaxLaunchDelaySeconds, "maxLaunchDelaySeconds", min: BackoffSeconds);
+        DefinitionRules.Seconds(KillGracePeriodSeconds, "killGracePeriodSeconds");
+        DefinitionRules.EnvironmentNames(Env, "env");
         if (User is not null)
         {
             try
@@ -88,6 +101,10 @@ public sealed record AppDefinition
                 throw new ValidationException("user", e.Reason);
             }
         }
+        // Everything a launch checks, on the task an instance becomes (with the longest id and the most ports it can get).
+        var longestId = new TaskId(key.Replace('/', '_') + ".v" + int.MaxValue.ToString(CultureInfo.InvariantCulture) + "." + new string('0', 12));
+        var ports = PortCount == 0 ? RangeSet.Empty : RangeSet.Create([new ValueRange(1, (ulong)PortCount)]);
+        DefinitionRules.Launchable(ToTask(longestId, ports, int.MaxValue), Args is { Count: > 0 } ? "args" : "cmd");
         return this;
     }
 
@@ -116,11 +133,6 @@ public sealed record AppDefinition
         };
     }
 
-    private static void Check(double value, string field)
-    {
-        if (!double.IsFinite(value)) throw new ValidationException(field, "must be a finite number");
-        if (value < 0) throw new ValidationException(field, $"must not be negative (got {value.ToString(CultureInfo.InvariantCulture)})");
-    }
 }
 
 public sealed record UpgradeStrategy
@@ -155,9 +167,10 @@ public sealed record AppHealthCheck
         if (kind != HealthCheckKind.Command && Port is null && PortIndex >= portCount)
             throw new ValidationException(field + ".portIndex", $"is {PortIndex} but the app has {portCount} ports");
         foreach (var (v, name) in new[] { (GracePeriodSeconds, "gracePeriodSeconds"), (IntervalSeconds, "intervalSeconds"), (TimeoutSeconds, "timeoutSeconds"), (DelaySeconds, "delaySeconds") })
-        {
-            if (!double.IsFinite(v) || v < 0) throw new ValidationException($"{field}.{name}", "must be a non-negative number");
-        }
+            DefinitionRules.Seconds(v, $"{field}.{name}");
+        if (MaxConsecutiveFailures is < 0 or > 1000) throw new ValidationException(field + ".maxConsecutiveFailures", $"must be between 0 and 1000 (got {MaxConsecutiveFailures})");
+        if (PortIndex < 0) throw new ValidationException(field + ".portIndex", $"must not be negative (got {PortIndex})");
+        if (Port is < 1 or > 65535) throw new ValidationException(field + ".port", $"must be a port number (got {Port})");
         return new HealthCheckSpec
         {
             Kind = kind,

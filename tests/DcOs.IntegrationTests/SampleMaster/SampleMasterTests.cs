@@ -99,6 +99,42 @@ public sealed class SampleMasterTests
     }
 
     [Fact]
+    public async Task Bad_definitions_get_400_naming_the_field_and_the_cluster_keeps_launching_other_apps()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Skip("real processes");
+        await using var cluster = await SampleCluster.StartAsync(localAgents: 1);
+        // The inputs that used to be accepted and then wedge the framework or fail every launch.
+        (string Path, string Body, string Field)[] bad =
+        [
+            ("api/apps", """{"id": "/huge", "cmd": "sleep 1", "cpus": 1e300}""", "cpus"),
+            ("api/apps", "{\"id\": \"/" + new string('a', 190) + "\", \"cmd\": \"sleep 1\"}", "id"),
+            ("api/apps", """{"id": "/grace", "cmd": "sleep 1", "killGracePeriodSeconds": 1e300}""", "killGracePeriodSeconds"),
+            ("api/apps", """{"id": "/tiny", "cmd": "sleep 1", "cpus": 0.0001}""", "cpus"),
+            ("api/apps", """{"id": "/hc", "cmd": "sleep 1", "ports": [0], "healthChecks": [{"protocol": "TCP", "timeoutSeconds": 9e11}]}""", "healthChecks[0].timeoutSeconds"),
+            ("api/apps", """{"id": "/backoff", "cmd": "sleep 1", "backoffSeconds": 1e300}""", "backoffSeconds"),
+            ("api/apps", """{"id": "/SLEEP", "cmd": "sleep 1"}""", "id"),
+            ("api/apps", "{\"id\": \"/long-cmd\", \"cmd\": \"" + new string('x', 300_000) + "\"}", "cmd"),
+            ("api/jobs", "{\"id\": \"" + new string('j', 195) + "\", \"run\": {\"cmd\": \"true\"}}", "id"),
+            ("api/jobs", """{"id": "/a/b", "run": {"cmd": "true"}}""", "id"),
+        ];
+        foreach (var (path, body, field) in bad)
+        {
+            using var answer = await cluster.Http.PostAsync(path, new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+            var text = await answer.Content.ReadAsStringAsync();
+            Assert.True(answer.StatusCode == System.Net.HttpStatusCode.BadRequest, $"{field}: {(int)answer.StatusCode} {text}");
+            Assert.StartsWith(field + ":", JsonDocument.Parse(text).RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+        }
+        Assert.Equal(0, (await cluster.GetAsync("api/apps")).GetArrayLength());
+        Assert.Equal(0, (await cluster.GetAsync("api/jobs")).GetArrayLength());
+
+        // Nothing of them stands in the way: a good app runs.
+        var marker = $"{Random.Shared.Next(100000, 999999)}.{Random.Shared.Next(100, 999)}";
+        using (var created = await cluster.Http.PostAsync("api/apps", new StringContent($$"""{"id": "/good", "cmd": "exec sleep {{marker}}", "cpus": 0.1, "mem": 32, "instances": 2}""", System.Text.Encoding.UTF8, "application/json")))
+            Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+        await cluster.EventuallyAsync(() => Task.FromResult(SleepProcesses(marker).Count == 2), TimeSpan.FromSeconds(60), "the good app's 2 tasks");
+    }
+
+    [Fact]
     public async Task The_cli_says_clearly_when_the_master_is_unreachable_or_the_app_unknown()
     {
         var unreachable = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
