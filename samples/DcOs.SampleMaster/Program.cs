@@ -6,10 +6,11 @@ using System.Text.Json.Serialization;
 using DcOs.Core;
 using DcOs.SampleMaster;
 using DcOs.SampleMaster.Api;
-using DcOs.SampleMaster.Jobs;
 using DcOs.SampleMaster.LocalAgents;
 using DcOs.SampleMaster.Security;
-using DcOs.SampleMaster.Services;
+using DcOs.Frameworks;
+using DcOs.Frameworks.Jobs;
+using DcOs.Frameworks.Services;
 using DcOs.Framework;
 using DcOs.Scheduling.Master;
 using OpenTelemetry.Metrics;
@@ -114,24 +115,27 @@ if (security.Cluster is { } cluster) masterBuilder.UseClusterSecret(cluster.Secr
 builder.Services.AddDcOsCostOptimizer();
 // GET /metrics: the master's and the transport's System.Diagnostics.Metrics meters in Prometheus' text format.
 builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter("DcOs.Master", "DcOs.Transport").AddPrometheusExporter());
-builder.Services.AddSingleton(_ => new SampleStore(Path.Combine(dataDir, "frameworks.db")));
-builder.Services.AddSingleton(sp => new ServicesFramework(sp.GetRequiredService<SampleStore>(), sp.GetRequiredService<TimeProvider>()));
-builder.Services.AddSingleton(sp => new JobsFramework(sp.GetRequiredService<SampleStore>(), sp.GetRequiredService<TimeProvider>()));
+// The services and jobs frameworks (DcOs.Frameworks), their apps, jobs and runs in frameworks.db.
+builder.Services.AddDcOsFrameworkStore(_ => FrameworkStores.Sqlite(Path.Combine(dataDir, "frameworks.db")));
 if (options.HostFrameworks)
 {
     // Both frameworks in this process, each on its own connection to the master (registered, and so started, before them).
-    builder.Services.AddDcOsFramework<ServicesFramework>((o, sp) =>
+    builder.Services.AddDcOsServices((o, sp) =>
     {
         o.Master = SampleSecurity.Reachable(sp.GetRequiredService<IMaster>().LocalEndPoint!);
-        o.Framework = ServicesFramework.Info(sp.GetRequiredService<ServicesFramework>().SavedId);
         o.Credentials = security.Cluster?.Secret.FrameworkCredentials(ClusterBootstrap.ServicesPrincipal);
     });
-    builder.Services.AddDcOsFramework<JobsFramework>((o, sp) =>
+    builder.Services.AddDcOsJobs((o, sp) =>
     {
         o.Master = SampleSecurity.Reachable(sp.GetRequiredService<IMaster>().LocalEndPoint!);
-        o.Framework = JobsFramework.Info(sp.GetRequiredService<JobsFramework>().SavedId);
         o.Credentials = security.Cluster?.Secret.FrameworkCredentials(ClusterBootstrap.JobsPrincipal);
     });
+}
+else
+{
+    // The API still answers for the frameworks' stored apps and jobs; they run elsewhere.
+    builder.Services.AddSingleton(sp => new ServicesFramework(sp.GetRequiredService<IFrameworkStore>(), sp.GetRequiredService<TimeProvider>()));
+    builder.Services.AddSingleton(sp => new JobsFramework(sp.GetRequiredService<IFrameworkStore>(), sp.GetRequiredService<TimeProvider>()));
 }
 builder.Services.AddSingleton<LocalAgentLauncher>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<LocalAgentLauncher>());
@@ -151,7 +155,7 @@ app.UseExceptionHandler(new ExceptionHandlerOptions
             ConflictException c => (409, c.Message),
             TimeoutException t => (504, t.Message),
             // The store refused a write: nothing was applied (the master's engine stops acting until its store works).
-            MasterUnavailableException or SampleStoreException => (503, error.Message),
+            MasterUnavailableException or FrameworkStoreException => (503, error.Message),
             _ => (500, error?.Message ?? "internal error"),
         };
         context.Response.StatusCode = status;
@@ -167,6 +171,8 @@ app.UseApiSecurity();
 app.UseDefaultFiles();
 app.UseStaticFiles();
 app.MapDcOsApi();
+app.MapServicesApi();
+app.MapJobsApi();
 app.MapPrometheusScrapingEndpoint("/metrics");
 
 app.Lifetime.ApplicationStarted.Register(() =>

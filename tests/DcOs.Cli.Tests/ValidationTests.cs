@@ -3,7 +3,7 @@ using System.Net;
 namespace DcOs.Cli.Tests;
 
 /// <summary>
-/// App and job files are judged by the master (its door is tested in DcOs.SampleMaster.Tests): the CLI sends the file
+/// App and job files are judged by the master (its door is tested in DcOs.Frameworks.Tests): the CLI sends the file
 /// as it is and prints a refusal after the file's name; only what concerns the file itself is checked here.
 /// </summary>
 public sealed class ValidationTests

@@ -3,14 +3,18 @@ using System.Text;
 using System.Text.Json;
 using DcOs.Core;
 using DcOs.Core.Placement;
-using DcOs.SampleMaster.Jobs;
+using DcOs.Frameworks;
+using DcOs.Frameworks.Jobs;
+using DcOs.Frameworks.Services;
 using DcOs.SampleMaster.Security;
-using DcOs.SampleMaster.Services;
 using DcOs.Scheduling.Master;
 
 namespace DcOs.SampleMaster.Api;
 
-/// <summary>The HTTP API (docs/http-api.md): a thin layer over the master and the two sample frameworks.</summary>
+/// <summary>
+/// The sample master's own HTTP API (docs/http-api.md): agents, frameworks, tasks, what is pending and what it costs,
+/// over the master and the two frameworks; <c>/api/apps</c> and <c>/api/jobs</c> are DcOs.Frameworks.AspNetCore's.
+/// </summary>
 public static class ApiEndpoints
 {
     public static void MapDcOsApi(this WebApplication app)
@@ -63,57 +67,6 @@ public static class ApiEndpoints
             if (name is not ("stdout" or "stderr")) throw new ValidationException("file", $"must be stdout or stderr (got \"{name}\")");
             var log = await master.ReadTaskLogAsync(task.FrameworkId, task.Id, name, offset ?? -65536, Math.Clamp(length ?? 65536, 1, 1 << 20));
             return new { data = log.Data, offset = log.Offset, fileSize = log.FileSize };
-        });
-
-        api.MapGet("/apps", async (ServicesFramework services, IMaster master) => services.List().Select(AppJson));
-        api.MapGet("/apps/{*id}", (string id, ServicesFramework services) =>
-            services.Get(id) is { } view ? Results.Ok(AppJson(view)) : throw new KeyNotFoundException($"unknown app '{id}'"));
-        api.MapPost("/apps", async (HttpRequest request, ServicesFramework services) =>
-        {
-            var definition = await DefinitionReader.ReadAsync<AppDefinition>(request, SampleStore.Json);
-            var view = services.Add(definition);
-            return Results.Created($"/api/apps/{view.Definition.Key}", AppJson(view));
-        });
-        api.MapPut("/apps/{*id}", async (string id, HttpRequest request, ServicesFramework services) =>
-            AppJson(services.Update(id, await DefinitionReader.ReadAsync<AppDefinition>(request, SampleStore.Json))));
-        // Nested app ids ("/team/web") make these routes "/apps/team/web/scale": one catch-all, dispatched on the last segment.
-        api.MapPost("/apps/{*path}", async (string path, HttpRequest request, ServicesFramework services) =>
-        {
-            var slash = path.LastIndexOf('/');
-            var (id, action) = slash < 0 ? (path, "") : (path[..slash], path[(slash + 1)..]);
-            switch (action)
-            {
-                case "scale":
-                    using (var doc = await JsonDocument.ParseAsync(request.Body))
-                    {
-                        if (!doc.RootElement.TryGetProperty("instances", out var n) || n.ValueKind != JsonValueKind.Number || !n.TryGetInt32(out var instances))
-                            throw new ValidationException("instances", "must be a whole number");
-                        return Results.Ok(AppJson(services.Scale(id, instances)));
-                    }
-                case "restart":
-                    return Results.Ok(AppJson(services.Restart(id)));
-                default:
-                    throw new KeyNotFoundException($"no such action '{action}' on apps (use scale or restart)");
-            }
-        });
-        api.MapDelete("/apps/{*id}", (string id, ServicesFramework services) =>
-        {
-            services.Remove(id);
-            return new { id = "/" + id.Trim('/') };
-        });
-
-        api.MapGet("/jobs", (JobsFramework jobs) => jobs.List().Select(j => new { job = j.Job, lastRun = j.LastRun }).Select(x => JobJson(x.job, x.lastRun)));
-        api.MapPost("/jobs", async (HttpRequest request, JobsFramework jobs) =>
-        {
-            var job = jobs.Add(await DefinitionReader.ReadAsync<JobDefinition>(request, SampleStore.Json));
-            return Results.Created($"/api/jobs/{job.Key}", JobJson(job, null));
-        });
-        api.MapPost("/jobs/{id}/run", (string id, JobsFramework jobs) => Results.Accepted(value: new { runId = jobs.RunNow(id) }));
-        api.MapGet("/jobs/{id}/history", (string id, JobsFramework jobs) => jobs.History(id));
-        api.MapDelete("/jobs/{id}", (string id, JobsFramework jobs) =>
-        {
-            jobs.Remove(id);
-            return new { id };
         });
 
         api.MapGet("/pending", (ServicesFramework services, JobsFramework jobs) =>
@@ -187,36 +140,6 @@ public static class ApiEndpoints
         mem = t.Spec.Resources.MemMb,
         ports = t.Spec.Resources.Ports.Values().ToArray(),
     };
-
-    private static object AppJson(AppView v)
-    {
-        var d = v.Definition;
-        return new
-        {
-            id = d.Id,
-            cmd = d.Cmd,
-            args = d.Args,
-            cpus = d.Cpus,
-            mem = d.Mem,
-            disk = d.Disk,
-            gpus = d.Gpus,
-            instances = d.Instances,
-            ports = d.Ports,
-            env = d.Env,
-            constraints = d.Constraints,
-            healthChecks = d.HealthChecks,
-            costObjective = d.CostObjective.Name(),
-            upgradeStrategy = d.UpgradeStrategy,
-            tasksRunning = v.TasksRunning,
-            tasksHealthy = v.TasksHealthy,
-            tasksStaged = v.TasksStaged,
-            version = v.Version,
-            deploying = v.Deploying,
-            tasks = v.Tasks,
-        };
-    }
-
-    private static object JobJson(JobDefinition job, JobRun? last) => new { id = job.Id, run = job.Run, schedule = job.Schedule, lastRun = last };
 
     private static async Task<object> CostAsync(IMaster master, ServicesFramework services)
     {

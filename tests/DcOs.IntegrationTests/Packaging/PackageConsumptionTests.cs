@@ -38,7 +38,7 @@ public sealed class PackageConsumptionTests
     }
 
     /// <summary>Every package under src/, packed once per test class into a fresh folder feed.</summary>
-    private static readonly string[] Packages = ["DcOs.Core", "DcOs.Transport", "DcOs.Framework", "DcOs.Optimization", "DcOs.Scheduling", "DcOs.Scheduling.Sqlite", "DcOs.Agent"];
+    private static readonly string[] Packages = ["DcOs.Core", "DcOs.Transport", "DcOs.Framework", "DcOs.Optimization", "DcOs.Scheduling", "DcOs.Scheduling.Sqlite", "DcOs.Agent", "DcOs.Frameworks", "DcOs.Frameworks.AspNetCore"];
 
     /// <summary>
     /// A consumer project in its own folder that restores from <paramref name="feed"/> into its own packages folder
@@ -150,6 +150,27 @@ public sealed class PackageConsumptionTests
             Assert.DoesNotContain(restored, p => p.Contains("Sqlite", StringComparison.OrdinalIgnoreCase));
             Assert.DoesNotContain("DcOs.Scheduling", restored);
             Assert.DoesNotContain("DcOs.Optimization", restored);
+
+            // Someone who runs apps without writing a scheduler references the frameworks: neither the master nor OR-Tools.
+            var apps = await WriteConsumerAsync(temp.FullName, "FrameworksConsumer", feed, """
+                    <PackageReference Include="DcOs.Frameworks" Version="0.1.0" />
+                """, """
+                using DcOs.Frameworks;
+                using DcOs.Frameworks.Services;
+                var services = new ServicesFramework(FrameworkStores.InMemory(), TimeProvider.System);
+                var view = services.Add(new AppDefinition { Id = "/web", Cmd = "sleep 1", Cpus = 0.1, Mem = 32 });
+                Console.WriteLine($"app={view.Definition.Id} version={view.Version}");
+                try { services.Add(new AppDefinition { Id = "/huge", Cmd = "sleep 1", Cpus = 1e300 }); }
+                catch (DcOs.Core.ValidationException e) { Console.WriteLine("refused " + e.Field); }
+                """);
+            var (appsCode, appsOutput) = await RunAsync(apps, "run", "-m:1");
+            Assert.True(appsCode == 0, appsOutput);
+            Assert.Contains("app=/web version=1", appsOutput);
+            Assert.Contains("refused cpus", appsOutput);
+            var appsRestored = RestoredPackages(apps);
+            Assert.Contains("DcOs.Framework", appsRestored);
+            Assert.DoesNotContain("DcOs.Scheduling", appsRestored);
+            Assert.DoesNotContain(appsRestored, p => p.StartsWith("Google.", StringComparison.OrdinalIgnoreCase));
 
             // The master host picks its store and optimizer; only then do SQLite and OR-Tools come in.
             var master = await WriteConsumerAsync(temp.FullName, "MasterConsumer", feed, """

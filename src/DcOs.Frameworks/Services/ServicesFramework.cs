@@ -2,8 +2,9 @@ using System.Globalization;
 using DcOs.Core;
 using DcOs.Core.Placement;
 using DcOs.Framework;
+using DcOs.Frameworks.Internal;
 
-namespace DcOs.SampleMaster.Services;
+namespace DcOs.Frameworks.Services;
 
 /// <summary>
 /// A Marathon-like framework: keeps each app's wanted number of instances running, restarts failed ones with
@@ -13,8 +14,9 @@ namespace DcOs.SampleMaster.Services;
 /// offer with the least room left, so whole machines stay free). Apps are stored, so they survive a restart; tasks
 /// are recovered by reconciliation with the master (an app's key and version are in every task id).
 /// </summary>
-public sealed class ServicesFramework : SampleFramework
+public sealed class ServicesFramework : StoredFramework
 {
+    /// <summary>The store kind of apps.</summary>
     public const string Kind = "app";
 
     /// <summary>A task that ran at least this long resets its app's launch backoff when it ends.</summary>
@@ -22,17 +24,19 @@ public sealed class ServicesFramework : SampleFramework
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, AppState> _apps = new(StringComparer.Ordinal);
-    private readonly SampleStore _store;
+    private readonly IFrameworkStore _store;
     private readonly TimeProvider _time;
 
-    public ServicesFramework(SampleStore store, TimeProvider time)
+    /// <summary>A services framework keeping its apps in <paramref name="store"/>; backoffs run on <paramref name="time"/>.</summary>
+    public ServicesFramework(IFrameworkStore store, TimeProvider time)
         : base(store, "services")
     {
         _store = store;
         _time = time;
-        foreach (var saved in store.All<SavedApp>(Kind)) _apps[saved.Definition.Key] = new AppState(saved.Definition, saved.Version);
+        foreach (var saved in store.LoadAll<SavedApp>(Kind)) _apps[saved.Definition.Key] = new AppState(saved.Definition, saved.Version);
     }
 
+    /// <summary>The framework's registration: name "services", role "*", partition-aware, a week of failover, with <paramref name="id"/> when it has one.</summary>
     public static FrameworkInfo Info(FrameworkId id) => new()
     {
         Id = id,
@@ -80,6 +84,7 @@ public sealed class ServicesFramework : SampleFramework
 
     // ---- the HTTP API's operations ----
 
+    /// <summary>Adds an app (checked with <see cref="AppDefinition.Validate"/>); it is stored before it is known, then launched.</summary>
     public AppView Add(AppDefinition definition)
     {
         definition.Validate();
@@ -94,6 +99,7 @@ public sealed class ServicesFramework : SampleFramework
         return Get(definition.Key)!;
     }
 
+    /// <summary>Replaces an app's definition: a new version, rolled out as its upgrade strategy allows.</summary>
     public AppView Update(string key, AppDefinition definition)
     {
         definition.Validate();
@@ -110,6 +116,7 @@ public sealed class ServicesFramework : SampleFramework
         return Get(key)!;
     }
 
+    /// <summary>Changes an app's instance count.</summary>
     public AppView Scale(string key, int instances)
     {
         if (instances < 0) throw new ValidationException("instances", $"must not be negative (got {instances})");
@@ -124,6 +131,7 @@ public sealed class ServicesFramework : SampleFramework
         return Get(key)!;
     }
 
+    /// <summary>Replaces every instance with a new one (a new version), rolling.</summary>
     public AppView Restart(string key)
     {
         lock (_gate)
@@ -136,6 +144,7 @@ public sealed class ServicesFramework : SampleFramework
         return Get(key)!;
     }
 
+    /// <summary>Removes an app and kills its instances.</summary>
     public void Remove(string key)
     {
         List<(TaskId, AgentId)> kills;
@@ -150,11 +159,13 @@ public sealed class ServicesFramework : SampleFramework
         _ = KillAsync(kills);
     }
 
+    /// <summary>Every app, by id.</summary>
     public IReadOnlyList<AppView> List()
     {
         lock (_gate) return [.. _apps.Values.OrderBy(a => a.Definition.Id, StringComparer.Ordinal).Select(View)];
     }
 
+    /// <summary>An app by id ("/team/web" or "team/web"), or null.</summary>
     public AppView? Get(string key)
     {
         lock (_gate) return _apps.TryGetValue(key.Trim('/').Replace('/', '_'), out var app) ? View(app) : null;
@@ -182,7 +193,7 @@ public sealed class ServicesFramework : SampleFramework
         _apps.TryGetValue(key.Trim('/').Replace('/', '_'), out var app) ? app : throw new KeyNotFoundException($"unknown app '{key}'");
 
     /// <summary>Stores an app as it is about to be: every operation saves first and changes memory only once that succeeded.</summary>
-    private void Save(AppDefinition definition, int version) => _store.Put(Kind, definition.Key, new SavedApp(definition, version));
+    private void Save(AppDefinition definition, int version) => _store.Save(Kind, definition.Key, new SavedApp(definition, version));
 
     private static void CheckUpgradeStrategy(AppDefinition d)
     {
@@ -205,6 +216,7 @@ public sealed class ServicesFramework : SampleFramework
 
     // ---- scheduler callbacks ----
 
+    /// <inheritdoc />
     public override async Task OffersAsync(IFrameworkDriver driver, IReadOnlyList<Offer> offers)
     {
         Driver = driver;
@@ -309,6 +321,7 @@ public sealed class ServicesFramework : SampleFramework
         return Math.Min(wanted - current, wanted + over - active);
     }
 
+    /// <inheritdoc />
     public override async Task StatusUpdateAsync(IFrameworkDriver driver, TaskStatusUpdate status)
     {
         Driver = driver;
@@ -424,7 +437,3 @@ public sealed class ServicesFramework : SampleFramework
         return parts.Length >= 3 && int.TryParse(parts[^2].AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : 0;
     }
 }
-
-public sealed record AppView(AppDefinition Definition, int Version, int TasksRunning, int TasksHealthy, int TasksStaged, bool Deploying, IReadOnlyList<AppTaskView> Tasks);
-
-public sealed record AppTaskView(string Id, string State, string AgentId, string Host, bool? Healthy, int Version, DateTimeOffset? StartedAt, IReadOnlyList<ulong> Ports);

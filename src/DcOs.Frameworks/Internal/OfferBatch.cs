@@ -1,7 +1,7 @@
 using DcOs.Core;
 using DcOs.Framework;
 
-namespace DcOs.SampleMaster;
+namespace DcOs.Frameworks.Internal;
 
 /// <summary>
 /// One round of offers as the sample frameworks work through them: what is left of each offer, the tasks placed on it,

@@ -1,7 +1,7 @@
 using Cronos;
 using DcOs.Core;
 
-namespace DcOs.SampleMaster.Jobs;
+namespace DcOs.Frameworks.Jobs;
 
 /// <summary>
 /// A five-field cron expression (minute hour day-of-month month day-of-week), evaluated in UTC by Cronos: lists,
@@ -18,6 +18,7 @@ public sealed class CronSchedule
         _expression = expression;
     }
 
+    /// <summary>The expression as given (trimmed).</summary>
     public string Text { get; }
 
     /// <summary>Parses "*/5 * * * *", "0 3 * * 1-5", "15,45 * * * *".</summary>

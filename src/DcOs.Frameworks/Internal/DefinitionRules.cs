@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using DcOs.Core;
 
-namespace DcOs.SampleMaster;
+namespace DcOs.Frameworks.Internal;
 
 /// <summary>
 /// The bounds an app or a job is held to when it is submitted, so that whatever is accepted can be launched: amounts a

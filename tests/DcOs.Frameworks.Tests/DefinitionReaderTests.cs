@@ -1,21 +1,22 @@
 using System.Text;
 using DcOs.Core;
-using DcOs.SampleMaster.Api;
-using DcOs.SampleMaster.Jobs;
-using DcOs.SampleMaster.Services;
+using DcOs.Frameworks;
+using DcOs.Frameworks.AspNetCore.Internal;
+using DcOs.Frameworks.Jobs;
+using DcOs.Frameworks.Services;
 using Microsoft.AspNetCore.Http;
 
-namespace DcOs.SampleMaster.Tests;
+namespace DcOs.Frameworks.Tests;
 
 /// <summary>
-/// The sample master's door for app and job definitions: what <c>POST /api/apps</c> and <c>/api/jobs</c> read, and the
+/// The door for app and job definitions (DcOs.Frameworks.AspNetCore): what <c>POST /api/apps</c> and <c>/api/jobs</c> read, and the
 /// error that names the field. The CLI prints these answers as they are (its own copy of the rules is gone).
 /// </summary>
 public sealed class DefinitionReaderTests
 {
-    private static AppDefinition App(string json) => DefinitionReader.Read<AppDefinition>(Encoding.UTF8.GetBytes(json), SampleStore.Json).Validate();
+    private static AppDefinition App(string json) => DefinitionReader.Read<AppDefinition>(Encoding.UTF8.GetBytes(json), FrameworkJson.Options).Validate();
 
-    private static JobDefinition Job(string json) => DefinitionReader.Read<JobDefinition>(Encoding.UTF8.GetBytes(json), SampleStore.Json).Validate();
+    private static JobDefinition Job(string json) => DefinitionReader.Read<JobDefinition>(Encoding.UTF8.GetBytes(json), FrameworkJson.Options).Validate();
 
     private static string Error(Func<object> read)
     {
@@ -155,7 +156,7 @@ public sealed class DefinitionReaderTests
         var padding = new string(' ', DefinitionReader.MaxBytes);
         context.Request.Body = new MemoryStream(Encoding.UTF8.GetBytes($$"""{"id": "/web", "cmd": "x"{{padding}}}"""));
 
-        var e = await Assert.ThrowsAsync<BadHttpRequestException>(() => DefinitionReader.ReadAsync<AppDefinition>(context.Request, SampleStore.Json));
+        var e = await Assert.ThrowsAsync<BadHttpRequestException>(() => DefinitionReader.ReadAsync<AppDefinition>(context.Request, FrameworkJson.Options));
 
         Assert.Equal(StatusCodes.Status413PayloadTooLarge, e.StatusCode);
     }

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 using DcOs.Core;
 using DcOs.Core.Placement;
 
-namespace DcOs.SampleMaster.Services;
+namespace DcOs.Frameworks.Services;
 
 /// <summary>An app's <c>costObjective</c> in its text form ("cheapest"), refused with the field named when it is not one.</summary>
 internal sealed class CostObjectiveJsonConverter : JsonConverter<ObjectiveKind>

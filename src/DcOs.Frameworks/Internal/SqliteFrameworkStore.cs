@@ -1,23 +1,21 @@
-using System.Text.Json.Serialization.Metadata;
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
-namespace DcOs.SampleMaster;
+namespace DcOs.Frameworks.Internal;
 
 /// <summary>
-/// The sample frameworks' own durable state (apps, jobs, runs, framework ids) in one SQLite file, so apps and jobs
-/// survive a restart of the master process. Values are JSON; writes are small and immediate.
+/// The frameworks' durable state (apps, jobs, runs, framework ids) in one SQLite file in WAL mode, so that apps and jobs
+/// survive a restart of the process hosting them. Values are JSON; each write is its own transaction.
 /// </summary>
-public sealed class SampleStore : IDisposable
+internal sealed class SqliteFrameworkStore : IFrameworkStore
 {
-    // The resolver is explicit so that the API's door can read the contract (JsonTypeInfo) before anything is serialized.
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false, TypeInfoResolver = new DefaultJsonTypeInfoResolver() };
-
     private readonly SqliteConnection _connection;
     private readonly Lock _gate = new();
 
-    public SampleStore(string path)
+    private readonly string _path;
+
+    public SqliteFrameworkStore(string path)
     {
+        _path = path;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         // The apps' definitions (their env included) are the master's alone: mode 0600, which SQLite's -wal/-shm copy.
         if (!OperatingSystem.IsWindows())
@@ -31,10 +29,8 @@ public sealed class SampleStore : IDisposable
         Execute("PRAGMA journal_mode=WAL; CREATE TABLE IF NOT EXISTS items (kind TEXT NOT NULL, id TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (kind, id));");
     }
 
-    /// <summary>Inserts or replaces an item; a write SQLite refuses (a full disk) throws <see cref="SampleStoreException"/>.</summary>
-    public void Put<T>(string kind, string id, T value) => Write(kind, id, "INSERT OR REPLACE INTO items (kind, id, value) VALUES ($k, $i, $v)", JsonSerializer.Serialize(value, Json));
+    public void Put(string kind, string id, string json) => Write(kind, id, "INSERT OR REPLACE INTO items (kind, id, value) VALUES ($k, $i, $v)", json);
 
-    /// <summary>Forgets an item; a write SQLite refuses throws <see cref="SampleStoreException"/>.</summary>
     public void Delete(string kind, string id) => Write(kind, id, "DELETE FROM items WHERE kind = $k AND id = $i", null);
 
     private void Write(string kind, string id, string sql, string? value)
@@ -52,14 +48,16 @@ public sealed class SampleStore : IDisposable
             }
             catch (SqliteException e)
             {
-                throw new SampleStoreException($"the master could not save {kind} '{id}' in its data dir ({e.Message.TrimEnd('.')}); nothing was changed, try again once it can write", e);
+                throw new FrameworkStoreException($"could not save {kind} '{id}' in {_path} ({e.Message.TrimEnd('.')}); nothing was changed, try again once it can write", e);
             }
         }
     }
 
-    public T? Get<T>(string kind, string id) => All<T>(kind, id).FirstOrDefault();
+    public string? Get(string kind, string id) => Read(kind, id).FirstOrDefault();
 
-    public List<T> All<T>(string kind, string? id = null)
+    public IReadOnlyList<string> All(string kind) => Read(kind, null);
+
+    private List<string> Read(string kind, string? id)
     {
         lock (_gate)
         {
@@ -68,8 +66,8 @@ public sealed class SampleStore : IDisposable
             cmd.Parameters.AddWithValue("$k", kind);
             if (id is not null) cmd.Parameters.AddWithValue("$i", id);
             using var reader = cmd.ExecuteReader();
-            var list = new List<T>();
-            while (reader.Read()) list.Add(JsonSerializer.Deserialize<T>(reader.GetString(0), Json)!);
+            var list = new List<string>();
+            while (reader.Read()) list.Add(reader.GetString(0));
             return list;
         }
     }
@@ -87,5 +85,3 @@ public sealed class SampleStore : IDisposable
     }
 }
 
-/// <summary>The sample store refused a write: the operation that needed it changed nothing (the API answers 503).</summary>
-public sealed class SampleStoreException(string message, Exception inner) : IOException(message, inner);

@@ -1,8 +1,9 @@
 using System.Globalization;
 using DcOs.Core;
 using DcOs.Framework;
+using DcOs.Frameworks.Internal;
 
-namespace DcOs.SampleMaster.Jobs;
+namespace DcOs.Frameworks.Jobs;
 
 /// <summary>
 /// A Metronome-like framework: jobs run on demand or on a cron schedule, are retried on failure up to their limit,
@@ -10,7 +11,7 @@ namespace DcOs.SampleMaster.Jobs;
 /// among offers whose machine finishes the estimated duration (divided by its speed factor) before the deadline, the
 /// one with the lowest cost for that runtime; other runs go to the cheapest offer.
 /// </summary>
-public sealed class JobsFramework : SampleFramework, IDisposable
+public sealed class JobsFramework : StoredFramework, IDisposable
 {
     private const string JobKind = "job";
     private const string RunKind = "run";
@@ -20,22 +21,24 @@ public sealed class JobsFramework : SampleFramework, IDisposable
     private readonly Dictionary<string, JobRun> _runs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _nextScheduled = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<PlacementReason, long>> _reasons = new(StringComparer.Ordinal);
-    private readonly SampleStore _store;
+    private readonly IFrameworkStore _store;
     private readonly TimeProvider _time;
     private readonly ITimer _cron;
     private long _counter;
 
-    public JobsFramework(SampleStore store, TimeProvider time)
+    /// <summary>A jobs framework keeping its jobs and runs in <paramref name="store"/>; schedules are checked on <paramref name="time"/>.</summary>
+    public JobsFramework(IFrameworkStore store, TimeProvider time)
         : base(store, "jobs")
     {
         _store = store;
         _time = time;
-        foreach (var job in store.All<JobDefinition>(JobKind)) _jobs[job.Key] = job;
-        foreach (var run in store.All<JobRun>(RunKind)) _runs[run.RunId] = run;
+        foreach (var job in store.LoadAll<JobDefinition>(JobKind)) _jobs[job.Key] = job;
+        foreach (var run in store.LoadAll<JobRun>(RunKind)) _runs[run.RunId] = run;
         _counter = _runs.Count;
         _cron = time.CreateTimer(_ => CheckSchedules(), null, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15));
     }
 
+    /// <summary>The framework's registration: name "jobs", role "*", a week of failover, with <paramref name="id"/> when it has one.</summary>
     public static FrameworkInfo Info(FrameworkId id) => new()
     {
         Id = id,
@@ -46,18 +49,20 @@ public sealed class JobsFramework : SampleFramework, IDisposable
 
     // ---- the HTTP API's operations ----
 
+    /// <summary>Adds a job (checked with <see cref="JobDefinition.Validate"/>); it is stored before it is known.</summary>
     public JobDefinition Add(JobDefinition job)
     {
         job.Validate();
         lock (_gate)
         {
             if (_jobs.ContainsKey(job.Key)) throw new ConflictException($"job '{job.Id}' already exists");
-            _store.Put(JobKind, job.Key, job);
+            _store.Save(JobKind, job.Key, job);
             _jobs[job.Key] = job;
         }
         return job;
     }
 
+    /// <summary>Removes a job; its history stays.</summary>
     public void Remove(string key)
     {
         lock (_gate)
@@ -68,6 +73,7 @@ public sealed class JobsFramework : SampleFramework, IDisposable
         }
     }
 
+    /// <summary>Every job with its latest run.</summary>
     public IReadOnlyList<(JobDefinition Job, JobRun? LastRun)> List()
     {
         lock (_gate)
@@ -77,11 +83,13 @@ public sealed class JobsFramework : SampleFramework, IDisposable
         }
     }
 
+    /// <summary>A job by id, or null.</summary>
     public JobDefinition? Get(string key)
     {
         lock (_gate) return _jobs.GetValueOrDefault(Normalize(key));
     }
 
+    /// <summary>The runs of a job, newest first.</summary>
     public IReadOnlyList<JobRun> History(string key)
     {
         lock (_gate)
@@ -104,6 +112,7 @@ public sealed class JobsFramework : SampleFramework, IDisposable
         return id;
     }
 
+    /// <summary>Jobs with runs waiting to launch, and why (counts per reason over the offers tried).</summary>
     public IReadOnlyList<(string JobId, int Waiting, IReadOnlyDictionary<PlacementReason, long> Reasons, string? Summary)> Pending()
     {
         lock (_gate)
@@ -113,6 +122,7 @@ public sealed class JobsFramework : SampleFramework, IDisposable
         }
     }
 
+    /// <summary>The job of a task id, from the run id in it.</summary>
     public string? JobIdOf(TaskId taskId)
     {
         lock (_gate) return _runs.Values.FirstOrDefault(r => r.TaskId == taskId.Value)?.JobId;
@@ -130,7 +140,7 @@ public sealed class JobsFramework : SampleFramework, IDisposable
             CreatedAt = now,
             Deadline = job.Run!.DeadlineSeconds is { } d ? now + TimeSpan.FromSeconds(d) : null,
         };
-        _store.Put(RunKind, run.RunId, run);
+        _store.Save(RunKind, run.RunId, run);
         _runs[run.RunId] = run;
         return run;
     }
@@ -156,6 +166,7 @@ public sealed class JobsFramework : SampleFramework, IDisposable
 
     // ---- scheduler callbacks ----
 
+    /// <inheritdoc />
     public override async Task OffersAsync(IFrameworkDriver driver, IReadOnlyList<Offer> offers)
     {
         Driver = driver;
@@ -241,7 +252,7 @@ public sealed class JobsFramework : SampleFramework, IDisposable
         run.AgentId = best.AgentId.Value;
         run.CostEstimate = Math.Round(bestCost, 6);
         run.Message = null;
-        _store.Put(RunKind, run.RunId, run);
+        _store.Save(RunKind, run.RunId, run);
         return true;
     }
 
@@ -251,6 +262,7 @@ public sealed class JobsFramework : SampleFramework, IDisposable
         batch.Reject(reason);
     }
 
+    /// <inheritdoc />
     public override async Task StatusUpdateAsync(IFrameworkDriver driver, TaskStatusUpdate status)
     {
         Driver = driver;
@@ -286,7 +298,7 @@ public sealed class JobsFramework : SampleFramework, IDisposable
                     }
                     break;
             }
-            _store.Put(RunKind, run.RunId, run);
+            _store.Save(RunKind, run.RunId, run);
         }
         if (retry) await driver.ReviveAsync().ConfigureAwait(false);
     }
@@ -297,8 +309,9 @@ public sealed class JobsFramework : SampleFramework, IDisposable
         run.ExitCode = exitCode;
         run.Message = message;
         run.FinishedAt = _time.GetUtcNow();
-        _store.Put(RunKind, run.RunId, run);
+        _store.Save(RunKind, run.RunId, run);
     }
 
+    /// <summary>Stops the schedule timer.</summary>
     public void Dispose() => _cron.Dispose();
 }

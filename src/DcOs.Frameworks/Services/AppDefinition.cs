@@ -1,33 +1,52 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
 using DcOs.Core;
+using DcOs.Frameworks.Internal;
 using DcOs.Core.Placement;
 
-namespace DcOs.SampleMaster.Services;
+namespace DcOs.Frameworks.Services;
 
 /// <summary>An app as users write it, with Marathon's field names.</summary>
 public sealed record AppDefinition
 {
+    /// <summary>The app's id, Marathon-style: '/'-separated parts of lowercase labels ("/team/web").</summary>
     public string Id { get; init; } = "";
+    /// <summary>Shell text, run with <c>/bin/sh -c</c>; exclusive with <see cref="Args"/>.</summary>
     public string? Cmd { get; init; }
+    /// <summary>Program and arguments, executed without a shell; exclusive with <see cref="Cmd"/>.</summary>
     public List<string>? Args { get; init; }
+    /// <summary>Cpus of one instance. Default 1.</summary>
     public double Cpus { get; init; } = 1;
+    /// <summary>Memory of one instance, in MiB. Default 128.</summary>
     public double Mem { get; init; } = 128;
+    /// <summary>Disk of one instance, in MiB.</summary>
     public double Disk { get; init; }
+    /// <summary>GPUs of one instance (whole ones).</summary>
     public double Gpus { get; init; }
+    /// <summary>How many instances to keep running. Default 1.</summary>
     public int Instances { get; init; } = 1;
+    /// <summary>The ports an instance needs: 0 for any free one, else that port; given to it as PORT0..n.</summary>
     public List<int>? Ports { get; init; }
+    /// <summary>Environment variables of each instance.</summary>
     public Dictionary<string, string>? Env { get; init; }
     /// <summary>The Unix user the instances run as (Marathon's <c>user</c>); null: the agent's default (<c>nobody</c>).</summary>
     public string? User { get; init; }
+    /// <summary>Placement constraints, Marathon-style (<c>["hostname", "UNIQUE"]</c>).</summary>
     public List<List<string>>? Constraints { get; init; }
+    /// <summary>At most one health check.</summary>
     public List<AppHealthCheck>? HealthChecks { get; init; }
+    /// <summary>How an instance picks among offers: cheapest (default), fastest or pack.</summary>
     [JsonConverter(typeof(CostObjectiveJsonConverter))]
     public ObjectiveKind CostObjective { get; init; } = ObjectiveKind.Cheapest;
+    /// <summary>How a new version replaces the old one.</summary>
     public UpgradeStrategy? UpgradeStrategy { get; init; }
+    /// <summary>Delay before relaunching a failed instance, in seconds. Default 1.</summary>
     public double BackoffSeconds { get; init; } = 1;
+    /// <summary>How much the delay grows after each failure. Default 1.15.</summary>
     public double BackoffFactor { get; init; } = 1.15;
+    /// <summary>The longest delay, in seconds. Default 300.</summary>
     public double MaxLaunchDelaySeconds { get; init; } = 300;
+    /// <summary>Seconds between SIGTERM and SIGKILL when an instance is killed. Default 3.</summary>
     public double KillGracePeriodSeconds { get; init; } = 3;
 
     /// <summary>The id without slashes, safe in task ids: "/team/web" becomes "team_web".</summary>
@@ -108,9 +127,11 @@ public sealed record AppDefinition
         return this;
     }
 
+    /// <summary>How many ports an instance gets.</summary>
     [JsonIgnore]
     public int PortCount => Ports?.Count ?? 0;
 
+    /// <summary>The resources of one instance, ports aside.</summary>
     [JsonIgnore]
     public Resources Resources => Resources.FromScalars(Cpus, Mem, Disk, Gpus);
 
@@ -135,26 +156,40 @@ public sealed record AppDefinition
 
 }
 
+/// <summary>How a new version of an app replaces the old one (Marathon's upgradeStrategy).</summary>
 public sealed record UpgradeStrategy
 {
+    /// <summary>The share of instances that must stay healthy during an upgrade (0 to 1). Default 1.</summary>
     public double MinimumHealthCapacity { get; init; } = 1;
+    /// <summary>The share of extra instances an upgrade may start (0 to 1). Default 1.</summary>
     public double MaximumOverCapacity { get; init; } = 1;
 }
 
 /// <summary>A health check with Marathon's field names.</summary>
 public sealed record AppHealthCheck
 {
+    /// <summary>HTTP, TCP or COMMAND (MESOS_HTTP and MESOS_TCP are read as HTTP and TCP). Default HTTP.</summary>
     public string Protocol { get; init; } = "HTTP";
+    /// <summary>The path an HTTP check requests. Default "/".</summary>
     public string Path { get; init; } = "/";
+    /// <summary>Which of the instance's ports is checked. Default 0.</summary>
     public int PortIndex { get; init; }
+    /// <summary>A fixed port to check instead of <see cref="PortIndex"/>.</summary>
     public int? Port { get; init; }
+    /// <summary>What a COMMAND check runs.</summary>
     public AppCommand? Command { get; init; }
+    /// <summary>Seconds after start during which failures do not count. Default 300.</summary>
     public double GracePeriodSeconds { get; init; } = 300;
+    /// <summary>Seconds between checks. Default 60.</summary>
     public double IntervalSeconds { get; init; } = 60;
+    /// <summary>Seconds a check may take. Default 20.</summary>
     public double TimeoutSeconds { get; init; } = 20;
+    /// <summary>Failures in a row after which the instance is killed. Default 3.</summary>
     public int MaxConsecutiveFailures { get; init; } = 3;
+    /// <summary>Seconds before the first check. Default 15.</summary>
     public double DelaySeconds { get; init; } = 15;
 
+    /// <summary>The agent's health check for this definition; <paramref name="field"/> prefixes errors, <paramref name="portCount"/> bounds the port index.</summary>
     public HealthCheckSpec ToSpec(string field, int portCount)
     {
         var kind = Protocol?.ToUpperInvariant() switch
@@ -187,7 +222,9 @@ public sealed record AppHealthCheck
     }
 }
 
+/// <summary>A COMMAND health check's command.</summary>
 public sealed record AppCommand
 {
+    /// <summary>Shell text.</summary>
     public string? Value { get; init; }
 }

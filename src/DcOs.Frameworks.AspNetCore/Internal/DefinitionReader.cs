@@ -2,8 +2,9 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using DcOs.Core;
+using Microsoft.AspNetCore.Http;
 
-namespace DcOs.SampleMaster.Api;
+namespace DcOs.Frameworks.AspNetCore.Internal;
 
 /// <summary>
 /// The door for app and job definitions. Before a definition exists it says, for the first thing wrong, which field and

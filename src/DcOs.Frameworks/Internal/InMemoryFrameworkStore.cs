@@ -1,0 +1,32 @@
+namespace DcOs.Frameworks.Internal;
+
+/// <summary>Documents in a dictionary, for tests and frameworks whose state need not outlive the process.</summary>
+internal sealed class InMemoryFrameworkStore : IFrameworkStore
+{
+    private readonly Lock _gate = new();
+    private readonly SortedDictionary<(string Kind, string Id), string> _items = [];
+
+    public void Put(string kind, string id, string json)
+    {
+        lock (_gate) _items[(kind, id)] = json;
+    }
+
+    public void Delete(string kind, string id)
+    {
+        lock (_gate) _items.Remove((kind, id));
+    }
+
+    public string? Get(string kind, string id)
+    {
+        lock (_gate) return _items.GetValueOrDefault((kind, id));
+    }
+
+    public IReadOnlyList<string> All(string kind)
+    {
+        lock (_gate) return [.. _items.Where(i => i.Key.Kind == kind).Select(i => i.Value)];
+    }
+
+    public void Dispose()
+    {
+    }
+}

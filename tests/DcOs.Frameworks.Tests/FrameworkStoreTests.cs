@@ -1,0 +1,97 @@
+using DcOs.Core;
+using DcOs.Frameworks.Jobs;
+using DcOs.Frameworks.Services;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Time.Testing;
+
+namespace DcOs.Frameworks.Tests;
+
+/// <summary>The frameworks' state in a real SQLite file: what a restarted process finds, and what a refused write leaves.</summary>
+public sealed class FrameworkStoreTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("dcos-fwstore-");
+
+    private string Path => System.IO.Path.Combine(_dir.FullName, "frameworks.db");
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        _dir.Delete(recursive: true);
+    }
+
+    [Fact]
+    public async Task A_restarted_process_finds_its_framework_ids_apps_and_jobs()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        using (var store = FrameworkStores.Sqlite(Path))
+        {
+            var services = new ServicesFramework(store, time);
+            using var jobs = new JobsFramework(store, time);
+            Assert.True(services.SavedId.IsEmpty);
+            await services.SubscribedAsync(new RecordingDriver(), new FrameworkId("run1-0001"), reconnected: false);
+            await jobs.SubscribedAsync(new RecordingDriver(), new FrameworkId("run1-0002"), reconnected: false);
+            services.Add(new AppDefinition { Id = "/team/web", Cmd = "sleep 60", Cpus = 0.1, Mem = 32, Instances = 2 });
+            jobs.Add(new JobDefinition { Id = "nightly", Run = new JobRunSpec { Cmd = "true" }, Schedule = "0 3 * * *" });
+        }
+
+        using var reopened = FrameworkStores.Sqlite(Path);
+        var again = new ServicesFramework(reopened, time);
+        using var jobsAgain = new JobsFramework(reopened, time);
+        Assert.Equal("run1-0001", again.SavedId.Value);
+        Assert.Equal("run1-0002", jobsAgain.SavedId.Value);
+        Assert.Equal(2, Assert.Single(again.List()).Definition.Instances);
+        Assert.Equal("0 3 * * *", Assert.Single(jobsAgain.List()).Job.Schedule);
+    }
+
+    [Fact]
+    public void A_store_that_refuses_writes_leaves_the_framework_as_it_was()
+    {
+        using var store = new RefusingStore();
+        var services = new ServicesFramework(store, TimeProvider.System);
+        using var jobs = new JobsFramework(store, TimeProvider.System);
+
+        store.Refuse = true;
+        Assert.Throws<FrameworkStoreException>(() => services.Add(new AppDefinition { Id = "/web", Cmd = "sleep 1", Cpus = 0.1, Mem = 32 }));
+        Assert.Throws<FrameworkStoreException>(() => jobs.Add(new JobDefinition { Id = "once", Run = new JobRunSpec { Cmd = "true" } }));
+        Assert.Empty(services.List());
+        Assert.Empty(jobs.List());
+
+        store.Refuse = false;
+        services.Add(new AppDefinition { Id = "/web", Cmd = "sleep 1", Cpus = 0.1, Mem = 32 });
+        store.Refuse = true;
+        Assert.Throws<FrameworkStoreException>(() => services.Scale("web", 5));
+        Assert.Throws<FrameworkStoreException>(() => services.Remove("web"));
+        Assert.Equal(1, Assert.Single(services.List()).Definition.Instances);
+    }
+
+    /// <summary>A store in memory that refuses writes on demand, as a full disk makes SQLite do.</summary>
+    private sealed class RefusingStore : IFrameworkStore
+    {
+        private readonly IFrameworkStore _inner = FrameworkStores.InMemory();
+
+        public bool Refuse { get; set; }
+
+        public void Put(string kind, string id, string json)
+        {
+            Check(kind, id);
+            _inner.Put(kind, id, json);
+        }
+
+        public void Delete(string kind, string id)
+        {
+            Check(kind, id);
+            _inner.Delete(kind, id);
+        }
+
+        public string? Get(string kind, string id) => _inner.Get(kind, id);
+
+        public IReadOnlyList<string> All(string kind) => _inner.All(kind);
+
+        public void Dispose() => _inner.Dispose();
+
+        private void Check(string kind, string id)
+        {
+            if (Refuse) throw new FrameworkStoreException($"could not save {kind} '{id}': database or disk is full", new IOException("disk full"));
+        }
+    }
+}

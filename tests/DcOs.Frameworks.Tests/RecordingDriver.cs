@@ -1,0 +1,67 @@
+using DcOs.Core;
+using DcOs.Core.Placement;
+using DcOs.Framework;
+
+namespace DcOs.Frameworks.Tests;
+
+/// <summary>
+/// The edge of the frameworks' unit tests: a driver that records what a framework asks of the master (accepts,
+/// declines, kills, reconciliations) instead of sending it, so their logic runs on fake time with no master.
+/// </summary>
+internal sealed class RecordingDriver : IFrameworkDriver
+{
+    public List<(IReadOnlyList<OfferId> Offers, IReadOnlyList<TaskSpec> Tasks)> Accepted { get; } = [];
+
+    public List<OfferId> Declined { get; } = [];
+
+    public List<TaskId> Killed { get; } = [];
+
+    public int Reconciliations { get; private set; }
+
+    public int Revives { get; private set; }
+
+    public FrameworkId FrameworkId { get; set; } = new("fw-test");
+
+    public bool IsConnected => true;
+
+    public IEnumerable<TaskSpec> Launched => Accepted.SelectMany(a => a.Tasks);
+
+    public ValueTask AcceptAsync(IReadOnlyList<OfferId> offerIds, IReadOnlyList<TaskSpec> tasks, Filters? filters = null)
+    {
+        lock (this) Accepted.Add((offerIds, tasks));
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask DeclineAsync(IReadOnlyList<OfferId> offerIds, Filters? filters = null, IReadOnlyDictionary<PlacementReason, long>? reasons = null)
+    {
+        lock (this) Declined.AddRange(offerIds);
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask ReviveAsync(params string[] roles)
+    {
+        lock (this) Revives++;
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask SuppressAsync(params string[] roles) => ValueTask.CompletedTask;
+
+    public ValueTask KillTaskAsync(TaskId taskId, AgentId agentId = default)
+    {
+        lock (this) Killed.Add(taskId);
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask ReconcileAsync(IReadOnlyList<(TaskId TaskId, AgentId AgentId)> tasks)
+    {
+        lock (this) Reconciliations++;
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask AcknowledgeAsync(TaskStatusUpdate status) => ValueTask.CompletedTask;
+
+    public Task<BatchPlacement> PlaceTasksAsync(IReadOnlyList<TaskSpec> tasks, ObjectiveKind objective = ObjectiveKind.Cheapest, TimeSpan? estimatedDuration = null) =>
+        throw new NotSupportedException("the services and jobs frameworks place from offers");
+
+    public ValueTask SendFrameworkMessageAsync(AgentId agentId, ExecutorId executorId, byte[] data) => ValueTask.CompletedTask;
+}
