@@ -3,13 +3,16 @@
 
 Builds the src projects with the PublicApiAnalyzers' findings as warnings, then adds every symbol the analyzer reports
 as undeclared (RS0016) to PublicAPI.Unshipped.txt (PublicAPI.Shipped.txt with --shipped) and removes every declared
-symbol that is gone (RS0017). Review the diff: it is the public API change. Usage: python3 eng/update-public-api.py [--shipped]
+symbol that is gone (RS0017). Review the diff: it is the public API change.
+Usage: python3 eng/update-public-api.py [--shipped] [project ...]   (projects by name, e.g. DcOs.Frameworks; default all)
 """
 import collections, os, re, subprocess, sys
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 target = 'PublicAPI.Shipped.txt' if '--shipped' in sys.argv else 'PublicAPI.Unshipped.txt'
-projects = sorted(f'src/{d}/{d}.csproj' for d in os.listdir(os.path.join(root, 'src')) if os.path.isfile(os.path.join(root, 'src', d, f'{d}.csproj')))
+only = {a for a in sys.argv[1:] if not a.startswith('--')}
+projects = sorted(f'src/{d}/{d}.csproj' for d in os.listdir(os.path.join(root, 'src'))
+                  if os.path.isfile(os.path.join(root, 'src', d, f'{d}.csproj')) and (not only or d in only))
 pattern = re.compile(r"(?:error|warning) (RS0016|RS0017): Symbol '(.+?)' is .*\[(.+?\.csproj)\]")
 added, removed = collections.defaultdict(set), collections.defaultdict(set)
 for project in projects:

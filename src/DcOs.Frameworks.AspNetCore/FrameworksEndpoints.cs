@@ -109,11 +109,15 @@ public static class FrameworksEndpoints
             healthChecks = d.HealthChecks,
             costObjective = d.CostObjective.Name(),
             upgradeStrategy = d.UpgradeStrategy,
+            unreachableStrategy = d.UnreachableStrategy,
+            killSelection = d.KillSelection,
             tasksRunning = view.TasksRunning,
+            tasksUnreachable = view.TasksUnreachable,
             tasksHealthy = view.TasksHealthy,
             tasksStaged = view.TasksStaged,
             version = view.Version,
             deploying = view.Deploying,
+            message = view.Message,
             tasks = view.Tasks,
         };
     }

@@ -24,7 +24,7 @@ internal static class DefinitionReader
     {
         "container", "labels", "portDefinitions", "fetch", "uris", "dependencies", "acceptedResourceRoles", "networks",
         "requirePorts", "executor", "taskKillGracePeriodSeconds", "role", "residency", "secrets", "readinessChecks",
-        "unreachableStrategy", "killSelection", "version", "versionInfo", "storeUrls",
+        "version", "versionInfo", "storeUrls",
     };
 
     /// <summary>Reads <typeparamref name="T"/> from a request body of at most <see cref="MaxBytes"/>.</summary>

@@ -49,6 +49,15 @@ public sealed record AppDefinition
     /// <summary>Seconds between SIGTERM and SIGKILL when an instance is killed. Default 3.</summary>
     public double KillGracePeriodSeconds { get; init; } = 3;
 
+    /// <summary>When an unreachable instance is replaced and when it is given up on (Marathon's defaults: 300 s, 600 s).</summary>
+    public UnreachableStrategy? UnreachableStrategy { get; init; }
+
+    /// <summary>
+    /// Which instances go first when there are more than wanted (scaling down, or a replaced instance that came back):
+    /// <c>YOUNGEST_FIRST</c> (default) or <c>OLDEST_FIRST</c>, as in Marathon.
+    /// </summary>
+    public string KillSelection { get; init; } = "YOUNGEST_FIRST";
+
     /// <summary>The id without slashes, safe in task ids: "/team/web" becomes "team_web".</summary>
     [JsonIgnore]
     public string Key => Id.Trim('/').Replace('/', '_');
@@ -108,6 +117,13 @@ public sealed record AppDefinition
         if (!double.IsFinite(BackoffFactor) || BackoffFactor < 1 || BackoffFactor > 100) throw new ValidationException("backoffFactor", $"must be between 1 and 100 (got {BackoffFactor.ToString(CultureInfo.InvariantCulture)})");
         DefinitionRules.Seconds(MaxLaunchDelaySeconds, "maxLaunchDelaySeconds", min: BackoffSeconds);
         DefinitionRules.Seconds(KillGracePeriodSeconds, "killGracePeriodSeconds");
+        if (UnreachableStrategy is { } unreachable)
+        {
+            DefinitionRules.Seconds(unreachable.InactiveAfterSeconds, "unreachableStrategy.inactiveAfterSeconds", min: 1, max: 7 * DefinitionRules.MaxSeconds);
+            DefinitionRules.Seconds(unreachable.ExpungeAfterSeconds, "unreachableStrategy.expungeAfterSeconds", min: unreachable.InactiveAfterSeconds, max: 7 * DefinitionRules.MaxSeconds);
+        }
+        if (KillSelection is not ("YOUNGEST_FIRST" or "OLDEST_FIRST"))
+            throw new ValidationException("killSelection", $"must be YOUNGEST_FIRST or OLDEST_FIRST (got \"{KillSelection}\")");
         DefinitionRules.EnvironmentNames(Env, "env");
         if (User is not null)
         {
@@ -154,6 +170,21 @@ public sealed record AppDefinition
         };
     }
 
+}
+
+/// <summary>
+/// What happens to an instance whose agent is unreachable (Marathon's unreachableStrategy): after
+/// <see cref="InactiveAfterSeconds"/> it no longer counts and a replacement is launched; after
+/// <see cref="ExpungeAfterSeconds"/> it is forgotten, and killed if it ever comes back. One that returns in between is
+/// an extra instance, and <see cref="AppDefinition.KillSelection"/> picks which goes.
+/// </summary>
+public sealed record UnreachableStrategy
+{
+    /// <summary>Seconds unreachable after which the instance is replaced (at least 1). Default 300.</summary>
+    public double InactiveAfterSeconds { get; init; } = 300;
+
+    /// <summary>Seconds unreachable after which it is given up on (at least <see cref="InactiveAfterSeconds"/>). Default 600.</summary>
+    public double ExpungeAfterSeconds { get; init; } = 600;
 }
 
 /// <summary>How a new version of an app replaces the old one (Marathon's upgradeStrategy).</summary>

@@ -8,4 +8,6 @@ namespace DcOs.Frameworks.Services;
 /// <param name="TasksStaged">Instances launched and not yet running.</param>
 /// <param name="Deploying">Whether instances are still to be launched, replaced or killed.</param>
 /// <param name="Tasks">Its active instances.</param>
-public sealed record AppView(AppDefinition Definition, int Version, int TasksRunning, int TasksHealthy, int TasksStaged, bool Deploying, IReadOnlyList<AppTaskView> Tasks);
+/// <param name="TasksUnreachable">Instances whose agent is unreachable (counted until inactiveAfterSeconds, then replaced).</param>
+/// <param name="Message">Why the app has fewer instances than it wants, or that some are unreachable; null when neither.</param>
+public sealed record AppView(AppDefinition Definition, int Version, int TasksRunning, int TasksHealthy, int TasksStaged, bool Deploying, IReadOnlyList<AppTaskView> Tasks, int TasksUnreachable, string? Message);

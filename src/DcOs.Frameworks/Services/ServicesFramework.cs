@@ -14,7 +14,7 @@ namespace DcOs.Frameworks.Services;
 /// offer with the least room left, so whole machines stay free). Apps are stored, so they survive a restart; tasks
 /// are recovered by reconciliation with the master (an app's key and version are in every task id).
 /// </summary>
-public sealed class ServicesFramework : StoredFramework
+public sealed class ServicesFramework : StoredFramework, IDisposable
 {
     /// <summary>The store kind of apps.</summary>
     public const string Kind = "app";
@@ -22,10 +22,17 @@ public sealed class ServicesFramework : StoredFramework
     /// <summary>A task that ran at least this long resets its app's launch backoff when it ends.</summary>
     private static readonly TimeSpan BackoffReset = TimeSpan.FromSeconds(60);
 
+    /// <summary>How often apps are looked over for what time changes: unreachable instances to replace or give up on.</summary>
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
+
     private readonly Lock _gate = new();
     private readonly Dictionary<string, AppState> _apps = new(StringComparer.Ordinal);
     private readonly IFrameworkStore _store;
     private readonly TimeProvider _time;
+    private readonly ITimer _sweep;
+
+    /// <summary>Instances given up on after being unreachable too long: killed if they ever report again.</summary>
+    private readonly HashSet<TaskId> _expunged = [];
 
     /// <summary>A services framework keeping its apps in <paramref name="store"/>; backoffs run on <paramref name="time"/>.</summary>
     public ServicesFramework(IFrameworkStore store, TimeProvider time)
@@ -34,7 +41,11 @@ public sealed class ServicesFramework : StoredFramework
         _store = store;
         _time = time;
         foreach (var saved in store.LoadAll<SavedApp>(Kind)) _apps[saved.Definition.Key] = new AppState(saved.Definition, saved.Version);
+        _sweep = time.CreateTimer(_ => Converge(), null, SweepInterval, SweepInterval);
     }
+
+    /// <summary>Stops looking over the apps (the framework's host is stopping).</summary>
+    public void Dispose() => _sweep.Dispose();
 
     /// <summary>The framework's registration: name "services", role "*", partition-aware, a week of failover, with <paramref name="id"/> when it has one.</summary>
     public static FrameworkInfo Info(FrameworkId id) => new()
@@ -71,9 +82,21 @@ public sealed class ServicesFramework : StoredFramework
         public bool? Healthy { get; set; }
         public bool KillRequested { get; set; }
         public DateTimeOffset? StartedAt { get; set; }
+        public DateTimeOffset? UnreachableSince { get; set; }
         public IReadOnlyList<ulong> Ports { get; init; } = [];
         public bool Active => !State.IsTerminal();
     }
+
+    private static TimeSpan InactiveAfter(AppDefinition d) => TimeSpan.FromSeconds(d.UnreachableStrategy?.InactiveAfterSeconds ?? 300);
+
+    private static TimeSpan ExpungeAfter(AppDefinition d) => TimeSpan.FromSeconds(d.UnreachableStrategy?.ExpungeAfterSeconds ?? 600);
+
+    /// <summary>
+    /// Whether an instance counts toward the wanted number: running or on its way, not being killed, and not unreachable
+    /// for longer than the app's inactiveAfterSeconds (then a replacement is launched, as Marathon does).
+    /// </summary>
+    private static bool Counts(AppTask t, AppDefinition d, DateTimeOffset now) =>
+        t.Active && !t.KillRequested && !(t.UnreachableSince is { } since && now - since >= InactiveAfter(d));
 
     private sealed record UnknownTarget(string Hostname) : IPlacementTarget
     {
@@ -176,7 +199,8 @@ public sealed class ServicesFramework : StoredFramework
     {
         lock (_gate)
         {
-            return [.. _apps.Values.Select(a => (App: a, Waiting: Math.Max(0, Need(a)))).Where(x => x.Waiting > 0)
+            var now = _time.GetUtcNow();
+            return [.. _apps.Values.Select(a => (App: a, Waiting: Math.Max(0, Need(a, now)))).Where(x => x.Waiting > 0)
                 .Select(x => (x.App.Definition.Id, x.Waiting, (IReadOnlyDictionary<PlacementReason, long>)new Dictionary<PlacementReason, long>(x.App.Reasons),
                     x.App.Summary ?? (x.App.Reasons.Count == 0 ? $"{x.Waiting} instance(s) waiting: no offer seen yet (no agent with free resources?)" : null)))];
         }
@@ -203,15 +227,25 @@ public sealed class ServicesFramework : StoredFramework
 
     private AppView View(AppState app)
     {
+        var now = _time.GetUtcNow();
         var active = app.Tasks.Values.Where(t => t.Active).ToList();
+        var unreachable = active.Where(t => t.UnreachableSince is not null).ToList();
+        var missing = Need(app, now);
+        var message = missing > 0
+            ? app.Summary ?? $"{missing} instance(s) waiting for an offer"
+            : unreachable.Count > 0
+                ? $"{unreachable.Count} instance(s) unreachable; replaced after {InactiveAfter(app.Definition).TotalSeconds:0.#} s unreachable"
+                : null;
         return new AppView(
             app.Definition,
             app.Version,
             active.Count(t => t.State == TaskState.Running),
             active.Count(t => t.State == TaskState.Running && t.Healthy != false),
             active.Count(t => t.State is TaskState.Staging or TaskState.Starting),
-            active.Any(t => t.Version != app.Version) || active.Count != app.Definition.Instances,
-            [.. active.OrderBy(t => t.Id.Value, StringComparer.Ordinal).Select(t => new AppTaskView(t.Id.Value, t.State.MesosName(), t.Agent.Value, t.Target.Hostname, t.Healthy, t.Version, t.StartedAt, t.Ports))]);
+            active.Any(t => t.Version != app.Version) || active.Count(t => Counts(t, app.Definition, now)) != app.Definition.Instances,
+            [.. active.OrderBy(t => t.Id.Value, StringComparer.Ordinal).Select(t => new AppTaskView(t.Id.Value, t.State.MesosName(), t.Agent.Value, t.Target.Hostname, t.Healthy, t.Version, t.StartedAt, t.Ports))],
+            unreachable.Count,
+            message);
     }
 
     // ---- scheduler callbacks ----
@@ -245,7 +279,7 @@ public sealed class ServicesFramework : StoredFramework
     /// <summary>Launches what the app needs on the batch's offers, in its objective's order; true when it needs any.</summary>
     private static bool Place(AppState app, IReadOnlyList<Offer> offers, OfferBatch batch, DateTimeOffset now)
     {
-        var need = Need(app);
+        var need = Need(app, now);
         app.Waiting = Math.Max(0, need);
         if (need <= 0) return false;
         if (now < app.NextLaunch)
@@ -310,12 +344,12 @@ public sealed class ServicesFramework : StoredFramework
     }
 
     /// <summary>How many instances to launch now: the wanted count, or during a rolling upgrade what over-capacity allows.</summary>
-    private static int Need(AppState app)
+    private static int Need(AppState app, DateTimeOffset now)
     {
         if (app.Removed) return 0;
         var wanted = app.Definition.Instances;
-        var active = app.Tasks.Values.Count(t => t.Active && !t.KillRequested);
-        var current = app.Tasks.Values.Count(t => t.Active && !t.KillRequested && t.Version == app.Version);
+        var active = app.Tasks.Values.Count(t => Counts(t, app.Definition, now));
+        var current = app.Tasks.Values.Count(t => Counts(t, app.Definition, now) && t.Version == app.Version);
         if (active == current) return wanted - active;
         var over = (int)Math.Ceiling(wanted * (app.Definition.UpgradeStrategy?.MaximumOverCapacity ?? 1));
         return Math.Min(wanted - current, wanted + over - active);
@@ -333,6 +367,12 @@ public sealed class ServicesFramework : StoredFramework
             {
                 kill = !status.State.IsTerminal() && key is not null;
             }
+            else if (_expunged.Contains(status.TaskId))
+            {
+                // Given up on while unreachable, and replaced: if it still runs, it must not (Marathon's expunge).
+                if (status.State.IsTerminal()) _expunged.Remove(status.TaskId);
+                else kill = true;
+            }
             else
             {
                 if (!app.Tasks.TryGetValue(status.TaskId, out var task))
@@ -343,6 +383,7 @@ public sealed class ServicesFramework : StoredFramework
                     app.Tasks[status.TaskId] = task;
                 }
                 task.State = status.State;
+                task.UnreachableSince = status.State == TaskState.Unreachable ? task.UnreachableSince ?? _time.GetUtcNow() : null;
                 task.Agent = status.AgentId.IsEmpty ? task.Agent : status.AgentId;
                 if (status.Healthy is { } healthy) task.Healthy = healthy;
                 if (status.State == TaskState.Running) task.StartedAt ??= status.Timestamp == default ? _time.GetUtcNow() : status.Timestamp;
@@ -371,23 +412,38 @@ public sealed class ServicesFramework : StoredFramework
         _ = Task.Delay(app.Backoff.Value, _time).ContinueWith(_ => ReviveAsync(), TaskScheduler.Default);
     }
 
-    /// <summary>Kills what scaling down and rolling upgrades no longer need, then asks for offers if anything must launch.</summary>
+    /// <summary>
+    /// Gives up on instances unreachable past expungeAfterSeconds, kills what scaling down, returning instances and
+    /// rolling upgrades leave in excess, then asks for offers if anything must launch. Runs after every change and
+    /// every <see cref="SweepInterval"/>, so that time alone (an unreachable instance ageing) acts too.
+    /// </summary>
     private void Converge()
     {
         var kills = new List<(TaskId, AgentId)>();
         var needOffers = false;
         lock (_gate)
         {
+            var now = _time.GetUtcNow();
             foreach (var app in _apps.Values)
             {
+                foreach (var gone in app.Tasks.Values.Where(t => t.UnreachableSince is { } since && now - since >= ExpungeAfter(app.Definition)).ToList())
+                {
+                    app.Tasks.Remove(gone.Id);
+                    _expunged.Add(gone.Id);
+                }
                 var wanted = app.Definition.Instances;
-                var active = app.Tasks.Values.Where(t => t.Active && !t.KillRequested).ToList();
+                var active = app.Tasks.Values.Where(t => Counts(t, app.Definition, now)).ToList();
                 var old = active.Where(t => t.Version != app.Version).OrderBy(t => t.State == TaskState.Running).ThenBy(t => t.Id.Value, StringComparer.Ordinal).ToList();
                 var current = active.Where(t => t.Version == app.Version).ToList();
                 if (old.Count == 0 && current.Count > wanted)
                 {
-                    // Scale down: newest (not yet running first) go.
-                    foreach (var t in current.OrderBy(t => t.State == TaskState.Running).ThenByDescending(t => t.StartedAt ?? DateTimeOffset.MaxValue).Take(current.Count - wanted)) Kill(t, kills);
+                    // Too many (scaled down, or a replaced instance came back): those not yet running go first, then by
+                    // the app's killSelection.
+                    var byReadiness = current.OrderBy(t => t.State == TaskState.Running);
+                    var ordered = app.Definition.KillSelection == "OLDEST_FIRST"
+                        ? byReadiness.ThenBy(t => t.StartedAt ?? DateTimeOffset.MaxValue)
+                        : byReadiness.ThenByDescending(t => t.StartedAt ?? DateTimeOffset.MaxValue);
+                    foreach (var t in ordered.Take(current.Count - wanted)) Kill(t, kills);
                 }
                 else if (old.Count > 0)
                 {
@@ -403,7 +459,7 @@ public sealed class ServicesFramework : StoredFramework
                         Kill(t, kills);
                     }
                 }
-                if (Need(app) > 0) needOffers = true;
+                if (Need(app, now) > 0) needOffers = true;
             }
         }
         if (kills.Count > 0) _ = KillAsync(kills);

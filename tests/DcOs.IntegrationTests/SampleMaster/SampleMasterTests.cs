@@ -135,6 +135,45 @@ public sealed class SampleMasterTests
     }
 
     [Fact]
+    public async Task An_agent_that_hangs_has_its_instances_replaced_and_their_old_copies_killed_when_it_returns()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Skip("real processes and signals");
+        await using var cluster = await SampleCluster.StartAsync(3, "--DcOs:Engine:AgentPingTimeout", "00:00:01", "--DcOs:Engine:MaxAgentPingTimeouts", "2");
+        var marker = $"{Random.Shared.Next(100000, 999999)}.{Random.Shared.Next(100, 999)}";
+        var app = $$$"""{"id": "/resilient", "cmd": "exec sleep {{{marker}}}", "cpus": 0.1, "mem": 32, "instances": 2, "constraints": [["hostname", "UNIQUE"]], "unreachableStrategy": {"inactiveAfterSeconds": 2, "expungeAfterSeconds": 5}}""";
+        using (var created = await cluster.Http.PostAsync("api/apps", new StringContent(app, System.Text.Encoding.UTF8, "application/json")))
+            Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+        await cluster.EventuallyAsync(() => Task.FromResult(SleepProcesses(marker).Count == 2), TimeSpan.FromSeconds(60), "2 instances");
+        var first = (await cluster.GetAsync("api/apps/resilient")).GetProperty("tasks").EnumerateArray().First();
+        var host = first.GetProperty("host").GetString()!;
+        var agentDir = Path.Combine(cluster.DataDir, "agents", "agent-" + host["local-agent-".Length..]);
+        var agentPid = Assert.Single(ProcessTable.Matching(argv => argv.Contains(agentDir)));
+        var oldCopy = SleepProcesses(marker).Single(pid => File.ReadAllText($"/proc/{pid}/environ").Contains(first.GetProperty("id").GetString()!, StringComparison.Ordinal));
+
+        // The agent hangs: its instance is unreachable, then replaced on the third agent, while the old copy still runs.
+        Assert.Equal(0, Posix.Kill(agentPid, Posix.SigStop));
+        try
+        {
+            await cluster.EventuallyAsync(() => Task.FromResult(SleepProcesses(marker).Count == 3), TimeSpan.FromSeconds(60), "a replacement beside the old copy");
+            Assert.Contains(oldCopy, SleepProcesses(marker));
+            var during = await cluster.GetAsync("api/apps/resilient");
+            Assert.Equal(1, during.GetProperty("tasksUnreachable").GetInt32());
+            Assert.Contains("unreachable", during.GetProperty("message").GetString());
+            // Past expungeAfterSeconds the old copy is given up on.
+            await cluster.EventuallyAsync(async () => (await cluster.GetAsync("api/apps/resilient")).GetProperty("tasksUnreachable").GetInt32() == 0, TimeSpan.FromSeconds(60), "the old copy to be expunged");
+        }
+        finally
+        {
+            Assert.Equal(0, Posix.Kill(agentPid, Posix.SigCont));
+        }
+
+        // It comes back: the old copy is killed, and exactly two instances run.
+        await cluster.EventuallyAsync(() => Task.FromResult(!SleepProcesses(marker).Contains(oldCopy)), TimeSpan.FromSeconds(90), "the old copy to be killed");
+        await cluster.EventuallyAsync(async () => SleepProcesses(marker).Count == 2 && (await cluster.GetAsync("api/apps/resilient")).GetProperty("tasksRunning").GetInt32() == 2,
+            TimeSpan.FromSeconds(60), "exactly two instances");
+    }
+
+    [Fact]
     public async Task The_cli_says_clearly_when_the_master_is_unreachable_or_the_app_unknown()
     {
         var unreachable = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
