@@ -7,7 +7,8 @@ namespace DcOs.Frameworks;
 /// <summary>
 /// What the services and jobs frameworks share: they remember their driver, store their framework id so that a
 /// restarted process re-subscribes with it (keeping their tasks), and reconcile after every subscription to learn the
-/// truth.
+/// truth, launching nothing until the master has answered: offers that come first are declined, so a restarted
+/// framework that does not yet know its running tasks never launches them a second time.
 /// </summary>
 public abstract class StoredFramework : FrameworkScheduler
 {
@@ -15,6 +16,8 @@ public abstract class StoredFramework : FrameworkScheduler
 
     private readonly IFrameworkStore _store;
     private readonly string _name;
+    private volatile bool _reconciled;
+    private TaskId _probe;
 
     /// <summary>A framework named <paramref name="name"/> keeping its state in <paramref name="store"/>.</summary>
     protected StoredFramework(IFrameworkStore store, string name)
@@ -34,15 +37,45 @@ public abstract class StoredFramework : FrameworkScheduler
     /// <summary>The id this framework had before, or empty on first start: subscribe with it to keep the tasks.</summary>
     public FrameworkId SavedId => _store.Load<string>(Kind, _name) is { } id ? new FrameworkId(id) : default;
 
+    /// <summary>Whether the master has answered the reconciliation of the current subscription: until then nothing is launched.</summary>
+    protected bool Reconciled => _reconciled;
+
     /// <inheritdoc />
     public override async Task SubscribedAsync(IFrameworkDriver driver, FrameworkId frameworkId, bool reconnected)
     {
         ArgumentNullException.ThrowIfNull(driver);
         Driver = driver;
+        _reconciled = false;
         _store.Save(Kind, _name, frameworkId.Value);
-        // Learn the state of every task after a (re)subscription: it rebuilds the framework's view after a restart.
+        // Learn the state of every task after a (re)subscription: it rebuilds the framework's view after a restart. The
+        // master answers in order, so the answer to a task it cannot know (the probe) comes after every implicit answer:
+        // it marks the end of reconciliation (Mesos gives no other).
+        _probe = new TaskId("reconciled." + Guid.NewGuid().ToString("N"));
         await driver.ReconcileAsync([]).ConfigureAwait(false);
+        await driver.ReconcileAsync([(_probe, default)]).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Call first from <see cref="FrameworkScheduler.StatusUpdateAsync"/>: true when <paramref name="status"/> is the
+    /// answer that ends reconciliation (the framework may launch from now on, and asks for offers); nothing else is to
+    /// be done with it.
+    /// </summary>
+    protected async Task<bool> EndsReconciliationAsync(IFrameworkDriver driver, TaskStatusUpdate status)
+    {
+        ArgumentNullException.ThrowIfNull(driver);
+        ArgumentNullException.ThrowIfNull(status);
+        if (_probe.IsEmpty || status.TaskId != _probe) return false;
+        _reconciled = true;
         await driver.ReviveAsync().ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Offers that arrive before reconciliation ended: declined for a second, nothing launched.</summary>
+    protected static async Task DeclineUntilReconciledAsync(IFrameworkDriver driver, IReadOnlyList<Offer> offers)
+    {
+        ArgumentNullException.ThrowIfNull(driver);
+        ArgumentNullException.ThrowIfNull(offers);
+        await driver.DeclineAsync([.. offers.Select(o => o.Id)], new Filters(1)).ConfigureAwait(false);
     }
 
     /// <summary>Asks for offers again (new work, or a backoff that ended).</summary>

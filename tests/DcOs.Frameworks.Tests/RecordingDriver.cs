@@ -18,6 +18,9 @@ internal sealed class RecordingDriver : IFrameworkDriver
 
     public int Reconciliations { get; private set; }
 
+    /// <summary>Task ids of explicit reconciliations, in order (the frameworks' end-of-reconciliation probe among them).</summary>
+    public List<TaskId> ReconciledTasks { get; } = [];
+
     public int Revives { get; private set; }
 
     public FrameworkId FrameworkId { get; set; } = new("fw-test");
@@ -25,6 +28,15 @@ internal sealed class RecordingDriver : IFrameworkDriver
     public bool IsConnected => true;
 
     public IEnumerable<TaskSpec> Launched => Accepted.SelectMany(a => a.Tasks);
+
+    /// <summary>Answers the framework's reconciliation as the master would, after everything else: it may launch then.</summary>
+    public Task EndReconciliationAsync(FrameworkScheduler framework) => framework.StatusUpdateAsync(this, new TaskStatusUpdate
+    {
+        TaskId = ReconciledTasks[^1],
+        State = TaskState.Lost,
+        Reason = TaskStatusReason.Reconciliation,
+        Source = TaskStatusSource.Master,
+    });
 
     public ValueTask AcceptAsync(IReadOnlyList<OfferId> offerIds, IReadOnlyList<TaskSpec> tasks, Filters? filters = null)
     {
@@ -54,7 +66,11 @@ internal sealed class RecordingDriver : IFrameworkDriver
 
     public ValueTask ReconcileAsync(IReadOnlyList<(TaskId TaskId, AgentId AgentId)> tasks)
     {
-        lock (this) Reconciliations++;
+        lock (this)
+        {
+            Reconciliations++;
+            ReconciledTasks.AddRange(tasks.Select(t => t.TaskId));
+        }
         return ValueTask.CompletedTask;
     }
 

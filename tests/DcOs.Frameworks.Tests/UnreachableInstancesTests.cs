@@ -42,6 +42,7 @@ public sealed class UnreachableInstancesTests : IDisposable
     private async Task<(TaskSpec OnA1, TaskSpec OnA2)> TwoInstancesOneUnreachableAsync(string killSelection = "YOUNGEST_FIRST")
     {
         await _services.SubscribedAsync(_driver, _driver.FrameworkId, reconnected: false);
+        await _driver.EndReconciliationAsync(_services);
         _services.Add(new AppDefinition
         {
             Id = "/web", Cmd = "sleep 1000", Cpus = 0.1, Mem = 32, Instances = 2, KillSelection = killSelection,

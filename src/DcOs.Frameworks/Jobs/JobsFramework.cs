@@ -170,6 +170,11 @@ public sealed class JobsFramework : StoredFramework, IDisposable
     public override async Task OffersAsync(IFrameworkDriver driver, IReadOnlyList<Offer> offers)
     {
         Driver = driver;
+        if (!Reconciled)
+        {
+            await DeclineUntilReconciledAsync(driver, offers).ConfigureAwait(false);
+            return;
+        }
         var now = _time.GetUtcNow();
         var batch = new OfferBatch(offers);
         var anyPending = false;
@@ -266,6 +271,7 @@ public sealed class JobsFramework : StoredFramework, IDisposable
     public override async Task StatusUpdateAsync(IFrameworkDriver driver, TaskStatusUpdate status)
     {
         Driver = driver;
+        if (await EndsReconciliationAsync(driver, status).ConfigureAwait(false)) return;
         var retry = false;
         lock (_gate)
         {

@@ -254,6 +254,11 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
     public override async Task OffersAsync(IFrameworkDriver driver, IReadOnlyList<Offer> offers)
     {
         Driver = driver;
+        if (!Reconciled)
+        {
+            await DeclineUntilReconciledAsync(driver, offers).ConfigureAwait(false);
+            return;
+        }
         var now = _time.GetUtcNow();
         var batch = new OfferBatch(offers);
         var anyNeed = false;
@@ -359,6 +364,7 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
     public override async Task StatusUpdateAsync(IFrameworkDriver driver, TaskStatusUpdate status)
     {
         Driver = driver;
+        if (await EndsReconciliationAsync(driver, status).ConfigureAwait(false)) return;
         var key = KeyOf(status.TaskId);
         var kill = false;
         lock (_gate)

@@ -1,0 +1,78 @@
+using DcOs.Core;
+using DcOs.Frameworks.Jobs;
+using DcOs.Frameworks.Services;
+using Microsoft.Extensions.Time.Testing;
+
+namespace DcOs.Frameworks.Tests;
+
+/// <summary>
+/// A restarted framework does not know its running tasks until the master has answered its reconciliation: it
+/// launches nothing before that, so it never starts a second set beside the first (Marathon's rule).
+/// </summary>
+public sealed class ReconciliationTests
+{
+    private static Offer OfferOn(string agent) => new()
+    {
+        Id = new OfferId("offer-" + Guid.NewGuid().ToString("N")[..8]),
+        FrameworkId = new FrameworkId("fw-test"),
+        AgentId = new AgentId(agent),
+        Hostname = agent,
+        Resources = Resources.Parse("cpus:4;mem:4096"),
+        AgentTotal = Resources.Parse("cpus:4;mem:4096"),
+    };
+
+    [Fact]
+    public async Task A_restarted_services_framework_launches_only_what_reconciliation_shows_missing()
+    {
+        var store = FrameworkStores.InMemory();
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        TaskSpec running;
+        using (var before = new ServicesFramework(store, time))
+        {
+            var first = new RecordingDriver();
+            await before.SubscribedAsync(first, first.FrameworkId, reconnected: false);
+            await first.EndReconciliationAsync(before);
+            before.Add(new AppDefinition { Id = "/web", Cmd = "sleep 100", Cpus = 0.1, Mem = 32, Instances = 3 });
+            await before.OffersAsync(first, [OfferOn("a1")]);
+            Assert.Equal(3, first.Launched.Count());
+            running = first.Launched.First();
+        }
+
+        // The process restarts: the same store, a new framework instance that knows no task.
+        using var after = new ServicesFramework(store, time);
+        var driver = new RecordingDriver();
+        await after.SubscribedAsync(driver, driver.FrameworkId, reconnected: false);
+        Assert.Equal(2, driver.Reconciliations);
+
+        // Offers before the master answered: declined, nothing launched.
+        var early = OfferOn("a1");
+        await after.OffersAsync(driver, [early]);
+        Assert.Empty(driver.Launched);
+        Assert.Contains(early.Id, driver.Declined);
+
+        // Reconciliation reports one instance running (the other two were lost with their agent), then ends.
+        await after.StatusUpdateAsync(driver, new TaskStatusUpdate { TaskId = running.Id, State = TaskState.Running, AgentId = new AgentId("a1"), Reason = TaskStatusReason.Reconciliation });
+        await driver.EndReconciliationAsync(after);
+        Assert.True(driver.Revives > 0);
+        await after.OffersAsync(driver, [OfferOn("a1")]);
+        Assert.Equal(2, driver.Launched.Count());
+        Assert.Equal(3, Assert.Single(after.List()).Tasks.Count);
+    }
+
+    [Fact]
+    public async Task A_jobs_framework_starts_no_run_before_reconciliation_ends()
+    {
+        using var jobs = new JobsFramework(FrameworkStores.InMemory(), new FakeTimeProvider(DateTimeOffset.UnixEpoch));
+        var driver = new RecordingDriver();
+        await jobs.SubscribedAsync(driver, driver.FrameworkId, reconnected: false);
+        jobs.Add(new JobDefinition { Id = "once", Run = new JobRunSpec { Cmd = "true" } });
+        jobs.RunNow("once");
+
+        await jobs.OffersAsync(driver, [OfferOn("a1")]);
+        Assert.Empty(driver.Launched);
+
+        await driver.EndReconciliationAsync(jobs);
+        await jobs.OffersAsync(driver, [OfferOn("a1")]);
+        Assert.Single(driver.Launched);
+    }
+}
