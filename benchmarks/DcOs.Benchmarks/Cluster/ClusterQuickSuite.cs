@@ -47,18 +47,18 @@ public sealed class ClusterQuickSuite : IQuickSuite
             var clock = Stopwatch.StartNew();
             var data = Path.Combine(root.FullName, "master");
             var log = new StringBuilder();
-            processes.Add(NamespaceNetwork.Start(net.Master, [Program("DcOs.SampleMaster"), "--listen", $"{net.MasterAddress}:5050", "--http-port", "5080", "--data-dir", data], log));
+            processes.Add(NamespaceNetwork.Start(net.Master, [SamplePrograms.Path("DcOs.SampleMaster"), "--listen", $"{net.MasterAddress}:5050", "--http-port", "5080", "--data-dir", data], log));
             while (!File.Exists(Path.Combine(data, "join.token")) || !File.Exists(Path.Combine(data, "admin.token"))) await Task.Delay(50, cancellationToken);
             for (var i = 1; i <= 3; i++)
             {
-                processes.Add(NamespaceNetwork.Start(net.Agent(i), [Program("DcOs.AgentHost"), "--master", $"{net.MasterAddress}:5050", "--token-file", Path.Combine(data, "join.token"),
+                processes.Add(NamespaceNetwork.Start(net.Agent(i), [SamplePrograms.Path("DcOs.AgentHost"), "--master", $"{net.MasterAddress}:5050", "--token-file", Path.Combine(data, "join.token"),
                     "--work-dir", Path.Combine(root.FullName, $"agent-{i}"), "--hostname", $"agent-{i}", "--cpus", "1", "--mem", "512", "--kill-tasks-on-shutdown", "true"], new StringBuilder()));
             }
             var admin = File.ReadAllText(Path.Combine(data, "admin.token")).Trim();
             async Task<JsonElement?> Cli(params string[] args)
             {
                 var output = new StringBuilder();
-                using var cli = NamespaceNetwork.Start(net.Master, [Program("DcOs.Cli"), "--json", .. args], output, new Dictionary<string, string>
+                using var cli = NamespaceNetwork.Start(net.Master, [SamplePrograms.Path("DcOs.Cli"), "--json", .. args], output, new Dictionary<string, string>
                 {
                     ["DCOS_MASTER"] = "http://127.0.0.1:5080", ["DCOS_TOKEN"] = admin, ["DCOS_DIR"] = Path.Combine(root.FullName, "cli"),
                 });
@@ -97,20 +97,5 @@ public sealed class ClusterQuickSuite : IQuickSuite
         {
             lock (log) throw new TimeoutException("the cluster did not come up within 3 minutes:\n" + log);
         }
-    }
-
-    /// <summary>A built sample program of the repository (Release first, as the benchmarks run).</summary>
-    private static string Program(string project)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (!File.Exists(Path.Combine(dir.FullName, "DcOs.sln"))) continue;
-            foreach (var configuration in new[] { "Release", "Debug" })
-            {
-                var path = Path.Combine(dir.FullName, "samples", project, "bin", configuration, "net10.0", project + ".dll");
-                if (File.Exists(path)) return path;
-            }
-        }
-        throw new FileNotFoundException($"{project}.dll is not built; build the solution (or the benchmarks, which build it)");
     }
 }

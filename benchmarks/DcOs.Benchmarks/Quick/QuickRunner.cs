@@ -15,6 +15,7 @@ public static class QuickRunner
         new DcOs.Benchmarks.Agent.AgentQuickSuite(),
         new DcOs.Benchmarks.Optimizer.OptimizerQuickSuite(),
         new DcOs.Benchmarks.Cluster.ClusterQuickSuite(),
+        new DcOs.Benchmarks.Frameworks.FrameworksQuickSuite(),
     ];
 
     public static async Task<int> RunAsync(string[] names, TextWriter output)

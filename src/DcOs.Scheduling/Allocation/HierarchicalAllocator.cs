@@ -192,9 +192,14 @@ internal sealed class HierarchicalAllocator
 
     public bool IsSuppressed(int handle) => Framework(handle) is { Suppressed: { Count: > 0 } s } fw && s.Count == fw.Roles.Length;
 
-    /// <summary>Do not offer <paramref name="slot"/> to the framework before <paramref name="until"/>.</summary>
-    public void AddFilter(int handle, int slot, DateTimeOffset until) =>
-        (Framework(handle).Filters ??= [])[slot] = until;
+    /// <summary>
+    /// Do not offer <paramref name="refused"/> (or less) on <paramref name="slot"/> to the framework before
+    /// <paramref name="until"/>, as Mesos' refuse filters do: what it declined, or left unused in an accept, is not
+    /// offered to it again, but once more is free there (a task ended) the agent is offered at once. Null
+    /// <paramref name="refused"/>: the whole agent, whatever is free.
+    /// </summary>
+    public void AddFilter(int handle, int slot, DateTimeOffset until, Resources? refused = null) =>
+        (Framework(handle).Filters ??= [])[slot] = new Filter(until, refused is null ? null : ScalarVector.Of(refused));
 
     // ---- allocations ----
 
@@ -296,7 +301,7 @@ internal sealed class HierarchicalAllocator
                 }
                 var amount = ReferenceEquals(offer, free) ? freeVector : ScalarVector.Of(offer);
                 if (pass == 1 && guarantees && !owed && !LeavesHeadroom(available, amount, headroom)) continue;
-                var chosen = ChooseFramework(role, slot, now, (flags & AgentFlags.HasGpus) != 0);
+                var chosen = ChooseFramework(role, slot, now, (flags & AgentFlags.HasGpus) != 0, amount);
                 if (chosen < 0) continue;
 
                 Apply(slot, offer, amount);
@@ -312,17 +317,17 @@ internal sealed class HierarchicalAllocator
         }
     }
 
-    private int ChooseFramework(Role role, int slot, DateTimeOffset now, bool agentHasGpus)
+    private int ChooseFramework(Role role, int slot, DateTimeOffset now, bool agentHasGpus, in ScalarVector offered)
     {
         foreach (var handle in role.Frameworks.Order())
         {
             var framework = role.Members[handle];
             var fw = Framework(framework);
             if (fw.Suppressed?.Contains(role.Name) == true) continue;
-            if (fw.Filters is { } filters && filters.TryGetValue(slot, out var until))
+            if (fw.Filters is { } filters && filters.TryGetValue(slot, out var filter))
             {
-                if (now < until) continue;
-                filters.Remove(slot);
+                if (now >= filter.Until) filters.Remove(slot);
+                else if (filter.Refused is not { } refused || Within(offered, refused)) continue;
             }
             if (agentHasGpus && !fw.Gpu)
             {
@@ -364,6 +369,10 @@ internal sealed class HierarchicalAllocator
         _roleSorter.Allocated(role.Handle, amount, countAllocation);
         role.Allocated.Add(amount);
     }
+
+    /// <summary>Whether <paramref name="offered"/> is no more than <paramref name="refused"/> in every scalar.</summary>
+    private static bool Within(in ScalarVector offered, in ScalarVector refused) =>
+        offered.Cpus <= refused.Cpus && offered.Mem <= refused.Mem && offered.Disk <= refused.Disk && offered.Gpus <= refused.Gpus;
 
     private static bool IsAllocatable(in ScalarVector free) =>
         free.Cpus >= MinAllocatableCpus.Cpus || free.Mem >= MinAllocatableMem.Mem;
@@ -494,12 +503,15 @@ internal sealed class HierarchicalAllocator
 
     private Fw Framework(int handle) => _frameworks[handle] ?? throw new InvalidOperationException($"framework handle {handle} was removed");
 
+    /// <summary>A refuse filter: until when, and what is refused (null: anything on the agent).</summary>
+    private readonly record struct Filter(DateTimeOffset Until, ScalarVector? Refused);
+
     private sealed class Fw
     {
         public required string[] Roles;
         public required int[] Handles;
         public bool Gpu;
         public HashSet<string>? Suppressed;
-        public Dictionary<int, DateTimeOffset>? Filters;
+        public Dictionary<int, Filter>? Filters;
     }
 }

@@ -82,6 +82,26 @@ public sealed class HierarchicalAllocatorTests
     }
 
     [Fact]
+    public void A_filter_refuses_what_was_declined_but_more_freed_on_the_agent_is_offered_at_once()
+    {
+        var allocator = new HierarchicalAllocator();
+        var slot = allocator.AddAgent(Resources.Parse("cpus:4;mem:4096"));
+        var fw = allocator.AddFramework("fw", ["*"], gpuCapable: false);
+        allocator.AddAllocation(slot, fw, "*", Resources.Parse("cpus:3.5;mem:3584"));
+
+        // Offered the rest, it declines it (too small for its work) with a 5 s filter on exactly that.
+        var rest = Assert.Single(Round(allocator)).Resources;
+        allocator.Recover(slot, fw, "*", rest);
+        allocator.AddFilter(fw, slot, Now + TimeSpan.FromSeconds(5), rest);
+        Assert.Empty(Round(allocator, at: Now + TimeSpan.FromSeconds(1)));
+
+        // A task of it ends there: the agent has more than was refused, and is offered before the filter ends.
+        allocator.Recover(slot, fw, "*", Resources.Parse("cpus:1;mem:1024"));
+        var offer = Assert.Single(Round(allocator, at: Now + TimeSpan.FromSeconds(1)));
+        Assert.Equal(1.5, offer.Resources.Cpus);
+    }
+
+    [Fact]
     public void A_suppressed_framework_is_not_offered_until_it_revives()
     {
         var allocator = new HierarchicalAllocator();

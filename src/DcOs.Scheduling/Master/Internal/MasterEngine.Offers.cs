@@ -70,7 +70,7 @@ internal sealed partial class MasterEngine
         {
             if (!fw.Offers.TryGetValue(id, out var offer)) continue;
             _offers.Recover(offer);
-            if (refuse > TimeSpan.Zero) _allocator.AddFilter(fw.Handle, offer.Agent.Slot, Now + refuse);
+            if (refuse > TimeSpan.Zero) _allocator.AddFilter(fw.Handle, offer.Agent.Slot, Now + refuse, offer.Offer.Resources);
         }
         if (reasons is null) return;
         foreach (var (reason, count) in reasons)
@@ -135,10 +135,11 @@ internal sealed partial class MasterEngine
             _tasks.Add(fw, agent, spec, Status(spec.Id, TaskState.Staging, TaskStatusReason.None, agent.Id, null), role, charge: false);
             Send(agent.Connection, new RunTask { FrameworkId = fw.Id, Task = spec });
         }
-        // Offered resources no task used go back to the pool, filtered for this framework like a decline.
+        // Offered resources no task used go back to the pool, filtered for this framework like a decline: what is left
+        // is not offered to it again before the filter ends, but more (a task ending there) is, at once.
         _allocator.Recover(agent.Slot, fw.Handle, role, remaining);
         var refuse = RefuseDuration(accept.RefuseSeconds);
-        if (!remaining.IsEmpty && refuse > TimeSpan.Zero) _allocator.AddFilter(fw.Handle, agent.Slot, Now + refuse);
+        if (!remaining.IsEmpty && refuse > TimeSpan.Zero) _allocator.AddFilter(fw.Handle, agent.Slot, Now + refuse, remaining);
     }
 
     /// <summary>
