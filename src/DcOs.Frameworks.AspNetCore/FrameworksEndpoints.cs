@@ -72,7 +72,7 @@ public static class FrameworksEndpoints
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         var api = endpoints.MapGroup(prefix).AddEndpointFilter(AnswerErrors);
-        api.MapGet("/jobs", (JobsFramework jobs) => jobs.List().Select(x => JobJson(x.Job, x.LastRun)));
+        api.MapGet("/jobs", (JobsFramework jobs) => jobs.List().Select(x => JobJson(x.Job, x.LastRun, x.SuccessCount, x.FailureCount)));
         api.MapPost("/jobs", async (HttpRequest request, JobsFramework jobs) =>
         {
             var job = jobs.Add(await DefinitionReader.ReadAsync<JobDefinition>(request, FrameworkJson.Options));
@@ -122,7 +122,17 @@ public static class FrameworksEndpoints
         };
     }
 
-    private static object JobJson(JobDefinition job, JobRun? last) => new { id = job.Id, run = job.Run, schedule = job.Schedule, lastRun = last };
+    private static object JobJson(JobDefinition job, JobRun? last, long successCount = 0, long failureCount = 0) => new
+    {
+        id = job.Id,
+        run = job.Run,
+        schedule = job.Schedule,
+        concurrencyPolicy = job.ConcurrencyPolicy,
+        startingDeadlineSeconds = job.StartingDeadlineSeconds,
+        lastRun = last,
+        successCount,
+        failureCount,
+    };
 
     /// <summary>
     /// The frameworks' errors as answers rather than a host's 500: the caller's mistakes by status, a store that

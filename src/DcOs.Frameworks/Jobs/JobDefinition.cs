@@ -15,6 +15,18 @@ public sealed record JobDefinition
     /// <summary>A five-field cron expression in UTC ("0 3 * * *"); null: runs only when asked (<c>POST /api/jobs/{id}/run</c>).</summary>
     public string? Schedule { get; init; }
 
+    /// <summary>
+    /// Metronome's concurrencyPolicy: <c>ALLOW</c> (default) lets runs overlap; <c>FORBID</c> starts no run while another
+    /// of the job is pending or running (a scheduled one is skipped, one asked for is refused with 409).
+    /// </summary>
+    public string ConcurrencyPolicy { get; init; } = "ALLOW";
+
+    /// <summary>
+    /// Metronome's startingDeadlineSeconds: a run that has not started this many seconds after it was due fails instead
+    /// of starting late. Null: it waits as long as it takes.
+    /// </summary>
+    public double? StartingDeadlineSeconds { get; init; }
+
     /// <summary>The id without its leading slash: the key in the store and the prefix of run ids.</summary>
     [JsonIgnore]
     public string Key => Id.Trim('/').Replace('/', '_');
@@ -37,6 +49,9 @@ public sealed record JobDefinition
         if (Run is null) throw new ValidationException("run", "is required");
         Run.Validate();
         if (Schedule is not null) CronSchedule.Parse(Schedule);
+        if (ConcurrencyPolicy is not ("ALLOW" or "FORBID"))
+            throw new ValidationException("concurrencyPolicy", $"must be ALLOW or FORBID (got \"{ConcurrencyPolicy}\")");
+        if (StartingDeadlineSeconds is { } starting) DefinitionRules.Seconds(starting, "startingDeadlineSeconds", max: JobRunSpec.MaxRunSeconds, positive: true);
         // Everything a launch checks, on the task the last retry of a run becomes.
         var longestId = new TaskId(key + "." + new string('0', 14 + 10) + ".a" + (Run.MaxRetries + 1).ToString(CultureInfo.InvariantCulture));
         DefinitionRules.Launchable(new TaskSpec

@@ -29,4 +29,10 @@ public sealed record JobRun
     public double? CostEstimate { get; set; }
     /// <summary>When it must have finished, when the job has a deadline.</summary>
     public DateTimeOffset? Deadline { get; init; }
+
+    /// <summary>When it must have started, when the job has a starting deadline.</summary>
+    public DateTimeOffset? StartBy { get; init; }
+
+    /// <summary>The signal that ended the last attempt, when a signal did (from the task's status, not its text).</summary>
+    public int? Signal { get; set; }
 }

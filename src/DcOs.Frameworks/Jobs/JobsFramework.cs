@@ -15,10 +15,13 @@ public sealed class JobsFramework : StoredFramework, IDisposable
 {
     private const string JobKind = "job";
     private const string RunKind = "run";
+    private const string CountsKind = "jobcounts";
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, JobDefinition> _jobs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, JobRun> _runs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, JobRun> _runsByTask = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RunCounts> _counts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _nextScheduled = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<PlacementReason, long>> _reasons = new(StringComparer.Ordinal);
     private readonly IFrameworkStore _store;
@@ -33,7 +36,12 @@ public sealed class JobsFramework : StoredFramework, IDisposable
         _store = store;
         _time = time;
         foreach (var job in store.LoadAll<JobDefinition>(JobKind)) _jobs[job.Key] = job;
-        foreach (var run in store.LoadAll<JobRun>(RunKind)) _runs[run.RunId] = run;
+        foreach (var counts in store.LoadAll<RunCounts>(CountsKind)) _counts[counts.JobKey] = counts;
+        foreach (var run in store.LoadAll<JobRun>(RunKind))
+        {
+            _runs[run.RunId] = run;
+            if (run.TaskId is { } task) _runsByTask[task] = run;
+        }
         _counter = _runs.Count;
         _cron = time.CreateTimer(_ => CheckSchedules(), null, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15));
     }
@@ -73,15 +81,21 @@ public sealed class JobsFramework : StoredFramework, IDisposable
         }
     }
 
-    /// <summary>Every job with its latest run.</summary>
-    public IReadOnlyList<(JobDefinition Job, JobRun? LastRun)> List()
+    /// <summary>Every job with its latest run and how many of its runs succeeded and failed (pruned ones included).</summary>
+    public IReadOnlyList<JobStatus> List()
     {
         lock (_gate)
         {
-            return [.. _jobs.Values.OrderBy(j => j.Id, StringComparer.Ordinal)
-                .Select(j => (j, _runs.Values.Where(r => r.JobId == j.Id).OrderByDescending(r => r.CreatedAt).FirstOrDefault()))];
+            return [.. _jobs.Values.OrderBy(j => j.Id, StringComparer.Ordinal).Select(j =>
+            {
+                var counts = _counts.GetValueOrDefault(j.Key);
+                return new JobStatus(j, _runs.Values.Where(r => r.JobId == j.Id).OrderByDescending(r => r.CreatedAt).FirstOrDefault(), counts?.Succeeded ?? 0, counts?.Failed ?? 0);
+            })];
         }
     }
+
+    /// <summary>A job's finished runs counted, kept beside its pruned history.</summary>
+    private sealed record RunCounts(string JobKey, long Succeeded, long Failed);
 
     /// <summary>A job by id, or null.</summary>
     public JobDefinition? Get(string key)
@@ -100,12 +114,15 @@ public sealed class JobsFramework : StoredFramework, IDisposable
     }
 
     /// <summary>Starts a run now; returns its id.</summary>
+    /// <exception cref="ConflictException">The job forbids concurrent runs and one is pending or running.</exception>
     public string RunNow(string key)
     {
         string id;
         lock (_gate)
         {
             if (!_jobs.TryGetValue(Normalize(key), out var job)) throw new KeyNotFoundException($"unknown job '{key}'");
+            if (job.ConcurrencyPolicy == "FORBID" && ActiveRun(job) is { } active)
+                throw new ConflictException($"job '{job.Id}' forbids concurrent runs and run {active.RunId} is {active.Status}");
             id = NewRun(job).RunId;
         }
         _ = ReviveAsync();
@@ -122,11 +139,17 @@ public sealed class JobsFramework : StoredFramework, IDisposable
         }
     }
 
-    /// <summary>The job of a task id, from the run id in it.</summary>
+    /// <summary>The job of a task id.</summary>
     public string? JobIdOf(TaskId taskId)
     {
-        lock (_gate) return _runs.Values.FirstOrDefault(r => r.TaskId == taskId.Value)?.JobId;
+        lock (_gate) return _runsByTask.GetValueOrDefault(taskId.Value)?.JobId;
     }
+
+    /// <summary>Finished runs kept per job (the oldest beyond are forgotten, in memory and in the store).</summary>
+    public const int HistoryPerJob = 100;
+
+    private JobRun? ActiveRun(JobDefinition job) =>
+        _runs.Values.FirstOrDefault(r => r.JobId == job.Id && r.Status is "PENDING" or "STARTING" or "RUNNING");
 
     private static string Normalize(string key) => key.Trim('/').Replace('/', '_');
 
@@ -139,6 +162,7 @@ public sealed class JobsFramework : StoredFramework, IDisposable
             JobId = job.Id,
             CreatedAt = now,
             Deadline = job.Run!.DeadlineSeconds is { } d ? now + TimeSpan.FromSeconds(d) : null,
+            StartBy = job.StartingDeadlineSeconds is { } s ? now + TimeSpan.FromSeconds(s) : null,
         };
         _store.Save(RunKind, run.RunId, run);
         _runs[run.RunId] = run;
@@ -156,8 +180,10 @@ public sealed class JobsFramework : StoredFramework, IDisposable
                 var cron = CronSchedule.Parse(job.Schedule!);
                 if (!_nextScheduled.TryGetValue(job.Key, out var next)) _nextScheduled[job.Key] = next = cron.Next(now);
                 if (next > now) continue;
-                NewRun(job);
                 _nextScheduled[job.Key] = cron.Next(now);
+                // FORBID: the previous run still goes, so this one is skipped, as Metronome does.
+                if (job.ConcurrencyPolicy == "FORBID" && ActiveRun(job) is not null) continue;
+                NewRun(job);
                 started = true;
             }
         }
@@ -212,21 +238,28 @@ public sealed class JobsFramework : StoredFramework, IDisposable
             Finish(run, "FAILED", null, "deadline missed before the run could start");
             return false;
         }
+        if (run.StartBy is { } startBy && now >= startBy)
+        {
+            Finish(run, "FAILED", null, $"did not start within startingDeadlineSeconds ({job.StartingDeadlineSeconds} s)");
+            return false;
+        }
         var reasons = _reasons.TryGetValue(job.Id, out var r) ? r : _reasons[job.Id] = [];
+        // Each reason counts once per pending run and round of offers, not once per offer looked at.
+        var counted = new HashSet<PlacementReason>();
         Offer? best = null;
         double bestCost = double.MaxValue;
         foreach (var offer in offers)
         {
             if (!batch.Remaining(offer).Contains(spec.Resources))
             {
-                Count(OfferMatcher.ShortOf(spec.Resources, batch.Remaining(offer)), reasons, batch);
+                Count(OfferMatcher.ShortOf(spec.Resources, batch.Remaining(offer)), reasons, batch, counted);
                 continue;
             }
             var runtime = offer.Cost.RuntimeFor(estimated);
             if (run.Deadline is { } d && now + runtime > d)
             {
                 // Too slow to finish in time: the cheap slow machine is passed over only when the deadline demands it.
-                Count(PlacementReason.Constraint, reasons, batch);
+                Count(PlacementReason.Constraint, reasons, batch, counted);
                 continue;
             }
             var cost = offer.Cost.TaskCost(spec.Resources, offer.AgentTotal, estimated);
@@ -254,6 +287,7 @@ public sealed class JobsFramework : StoredFramework, IDisposable
         batch.Launch(best, task);
         run.Status = "STARTING";
         run.TaskId = taskId.Value;
+        _runsByTask[taskId.Value] = run;
         run.AgentId = best.AgentId.Value;
         run.CostEstimate = Math.Round(bestCost, 6);
         run.Message = null;
@@ -261,8 +295,9 @@ public sealed class JobsFramework : StoredFramework, IDisposable
         return true;
     }
 
-    private static void Count(PlacementReason reason, Dictionary<PlacementReason, long> perJob, OfferBatch batch)
+    private static void Count(PlacementReason reason, Dictionary<PlacementReason, long> perJob, OfferBatch batch, HashSet<PlacementReason> counted)
     {
+        if (!counted.Add(reason)) return;
         perJob[reason] = perJob.GetValueOrDefault(reason) + 1;
         batch.Reject(reason);
     }
@@ -275,7 +310,7 @@ public sealed class JobsFramework : StoredFramework, IDisposable
         var retry = false;
         lock (_gate)
         {
-            var run = _runs.Values.FirstOrDefault(r => r.TaskId == status.TaskId.Value);
+            var run = _runsByTask.GetValueOrDefault(status.TaskId.Value);
             if (run is null || run.Status is "SUCCESS" or "FAILED") return;
             var now = _time.GetUtcNow();
             switch (status.State)
@@ -291,6 +326,7 @@ public sealed class JobsFramework : StoredFramework, IDisposable
                     if (!status.State.IsTerminal()) break;
                     var job = _jobs.GetValueOrDefault(Normalize(run.JobId));
                     var exit = status.ExitCode;
+                    run.Signal = status.Signal;
                     if (job is not null && run.Attempts <= job.Run!.MaxRetries && (run.Deadline is null || now < run.Deadline))
                     {
                         run.Status = "PENDING";
@@ -316,6 +352,28 @@ public sealed class JobsFramework : StoredFramework, IDisposable
         run.Message = message;
         run.FinishedAt = _time.GetUtcNow();
         _store.Save(RunKind, run.RunId, run);
+        var key = Normalize(run.JobId);
+        var counts = _counts.GetValueOrDefault(key) ?? new RunCounts(key, 0, 0);
+        counts = status == "SUCCESS" ? counts with { Succeeded = counts.Succeeded + 1 } : counts with { Failed = counts.Failed + 1 };
+        _store.Save(CountsKind, key, counts);
+        _counts[key] = counts;
+        Prune(run);
+    }
+
+    /// <summary>
+    /// Forgets the oldest finished runs of <paramref name="finished"/>'s job beyond <see cref="HistoryPerJob"/>, in the
+    /// store first; never <paramref name="finished"/> itself (the newest finished).
+    /// </summary>
+    private void Prune(JobRun finished)
+    {
+        var old = _runs.Values.Where(r => r.JobId == finished.JobId && r.Status is "SUCCESS" or "FAILED" && !ReferenceEquals(r, finished))
+            .OrderByDescending(r => r.FinishedAt ?? r.CreatedAt).ThenByDescending(r => r.CreatedAt).Skip(HistoryPerJob - 1).ToList();
+        foreach (var gone in old)
+        {
+            _store.Delete(RunKind, gone.RunId);
+            _runs.Remove(gone.RunId);
+            if (gone.TaskId is { } task) _runsByTask.Remove(task);
+        }
     }
 
     /// <summary>Stops the schedule timer.</summary>
