@@ -240,9 +240,10 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
             app.Definition,
             app.Version,
             active.Count(t => t.State == TaskState.Running),
-            active.Count(t => t.State == TaskState.Running && t.Healthy != false),
+            active.Count(t => IsReady(t, app.Definition)),
             active.Count(t => t.State is TaskState.Staging or TaskState.Starting),
-            active.Any(t => t.Version != app.Version) || active.Count(t => Counts(t, app.Definition, now)) != app.Definition.Instances,
+            // Deployed only once the wanted instances of this version run and, with a health check, passed it.
+            active.Any(t => t.Version != app.Version) || active.Count(t => Counts(t, app.Definition, now) && IsReady(t, app.Definition)) != app.Definition.Instances,
             [.. active.OrderBy(t => t.Id.Value, StringComparer.Ordinal).Select(t => new AppTaskView(t.Id.Value, t.State.MesosName(), t.Agent.Value, t.Target.Hostname, t.Healthy, t.Version, t.StartedAt, t.Ports))],
             unreachable.Count,
             message);
@@ -294,6 +295,8 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
         }
         var placed = app.Tasks.Values.Where(t => t.Active).Select(t => t.Target).ToList();
         string? lastReason = null;
+        // Each reason counts once per app and round of offers, not once per offer looked at.
+        var counted = new HashSet<PlacementReason>();
         foreach (var offer in Order(offers, app.Definition))
         {
             while (need > 0)
@@ -309,7 +312,7 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
                 }
                 if (reason is { } r)
                 {
-                    app.Reasons[r] = app.Reasons.GetValueOrDefault(r) + 1;
+                    if (counted.Add(r)) app.Reasons[r] = app.Reasons.GetValueOrDefault(r) + 1;
                     batch.Reject(r);
                     lastReason = r.ToString();
                     break;
@@ -454,12 +457,12 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
                 else if (old.Count > 0)
                 {
                     var minHealthy = (int)Math.Ceiling(wanted * (app.Definition.UpgradeStrategy?.MinimumHealthCapacity ?? 1));
-                    var ready = active.Count(IsReady);
+                    var ready = active.Count(t => IsReady(t, app.Definition));
                     foreach (var t in old)
                     {
-                        if (IsReady(t))
+                        if (IsReady(t, app.Definition))
                         {
-                            if (ready - 1 < minHealthy && current.Count(IsReady) < wanted) continue;
+                            if (ready - 1 < minHealthy && current.Count(c => IsReady(c, app.Definition)) < wanted) continue;
                             ready--;
                         }
                         Kill(t, kills);
@@ -472,7 +475,12 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
         if (needOffers) _ = ReviveAsync();
     }
 
-    private static bool IsReady(AppTask t) => t.State == TaskState.Running && t.Healthy != false;
+    /// <summary>
+    /// Running, and for an app with a health check, passed it: an instance whose check has not answered yet is not
+    /// healthy (Marathon counts it neither healthy nor ready), so an upgrade waits for it before killing old ones.
+    /// </summary>
+    private static bool IsReady(AppTask t, AppDefinition d) =>
+        t.State == TaskState.Running && (d.HealthChecks is not { Count: > 0 } || t.Healthy == true);
 
     private static void Kill(AppTask task, List<(TaskId, AgentId)> kills)
     {
