@@ -74,7 +74,9 @@ internal sealed record AppInfo(
     int TasksStaged,
     JsonElement? Version,
     bool Deploying,
-    List<AppTask>? Tasks);
+    List<AppTask>? Tasks,
+    int TasksUnreachable = 0,
+    string? Message = null);
 
 internal sealed record JobRunSpec(
     string? Cmd,

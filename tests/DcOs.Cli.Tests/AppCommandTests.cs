@@ -257,4 +257,16 @@ public sealed class AppCommandTests
         Assert.Equal(2, result.ExitCode);
         Assert.StartsWith("error: --timeout", result.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AppList_SaysWhyAnAppIsShortOfInstances()
+    {
+        var app = """{"id": "/web", "cmd": "x", "cpus": 0.1, "mem": 32, "disk": 0, "gpus": 0, "instances": 2, "tasksRunning": 1, "tasksHealthy": 1, "tasksStaged": 0, "tasksUnreachable": 1, "version": 1, "deploying": false, "message": "1 instance(s) unreachable; replaced after 300 s unreachable", "tasks": []}""";
+        var master = new FakeMaster().Get("/api/apps", "[" + app + "]");
+
+        var result = await CliRunner.Run(master, "app", "list");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("/web: 1 instance(s) unreachable; replaced after 300 s unreachable", result.Stdout);
+    }
 }

@@ -76,6 +76,9 @@ internal static class AppCommands
                 new Text(Output.Truncate(Command(app), 50)));
         }
         context.Output.Write(table);
+        // An app short of instances, or with some unreachable, says why under the table.
+        foreach (var app in apps.Where(a => a.Message is not null).OrderBy(a => a.Id, StringComparer.Ordinal))
+            context.Output.Line($"[yellow]{Markup.Escape(app.Id)}[/]: {Markup.Escape(app.Message!)}");
         return ExitCodes.Ok;
     }
 

@@ -139,14 +139,17 @@ function updateRow(row, app, pending) {
     : badge(`${app.tasksHealthy}/${app.instances} healthy`, app.tasksHealthy >= app.instances ? 'good' : app.tasksHealthy > 0 ? 'warn' : 'bad'));
 
   const [status, kind] = pending ? ['waiting', 'warn']
+    : app.tasksUnreachable > 0 ? ['unreachable', 'bad']
     : app.deploying ? ['deploying', 'warn']
       : app.instances === 0 ? ['suspended', 'neutral']
         : app.tasksRunning < app.instances ? ['starting', 'warn']
           : app.tasksRunning > app.instances ? ['scaling down', 'warn']
             : ['running', 'good'];
-  setContent(c[4], [status, kind, pending?.summary], () => [
+  // Under-replicated or with unreachable instances: the reason, from the framework, beside the status.
+  setContent(c[4], [status, kind, pending?.summary, app.message], () => [
     badge(status, kind),
     pending ? h('button', { type: 'button', class: 'link small', title: pending.summary ?? '', onclick: () => ctx.showTab('debug') }, 'why?') : null,
+    app.message ? h('div', { class: 'muted small', testid: 'app-message' }, app.message) : null,
   ]);
   setText(c[5], `${fmtNumber(app.cpus)} cpu · ${fmtMem(app.mem)}${app.gpus ? ` · ${fmtNumber(app.gpus)} gpu` : ''}`);
   setText(c[6], app.version);
