@@ -10,7 +10,8 @@ namespace DcOs.SampleMaster.LocalAgents;
 /// <summary>
 /// Starts <c>--local-agents N</c> agent processes on this machine, each with its own work dir under the data dir, a
 /// share of the machine's cpus and memory, its own port range and a price and speed from the options, so one command
-/// gives a working, priced cluster. They stop with the master (their process trees are killed, tasks included).
+/// gives a working, priced cluster. They stop with the master, however it stops (a parent watch), and leave their tasks
+/// running: the next start's local agents recover them from the same work dirs, so a restart keeps every task.
 /// Remote agents run the agent host themselves: <c>dotnet DcOs.AgentHost.dll --master HOST:5050 --token-file join.token --work-dir DIR</c>.
 /// </summary>
 public sealed partial class LocalAgentLauncher(IOptions<SampleMasterOptions> options, IMaster master, SampleSecurity security, ILogger<LocalAgentLauncher> logger) : IHostedService
@@ -43,7 +44,7 @@ public sealed partial class LocalAgentLauncher(IOptions<SampleMasterOptions> opt
                      {
                          host, "--master", $"{endPoint.Address}:{endPoint.Port}", "--work-dir", workDir,
                          "--cpus", cpus.ToString(CultureInfo.InvariantCulture), "--mem", memMb.ToString(CultureInfo.InvariantCulture),
-                         "--ports", ports, "--hostname", $"local-agent-{i + 1}", "--kill-tasks-on-shutdown", "true",
+                         "--ports", ports, "--hostname", $"local-agent-{i + 1}", "--kill-tasks-on-shutdown", "false",
                          "--attributes", $"rack:r{i + 1};zone:local", "--parent-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
                          "--Agent:Cost:MachinePerHour", o.AgentPrices[i % o.AgentPrices.Length].ToString(CultureInfo.InvariantCulture),
                          "--Agent:Cost:SpeedFactor", o.AgentSpeeds[i % o.AgentSpeeds.Length].ToString(CultureInfo.InvariantCulture),
@@ -92,8 +93,10 @@ public sealed partial class LocalAgentLauncher(IOptions<SampleMasterOptions> opt
     }
 
     /// <summary>
-    /// Asks each agent to stop (SIGTERM: it kills its tasks and removes its cgroups), and kills the process tree of any
-    /// agent still running after a few seconds.
+    /// Asks each agent to stop (SIGTERM): it leaves its tasks running, as a Mesos agent does, so that the next start of
+    /// the master (whose local agents recover them from their work dirs) keeps them, same pids; a task whose agent does
+    /// not come back within its recovery timeout (15 min) ends itself. The process tree of an agent still running after
+    /// a few seconds is killed.
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {

@@ -145,6 +145,8 @@ public sealed class DiskFullTests
         }
         finally
         {
+            // The agents' work dirs are outside the data dir here: their tasks are ended with the test's root.
+            ProcessTable.KillUnder(root.FullName);
             Run("umount", "--lazy", data);
             root.Delete(recursive: true);
         }

@@ -7,7 +7,9 @@ public sealed class MasterProcessTests
 {
     private static List<int> Sleeping(string marker) => ProcessTable.Sleeping(marker);
 
-    private static List<int> ProcessesWith(string marker) => ProcessTable.Matching(argv => string.Join(' ', argv).Contains(marker, StringComparison.Ordinal));
+    /// <summary>Agent hosts whose argv names <paramref name="workDirs"/> (not the task wrappers, whose argv names their sandboxes).</summary>
+    private static List<int> ProcessesWith(string workDirs) => ProcessTable.Matching(argv =>
+        argv.Any(a => a.EndsWith("DcOs.AgentHost.dll", StringComparison.Ordinal)) && string.Join(' ', argv).Contains(workDirs, StringComparison.Ordinal));
 
     [Fact]
     public async Task A_second_master_on_the_same_data_dir_refuses_to_start_naming_the_first()
@@ -29,26 +31,35 @@ public sealed class MasterProcessTests
         Assert.Equal("[]", (await cluster.Http.GetStringAsync("api/apps")).Trim());
     }
 
-    [Fact]
-    public async Task Killing_the_master_with_sigkill_leaves_no_orphan_agent_or_task()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_restarted_master_keeps_every_task_same_pids_and_a_killed_one_leaves_no_orphan_agent(bool sigkill)
     {
         if (!OperatingSystem.IsLinux()) Assert.Skip("Linux processes");
         await using var cluster = await SampleCluster.StartAsync(localAgents: 2);
         var marker = $"{Random.Shared.Next(100000, 999999)}.{Random.Shared.Next(100, 999)}";
-        var app = $$"""{"id": "/orphan", "cmd": "exec sleep {{marker}}", "cpus": 0.1, "mem": 32, "instances": 2}""";
+        var app = $$"""{"id": "/keep", "cmd": "exec sleep {{marker}}", "cpus": 0.1, "mem": 32, "instances": 3}""";
         using (var created = await cluster.Http.PostAsync("api/apps", new StringContent(app, System.Text.Encoding.UTF8, "application/json")))
             Assert.True(created.IsSuccessStatusCode);
-        await cluster.EventuallyAsync(() => Task.FromResult(Sleeping(marker).Count == 2), TimeSpan.FromSeconds(60), "2 tasks");
-        var agents = ProcessesWith(Path.Combine(cluster.DataDir, "agents"));
-        Assert.NotEmpty(agents);
+        await cluster.EventuallyAsync(() => Task.FromResult(Sleeping(marker).Count == 3), TimeSpan.FromSeconds(60), "3 tasks");
+        var pids = Sleeping(marker);
+        var agents = Path.Combine(cluster.DataDir, "agents");
 
-        cluster.KillMaster();
+        if (sigkill) cluster.KillMaster();
+        else await cluster.StopAsync();
 
-        // The agents notice their master is gone, stop, and (as local agents do) kill their tasks.
+        // However the master ended, its agents stop with it (no orphan agent); their tasks go on, for the next start.
         var deadline = Stopwatch.StartNew();
-        while ((ProcessesWith(Path.Combine(cluster.DataDir, "agents")).Count > 0 || Sleeping(marker).Count > 0) && deadline.Elapsed < TimeSpan.FromSeconds(60))
-            await Task.Delay(200);
-        Assert.Empty(Sleeping(marker));
-        Assert.Empty(ProcessesWith(Path.Combine(cluster.DataDir, "agents")));
+        while (ProcessesWith(agents).Count > 0 && deadline.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(200);
+        Assert.Empty(ProcessesWith(agents));
+        Assert.Equal(pids, Sleeping(marker));
+
+        // The next start recovers them: the same three processes, no second set.
+        await using var again = await SampleCluster.StartOnAsync(cluster.DataDir, localAgents: 2);
+        await again.EventuallyAsync(async () => (await again.GetAsync("api/apps/keep")).GetProperty("tasksRunning").GetInt32() == 3, TimeSpan.FromSeconds(90), "the 3 tasks re-adopted");
+        Assert.Equal(pids, Sleeping(marker));
+        var ids = (await again.GetAsync("api/tasks")).EnumerateArray().Select(t => t.GetProperty("id").GetString()).ToList();
+        Assert.Equal(3, ids.Count);
     }
 }

@@ -149,8 +149,8 @@ internal sealed class SampleCluster : IAsyncDisposable
     }
 
     /// <summary>
-    /// Stops the master as a user does (Ctrl+C, SIGTERM): it stops its local agents, which kill their tasks and remove
-    /// their cgroups. SIGKILL to the whole tree only if that does not finish in 20 s. Idempotent.
+    /// Stops the master as a user does (Ctrl+C, SIGTERM): it stops its local agents, which leave their tasks running
+    /// for the next start. SIGKILL to the whole tree only if that does not finish in 20 s. Idempotent.
     /// </summary>
     public async Task StopAsync()
     {
@@ -177,6 +177,8 @@ internal sealed class SampleCluster : IAsyncDisposable
     {
         Http.Dispose();
         await StopAsync();
+        // Local agents leave their tasks running when the master stops (a restart keeps them): the test's are ended here.
+        if (OperatingSystem.IsLinux()) ProcessTable.KillUnder(DataDir);
         _process.Dispose();
         if (!_ownsDataDir) return;
         try
