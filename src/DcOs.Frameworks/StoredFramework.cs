@@ -37,9 +37,6 @@ public abstract class StoredFramework : FrameworkScheduler
     /// <summary>The id this framework had before, or empty on first start: subscribe with it to keep the tasks.</summary>
     public FrameworkId SavedId => _store.Load<string>(Kind, _name) is { } id ? new FrameworkId(id) : default;
 
-    /// <summary>Whether the master has answered the reconciliation of the current subscription: until then nothing is launched.</summary>
-    protected bool Reconciled => _reconciled;
-
     /// <inheritdoc />
     public override async Task SubscribedAsync(IFrameworkDriver driver, FrameworkId frameworkId, bool reconnected)
     {
@@ -70,13 +67,25 @@ public abstract class StoredFramework : FrameworkScheduler
         return true;
     }
 
-    /// <summary>Offers that arrive before reconciliation ended: declined for a second, nothing launched.</summary>
-    protected static async Task DeclineUntilReconciledAsync(IFrameworkDriver driver, IReadOnlyList<Offer> offers)
+    /// <summary>
+    /// Offers that arrive before reconciliation ended are declined for a second and nothing is launched; after, they go
+    /// to <see cref="PlaceAsync"/>.
+    /// </summary>
+    public sealed override async Task OffersAsync(IFrameworkDriver driver, IReadOnlyList<Offer> offers)
     {
         ArgumentNullException.ThrowIfNull(driver);
         ArgumentNullException.ThrowIfNull(offers);
-        await driver.DeclineAsync([.. offers.Select(o => o.Id)], new Filters(1)).ConfigureAwait(false);
+        Driver = driver;
+        if (!_reconciled)
+        {
+            await driver.DeclineAsync([.. offers.Select(o => o.Id)], new Filters(1)).ConfigureAwait(false);
+            return;
+        }
+        await PlaceAsync(driver, offers).ConfigureAwait(false);
     }
+
+    /// <summary>Places the framework's waiting work on <paramref name="offers"/> and answers every one of them.</summary>
+    protected abstract Task PlaceAsync(IFrameworkDriver driver, IReadOnlyList<Offer> offers);
 
     /// <summary>Asks for offers again (new work, or a backoff that ended).</summary>
     protected async Task ReviveAsync()

@@ -15,16 +15,6 @@ public sealed class HealthReadinessTests : IDisposable
 
     public void Dispose() => _services.Dispose();
 
-    private static Offer OfferOn(string agent) => new()
-    {
-        Id = new OfferId("offer-" + Guid.NewGuid().ToString("N")[..8]),
-        FrameworkId = new FrameworkId("fw-test"),
-        AgentId = new AgentId(agent),
-        Hostname = agent,
-        Resources = Resources.Parse("cpus:4;mem:4096;ports:[31000-31100]"),
-        AgentTotal = Resources.Parse("cpus:4;mem:4096;ports:[31000-31100]"),
-    };
-
     private Task ReportAsync(TaskSpec task, TaskState state, bool? healthy = null) => _services.StatusUpdateAsync(_driver, new TaskStatusUpdate
     {
         TaskId = task.Id, State = state, Healthy = healthy, AgentId = new AgentId("a1"), Timestamp = _time.GetUtcNow(), UpdateId = Guid.NewGuid(),
@@ -43,7 +33,7 @@ public sealed class HealthReadinessTests : IDisposable
         await _services.SubscribedAsync(_driver, _driver.FrameworkId, reconnected: false);
         await _driver.EndReconciliationAsync(_services);
         _services.Add(Web("serve v1"));
-        await _services.OffersAsync(_driver, [OfferOn("a1")]);
+        await _services.OffersAsync(_driver, [RecordingDriver.OfferOn("a1", "cpus:4;mem:4096;ports:[31000-31100]")]);
         var v1 = _driver.Launched.Single();
         await ReportAsync(v1, TaskState.Running);
 
@@ -56,7 +46,7 @@ public sealed class HealthReadinessTests : IDisposable
 
         // A new version: its instance runs but has not passed its check yet, so the old one stays.
         _services.Update("web", Web("serve v2"));
-        await _services.OffersAsync(_driver, [OfferOn("a1")]);
+        await _services.OffersAsync(_driver, [RecordingDriver.OfferOn("a1", "cpus:4;mem:4096;ports:[31000-31100]")]);
         var v2 = _driver.Launched.Last();
         await ReportAsync(v2, TaskState.Running);
         Assert.Empty(_driver.Killed);

@@ -16,16 +16,6 @@ public sealed class JobsTests : IDisposable
 
     public void Dispose() => _jobs.Dispose();
 
-    private static Offer OfferOn(string agent, string resources = "cpus:2;mem:2048") => new()
-    {
-        Id = new OfferId("offer-" + Guid.NewGuid().ToString("N")[..8]),
-        FrameworkId = new FrameworkId("fw-test"),
-        AgentId = new AgentId(agent),
-        Hostname = agent,
-        Resources = Resources.Parse(resources),
-        AgentTotal = Resources.Parse(resources),
-    };
-
     private async Task StartAsync()
     {
         await _jobs.SubscribedAsync(_driver, _driver.FrameworkId, reconnected: false);
@@ -45,18 +35,18 @@ public sealed class JobsTests : IDisposable
         // The minute turns: the first scheduled run (in steps: a fake clock fires a periodic timer once per advance).
         for (var i = 0; i < 9; i++) _time.Advance(TimeSpan.FromSeconds(5));
         Assert.Single(_jobs.History("report"));
-        await _jobs.OffersAsync(_driver, [OfferOn("a1")]);
+        await _jobs.OffersAsync(_driver, [RecordingDriver.OfferOn("a1", "cpus:2;mem:2048")]);
         var first = Assert.Single(_driver.Launched);
 
         Assert.Throws<ConflictException>(() => _jobs.RunNow("report"));
         for (var i = 0; i < 36; i++) _time.Advance(TimeSpan.FromSeconds(5)); // three more due times while it runs: all skipped
-        await _jobs.OffersAsync(_driver, [OfferOn("a1")]);
+        await _jobs.OffersAsync(_driver, [RecordingDriver.OfferOn("a1", "cpus:2;mem:2048")]);
         Assert.Single(_driver.Launched);
         Assert.Single(_jobs.History("report"));
 
         await EndAsync(first, TaskState.Finished, exitCode: 0);
         _jobs.RunNow("report");
-        await _jobs.OffersAsync(_driver, [OfferOn("a1")]);
+        await _jobs.OffersAsync(_driver, [RecordingDriver.OfferOn("a1", "cpus:2;mem:2048")]);
         Assert.Equal(2, _driver.Launched.Count());
     }
 
@@ -66,11 +56,11 @@ public sealed class JobsTests : IDisposable
         await StartAsync();
         _jobs.Add(new JobDefinition { Id = "big", Run = new JobRunSpec { Cmd = "true", Cpus = 8 }, StartingDeadlineSeconds = 60 });
         _jobs.RunNow("big");
-        await _jobs.OffersAsync(_driver, [OfferOn("a1")]);
+        await _jobs.OffersAsync(_driver, [RecordingDriver.OfferOn("a1", "cpus:2;mem:2048")]);
         Assert.Equal("PENDING", Assert.Single(_jobs.History("big")).Status);
 
         _time.Advance(TimeSpan.FromSeconds(61));
-        await _jobs.OffersAsync(_driver, [OfferOn("a1", "cpus:16;mem:2048")]);
+        await _jobs.OffersAsync(_driver, [RecordingDriver.OfferOn("a1", "cpus:16;mem:2048")]);
         var run = Assert.Single(_jobs.History("big"));
         Assert.Equal("FAILED", run.Status);
         Assert.Contains("startingDeadlineSeconds", run.Message);
@@ -83,11 +73,11 @@ public sealed class JobsTests : IDisposable
         await StartAsync();
         _jobs.Add(new JobDefinition { Id = "tick", Run = new JobRunSpec { Cmd = "true", Cpus = 0.01, Mem = 1 } });
         for (var i = 0; i < JobsFramework.HistoryPerJob + 19; i++) _jobs.RunNow("tick");
-        await _jobs.OffersAsync(_driver, [OfferOn("a1", "cpus:4;mem:4096")]);
+        await _jobs.OffersAsync(_driver, [RecordingDriver.OfferOn("a1", "cpus:4;mem:4096")]);
         foreach (var task in _driver.Launched.ToList()) await EndAsync(task, TaskState.Finished, exitCode: 0);
         _time.Advance(TimeSpan.FromSeconds(1));
         _jobs.RunNow("tick");
-        await _jobs.OffersAsync(_driver, [OfferOn("a1", "cpus:4;mem:4096")]);
+        await _jobs.OffersAsync(_driver, [RecordingDriver.OfferOn("a1", "cpus:4;mem:4096")]);
         Assert.Equal(JobsFramework.HistoryPerJob + 20, _driver.Launched.Count());
         await EndAsync(_driver.Launched.Last(), TaskState.Killed, signal: 9);
 
@@ -100,7 +90,7 @@ public sealed class JobsTests : IDisposable
         // Rejections count once per pending run and round, not per offer looked at.
         _jobs.Add(new JobDefinition { Id = "huge", Run = new JobRunSpec { Cmd = "true", Cpus = 64 } });
         _jobs.RunNow("huge");
-        await _jobs.OffersAsync(_driver, [OfferOn("a1"), OfferOn("a2"), OfferOn("a3")]);
+        await _jobs.OffersAsync(_driver, [RecordingDriver.OfferOn("a1", "cpus:2;mem:2048"), RecordingDriver.OfferOn("a2", "cpus:2;mem:2048"), RecordingDriver.OfferOn("a3", "cpus:2;mem:2048")]);
         Assert.Equal(1, Assert.Single(_jobs.Pending()).Reasons[PlacementReason.InsufficientCpus]);
     }
 }

@@ -11,16 +11,6 @@ namespace DcOs.Frameworks.Tests;
 /// </summary>
 public sealed class ReconciliationTests
 {
-    private static Offer OfferOn(string agent) => new()
-    {
-        Id = new OfferId("offer-" + Guid.NewGuid().ToString("N")[..8]),
-        FrameworkId = new FrameworkId("fw-test"),
-        AgentId = new AgentId(agent),
-        Hostname = agent,
-        Resources = Resources.Parse("cpus:4;mem:4096"),
-        AgentTotal = Resources.Parse("cpus:4;mem:4096"),
-    };
-
     [Fact]
     public async Task A_restarted_services_framework_launches_only_what_reconciliation_shows_missing()
     {
@@ -33,7 +23,7 @@ public sealed class ReconciliationTests
             await before.SubscribedAsync(first, first.FrameworkId, reconnected: false);
             await first.EndReconciliationAsync(before);
             before.Add(new AppDefinition { Id = "/web", Cmd = "sleep 100", Cpus = 0.1, Mem = 32, Instances = 3 });
-            await before.OffersAsync(first, [OfferOn("a1")]);
+            await before.OffersAsync(first, [RecordingDriver.OfferOn("a1")]);
             Assert.Equal(3, first.Launched.Count());
             running = first.Launched.First();
         }
@@ -45,7 +35,7 @@ public sealed class ReconciliationTests
         Assert.Equal(2, driver.Reconciliations);
 
         // Offers before the master answered: declined, nothing launched.
-        var early = OfferOn("a1");
+        var early = RecordingDriver.OfferOn("a1");
         await after.OffersAsync(driver, [early]);
         Assert.Empty(driver.Launched);
         Assert.Contains(early.Id, driver.Declined);
@@ -54,7 +44,7 @@ public sealed class ReconciliationTests
         await after.StatusUpdateAsync(driver, new TaskStatusUpdate { TaskId = running.Id, State = TaskState.Running, AgentId = new AgentId("a1"), Reason = TaskStatusReason.Reconciliation });
         await driver.EndReconciliationAsync(after);
         Assert.True(driver.Revives > 0);
-        await after.OffersAsync(driver, [OfferOn("a1")]);
+        await after.OffersAsync(driver, [RecordingDriver.OfferOn("a1")]);
         Assert.Equal(2, driver.Launched.Count());
         Assert.Equal(3, Assert.Single(after.List()).Tasks.Count);
     }
@@ -68,11 +58,11 @@ public sealed class ReconciliationTests
         jobs.Add(new JobDefinition { Id = "once", Run = new JobRunSpec { Cmd = "true" } });
         jobs.RunNow("once");
 
-        await jobs.OffersAsync(driver, [OfferOn("a1")]);
+        await jobs.OffersAsync(driver, [RecordingDriver.OfferOn("a1")]);
         Assert.Empty(driver.Launched);
 
         await driver.EndReconciliationAsync(jobs);
-        await jobs.OffersAsync(driver, [OfferOn("a1")]);
+        await jobs.OffersAsync(driver, [RecordingDriver.OfferOn("a1")]);
         Assert.Single(driver.Launched);
     }
 }

@@ -29,6 +29,17 @@ internal sealed class RecordingDriver : IFrameworkDriver
 
     public IEnumerable<TaskSpec> Launched => Accepted.SelectMany(a => a.Tasks);
 
+    /// <summary>An offer of a whole agent named <paramref name="agent"/>, as the master would make it.</summary>
+    public static Offer OfferOn(string agent, string resources = "cpus:4;mem:4096") => new()
+    {
+        Id = new OfferId("offer-" + Guid.NewGuid().ToString("N")[..8]),
+        FrameworkId = new FrameworkId("fw-test"),
+        AgentId = new AgentId(agent),
+        Hostname = agent,
+        Resources = Resources.Parse(resources),
+        AgentTotal = Resources.Parse(resources),
+    };
+
     /// <summary>Answers the framework's reconciliation as the master would, after everything else: it may launch then.</summary>
     public Task EndReconciliationAsync(FrameworkScheduler framework) => framework.StatusUpdateAsync(this, new TaskStatusUpdate
     {

@@ -19,16 +19,6 @@ public sealed class UnreachableInstancesTests : IDisposable
 
     public void Dispose() => _services.Dispose();
 
-    private static Offer OfferOn(string agent) => new()
-    {
-        Id = new OfferId("offer-" + Guid.NewGuid().ToString("N")[..8]),
-        FrameworkId = new FrameworkId("fw-test"),
-        AgentId = new AgentId(agent),
-        Hostname = agent,
-        Resources = Resources.Parse("cpus:4;mem:4096"),
-        AgentTotal = Resources.Parse("cpus:4;mem:4096"),
-    };
-
     private Task ReportAsync(TaskSpec task, TaskState state, string agent) => _services.StatusUpdateAsync(_driver, new TaskStatusUpdate
     {
         TaskId = task.Id,
@@ -49,8 +39,8 @@ public sealed class UnreachableInstancesTests : IDisposable
             UnreachableStrategy = new UnreachableStrategy { InactiveAfterSeconds = 300, ExpungeAfterSeconds = 600 },
             Constraints = [["hostname", "UNIQUE"]],
         });
-        var a1 = OfferOn("a1");
-        var a2 = OfferOn("a2");
+        var a1 = RecordingDriver.OfferOn("a1");
+        var a2 = RecordingDriver.OfferOn("a2");
         await _services.OffersAsync(_driver, [a1, a2]);
         Assert.Equal(2, _driver.Launched.Count());
         var onA1 = _driver.Accepted.Single(a => a.Offers.Contains(a1.Id)).Tasks.Single();
@@ -71,11 +61,11 @@ public sealed class UnreachableInstancesTests : IDisposable
         Assert.Contains("unreachable", view.Message);
 
         _time.Advance(TimeSpan.FromSeconds(299));
-        await _services.OffersAsync(_driver, [OfferOn("a3")]);
+        await _services.OffersAsync(_driver, [RecordingDriver.OfferOn("a3")]);
         Assert.Equal(2, _driver.Launched.Count());
 
         _time.Advance(TimeSpan.FromSeconds(1));
-        var a3 = OfferOn("a3");
+        var a3 = RecordingDriver.OfferOn("a3");
         await _services.OffersAsync(_driver, [a3]);
         Assert.Equal(3, _driver.Launched.Count());
         Assert.Equal(a3.Id, Assert.Single(_driver.Accepted[^1].Offers));
@@ -88,7 +78,7 @@ public sealed class UnreachableInstancesTests : IDisposable
     {
         var (onA1, _) = await TwoInstancesOneUnreachableAsync();
         _time.Advance(TimeSpan.FromSeconds(300));
-        await _services.OffersAsync(_driver, [OfferOn("a3")]);
+        await _services.OffersAsync(_driver, [RecordingDriver.OfferOn("a3")]);
         var replacement = _driver.Launched.Last();
         await ReportAsync(replacement, TaskState.Running, "a3");
         Assert.Empty(_driver.Killed);
@@ -105,7 +95,7 @@ public sealed class UnreachableInstancesTests : IDisposable
     {
         var (onA1, onA2) = await TwoInstancesOneUnreachableAsync("OLDEST_FIRST");
         _time.Advance(TimeSpan.FromSeconds(300));
-        await _services.OffersAsync(_driver, [OfferOn("a3")]);
+        await _services.OffersAsync(_driver, [RecordingDriver.OfferOn("a3")]);
         await ReportAsync(_driver.Launched.Last(), TaskState.Running, "a3");
 
         await ReportAsync(onA1, TaskState.Running, "a1");
@@ -120,7 +110,7 @@ public sealed class UnreachableInstancesTests : IDisposable
     {
         var (onA1, _) = await TwoInstancesOneUnreachableAsync();
         _time.Advance(TimeSpan.FromSeconds(300));
-        await _services.OffersAsync(_driver, [OfferOn("a3")]);
+        await _services.OffersAsync(_driver, [RecordingDriver.OfferOn("a3")]);
         var replacement = _driver.Launched.Last();
         await ReportAsync(replacement, TaskState.Running, "a3");
 

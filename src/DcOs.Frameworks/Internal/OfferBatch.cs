@@ -26,6 +26,29 @@ internal sealed class OfferBatch(IReadOnlyList<Offer> offers)
 
     public void Reject(PlacementReason reason) => Reasons[reason] = Reasons.GetValueOrDefault(reason) + 1;
 
+    /// <summary>
+    /// Places each item on its own (<paramref name="place"/>: true while it still waits): one that throws is told why
+    /// and counts as waiting, and the others go on, so one app or run that cannot be placed never stops the rest.
+    /// True when any still waits.
+    /// </summary>
+    public bool PlaceEach<T>(IEnumerable<T> items, Func<T, bool> place, Action<T, string> cannotPlace)
+    {
+        var waiting = false;
+        foreach (var item in items)
+        {
+            try
+            {
+                waiting |= place(item);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                cannotPlace(item, $"cannot be placed: {e.Message}");
+                waiting = true;
+            }
+        }
+        return waiting;
+    }
+
     /// <summary>Accepts used offers (short filter, more may follow) and declines the rest: briefly while work still waits, long otherwise.</summary>
     public async Task AnswerAsync(IFrameworkDriver driver, bool workWaiting)
     {

@@ -193,32 +193,15 @@ public sealed class JobsFramework : StoredFramework, IDisposable
     // ---- scheduler callbacks ----
 
     /// <inheritdoc />
-    public override async Task OffersAsync(IFrameworkDriver driver, IReadOnlyList<Offer> offers)
+    protected override async Task PlaceAsync(IFrameworkDriver driver, IReadOnlyList<Offer> offers)
     {
-        Driver = driver;
-        if (!Reconciled)
-        {
-            await DeclineUntilReconciledAsync(driver, offers).ConfigureAwait(false);
-            return;
-        }
         var now = _time.GetUtcNow();
         var batch = new OfferBatch(offers);
-        var anyPending = false;
+        bool anyPending;
         lock (_gate)
         {
-            foreach (var run in _runs.Values.Where(r => r.Status == "PENDING").OrderBy(r => r.CreatedAt).ToList())
-            {
-                try
-                {
-                    anyPending |= Place(run, offers, batch, now);
-                }
-                catch (Exception e) when (e is not OutOfMemoryException)
-                {
-                    // One run that cannot be placed must not stop the others: it says why, the rest go on.
-                    run.Message = $"cannot be placed: {e.Message}";
-                    anyPending = true;
-                }
-            }
+            anyPending = batch.PlaceEach(_runs.Values.Where(r => r.Status == "PENDING").OrderBy(r => r.CreatedAt).ToList(),
+                run => Place(run, offers, batch, now), (run, why) => run.Message = why);
         }
         await batch.AnswerAsync(driver, anyPending).ConfigureAwait(false);
     }

@@ -252,32 +252,15 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
     // ---- scheduler callbacks ----
 
     /// <inheritdoc />
-    public override async Task OffersAsync(IFrameworkDriver driver, IReadOnlyList<Offer> offers)
+    protected override async Task PlaceAsync(IFrameworkDriver driver, IReadOnlyList<Offer> offers)
     {
-        Driver = driver;
-        if (!Reconciled)
-        {
-            await DeclineUntilReconciledAsync(driver, offers).ConfigureAwait(false);
-            return;
-        }
         var now = _time.GetUtcNow();
         var batch = new OfferBatch(offers);
-        var anyNeed = false;
+        bool anyNeed;
         lock (_gate)
         {
-            foreach (var app in _apps.Values.OrderBy(a => a.Definition.Key, StringComparer.Ordinal))
-            {
-                try
-                {
-                    anyNeed |= Place(app, offers, batch, now);
-                }
-                catch (Exception e) when (e is not OutOfMemoryException)
-                {
-                    // One app that cannot be placed must not stop the others: it says why, the rest go on.
-                    app.Summary = $"cannot be placed: {e.Message}";
-                    anyNeed = true;
-                }
-            }
+            anyNeed = batch.PlaceEach(_apps.Values.OrderBy(a => a.Definition.Key, StringComparer.Ordinal).ToList(),
+                app => Place(app, offers, batch, now), (app, why) => app.Summary = why);
         }
         await batch.AnswerAsync(driver, anyNeed).ConfigureAwait(false);
     }
