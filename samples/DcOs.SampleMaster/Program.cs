@@ -138,6 +138,7 @@ else
     builder.Services.AddSingleton(sp => new JobsFramework(sp.GetRequiredService<IFrameworkStore>(), sp.GetRequiredService<TimeProvider>()));
 }
 builder.Services.AddSingleton<LocalAgentLauncher>();
+builder.Services.AddSingleton<UsageSampler>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<LocalAgentLauncher>());
 
 var app = builder.Build();

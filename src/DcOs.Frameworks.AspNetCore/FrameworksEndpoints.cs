@@ -27,15 +27,32 @@ public static class FrameworksEndpoints
         ArgumentNullException.ThrowIfNull(endpoints);
         var api = endpoints.MapGroup(prefix).AddEndpointFilter(AnswerErrors);
         api.MapGet("/apps", (ServicesFramework services) => services.List().Select(AppJson));
-        api.MapGet("/apps/{*id}", (string id, ServicesFramework services) =>
-            services.Get(id) is { } view ? Results.Ok(AppJson(view)) : throw new KeyNotFoundException($"unknown app '{id}'"));
+        // "/apps/team/web", "/apps/team/web/versions" and "/apps/team/web/versions/3": an app first, then its versions.
+        api.MapGet("/apps/{*path}", (string path, ServicesFramework services) =>
+        {
+            if (services.Get(path) is { } view) return Results.Ok(AppJson(view));
+            var at = path.LastIndexOf("/versions", StringComparison.Ordinal);
+            if (at > 0 && path[at..] == "/versions")
+                return Results.Ok(new { versions = services.Versions(path[..at]).Select(v => new { version = v.Version, createdAt = v.CreatedAt }) });
+            var slash = path.LastIndexOf('/');
+            if (slash > 0 && path[..slash].EndsWith("/versions", StringComparison.Ordinal))
+            {
+                var app = path[..(slash - "/versions".Length)];
+                var wanted = path[(slash + 1)..];
+                if (!int.TryParse(wanted, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number))
+                    throw new ValidationException("version", $"must be a version number (got \"{wanted}\")");
+                var version = services.Versions(app).FirstOrDefault(v => v.Version == number) ?? throw new KeyNotFoundException($"app '{app}' has no version {number} (kept: the last {ServicesFramework.VersionsKept})");
+                return Results.Ok(new { version = version.Version, createdAt = version.CreatedAt, definition = version.Definition });
+            }
+            throw new KeyNotFoundException($"unknown app '{path}'");
+        });
         api.MapPost("/apps", async (HttpRequest request, ServicesFramework services) =>
         {
             var view = services.Add(await DefinitionReader.ReadAsync<AppDefinition>(request, FrameworkJson.Options));
             return Results.Created($"{prefix.TrimEnd('/')}/apps/{view.Definition.Key}", AppJson(view));
         });
         api.MapPut("/apps/{*id}", async (string id, HttpRequest request, ServicesFramework services) =>
-            AppJson(services.Update(id, await DefinitionReader.ReadAsync<AppDefinition>(request, FrameworkJson.Options))));
+            AppJson(services.Update(id, await DefinitionReader.ReadAsync<AppDefinition>(request, FrameworkJson.Options), Force(request))));
         // Nested app ids ("/team/web") make these routes "/apps/team/web/scale": one catch-all, dispatched on the last segment.
         api.MapPost("/apps/{*path}", async (string path, HttpRequest request, ServicesFramework services) =>
         {
@@ -48,10 +65,10 @@ public static class FrameworksEndpoints
                     {
                         if (!doc.RootElement.TryGetProperty("instances", out var n) || n.ValueKind != JsonValueKind.Number || !n.TryGetInt32(out var instances))
                             throw new ValidationException("instances", "must be a whole number");
-                        return Results.Ok(AppJson(services.Scale(id, instances)));
+                        return Results.Ok(AppJson(services.Scale(id, instances, Force(request))));
                     }
                 case "restart":
-                    return Results.Ok(AppJson(services.Restart(id)));
+                    return Results.Ok(AppJson(services.Restart(id, Force(request))));
                 default:
                     throw new KeyNotFoundException($"no such action '{action}' on apps (use scale or restart)");
             }
@@ -61,7 +78,40 @@ public static class FrameworksEndpoints
             services.Remove(id);
             return new { id = "/" + id.Trim('/') };
         });
+        api.MapGet("/deployments", (ServicesFramework services) => services.Deployments().Select(DeploymentJson));
+        // Marathon's cancel: a rollback (its deployment is answered), or with force=true only the deployment is dropped.
+        api.MapDelete("/deployments/{id}", (string id, HttpRequest request, ServicesFramework services) =>
+        {
+            var rollback = services.CancelDeployment(id, Force(request));
+            return rollback is null ? Results.Ok(new { deploymentId = (string?)null }) : Results.Ok(new { deploymentId = rollback.Id, version = rollback.ToVersion });
+        });
         return api;
+    }
+
+    /// <summary>Marathon's <c>?force=true</c>: a change that replaces the app's deployment under way.</summary>
+    private static bool Force(HttpRequest request) => request.Query["force"] is { Count: > 0 } f && f[0] is { } v
+        ? v is "true" or "1" ? true : v is "false" or "0" or "" ? false : throw new ValidationException("force", $"must be true or false (got \"{v}\")")
+        : false;
+
+    /// <summary>A deployment in Marathon's shape (steps, current actions), with its progress in instances.</summary>
+    public static object DeploymentJson(DeploymentView d)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        var action = new { action = d.Action, app = d.AppId };
+        return new
+        {
+            id = d.Id,
+            version = d.ToVersion,
+            fromVersion = d.FromVersion,
+            rollback = d.Rollback,
+            createdAt = d.CreatedAt,
+            affectedApps = new[] { d.AppId },
+            steps = new[] { new { actions = new[] { action } } },
+            currentActions = new[] { action },
+            currentStep = 1,
+            totalSteps = 1,
+            progress = new { instancesWanted = d.InstancesWanted, instancesReady = d.InstancesReady, oldInstances = d.OldInstances },
+        };
     }
 
     /// <summary>
@@ -118,6 +168,8 @@ public static class FrameworksEndpoints
             version = view.Version,
             deploying = view.Deploying,
             message = view.Message,
+            deployments = view.Deployment is { } dep ? new[] { new { id = dep.Id } } : [],
+            deployment = view.Deployment is { } current ? DeploymentJson(current) : null,
             tasks = view.Tasks,
         };
     }

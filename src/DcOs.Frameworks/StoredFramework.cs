@@ -47,10 +47,19 @@ public abstract class StoredFramework : FrameworkScheduler
         // Learn the state of every task after a (re)subscription: it rebuilds the framework's view after a restart. The
         // master answers in order, so the answer to a task it cannot know (the probe) comes after every implicit answer:
         // it marks the end of reconciliation (Mesos gives no other).
+        // Tasks the framework stored before launching are asked for by id as well: the master answers even those it never
+        // heard of (TASK_GONE, TASK_UNKNOWN or TASK_LOST), so a launch that never reached it is known to be lost.
         _probe = new TaskId("reconciled." + Guid.NewGuid().ToString("N"));
         await driver.ReconcileAsync([]).ConfigureAwait(false);
+        foreach (var chunk in KnownTasks().Chunk(ReconcileChunk)) await driver.ReconcileAsync(chunk).ConfigureAwait(false);
         await driver.ReconcileAsync([(_probe, default)]).ConfigureAwait(false);
     }
+
+    /// <summary>Tasks asked for in one explicit reconciliation message, so a large framework's request stays a small frame.</summary>
+    private const int ReconcileChunk = 1000;
+
+    /// <summary>The tasks the framework stored as launched and has not seen end: reconciled by id after each subscription.</summary>
+    protected virtual IReadOnlyList<(TaskId TaskId, AgentId AgentId)> KnownTasks() => [];
 
     /// <summary>
     /// Call first from <see cref="FrameworkScheduler.StatusUpdateAsync"/>: true when <paramref name="status"/> is the

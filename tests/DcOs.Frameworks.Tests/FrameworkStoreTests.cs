@@ -59,9 +59,31 @@ public sealed class FrameworkStoreTests : IDisposable
         store.Refuse = false;
         services.Add(new AppDefinition { Id = "/web", Cmd = "sleep 1", Cpus = 0.1, Mem = 32 });
         store.Refuse = true;
-        Assert.Throws<FrameworkStoreException>(() => services.Scale("web", 5));
+        Assert.Throws<FrameworkStoreException>(() => services.Scale("web", 5, force: true));
         Assert.Throws<FrameworkStoreException>(() => services.Remove("web"));
         Assert.Equal(1, Assert.Single(services.List()).Definition.Instances);
+    }
+
+    [Fact]
+    public async Task Instances_that_cannot_be_stored_are_not_launched_and_launch_once_the_store_writes_again()
+    {
+        using var store = new RefusingStore();
+        using var services = new ServicesFramework(store, TimeProvider.System);
+        var driver = new RecordingDriver();
+        await services.SubscribedAsync(driver, driver.FrameworkId, reconnected: false);
+        await driver.EndReconciliationAsync(services);
+        services.Add(new AppDefinition { Id = "/web", Cmd = "sleep 1", Cpus = 0.1, Mem = 32, Instances = 2 });
+
+        store.Refuse = true;
+        // The callback fails (the SDK then declines the offers and reports why): nothing launched, nothing counted.
+        await Assert.ThrowsAsync<FrameworkStoreException>(() => services.OffersAsync(driver, [RecordingDriver.OfferOn("a1")]));
+        Assert.Empty(driver.Accepted);
+        Assert.Empty(Assert.Single(services.List()).Tasks);
+
+        store.Refuse = false;
+        await services.OffersAsync(driver, [RecordingDriver.OfferOn("a1")]);
+        Assert.Equal(2, driver.Launched.Count());
+        Assert.Equal(2, store.All("instance").Count);
     }
 
     /// <summary>A store in memory that refuses writes on demand, as a full disk makes SQLite do.</summary>
@@ -71,16 +93,10 @@ public sealed class FrameworkStoreTests : IDisposable
 
         public bool Refuse { get; set; }
 
-        public void Put(string kind, string id, string json)
+        public void Write(IReadOnlyList<FrameworkStoreWrite> writes)
         {
-            Check(kind, id);
-            _inner.Put(kind, id, json);
-        }
-
-        public void Delete(string kind, string id)
-        {
-            Check(kind, id);
-            _inner.Delete(kind, id);
+            if (Refuse && writes.Count > 0) throw new FrameworkStoreException($"could not save {writes[0].Kind} '{writes[0].Id}': database or disk is full", new IOException("disk full"));
+            _inner.Write(writes);
         }
 
         public string? Get(string kind, string id) => _inner.Get(kind, id);
@@ -89,9 +105,5 @@ public sealed class FrameworkStoreTests : IDisposable
 
         public void Dispose() => _inner.Dispose();
 
-        private void Check(string kind, string id)
-        {
-            if (Refuse) throw new FrameworkStoreException($"could not save {kind} '{id}': database or disk is full", new IOException("disk full"));
-        }
     }
 }

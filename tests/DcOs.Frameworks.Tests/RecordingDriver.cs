@@ -29,9 +29,10 @@ internal sealed class RecordingDriver : IFrameworkDriver
 
     public IEnumerable<TaskSpec> Launched => Accepted.SelectMany(a => a.Tasks);
 
-    /// <summary>An offer of a whole agent named <paramref name="agent"/>, as the master would make it.</summary>
-    public static Offer OfferOn(string agent, string resources = "cpus:4;mem:4096") => new()
+    /// <summary>An offer of a whole agent named <paramref name="agent"/>, as the master would make it, priced by <paramref name="cost"/>.</summary>
+    public static Offer OfferOn(string agent, string resources = "cpus:4;mem:4096", CostModel? cost = null) => new()
     {
+        Cost = cost ?? CostModel.Free,
         Id = new OfferId("offer-" + Guid.NewGuid().ToString("N")[..8]),
         FrameworkId = new FrameworkId("fw-test"),
         AgentId = new AgentId(agent),

@@ -73,6 +73,12 @@ public static class ApiEndpoints
             services.Pending().Select(p => new { appId = (string?)p.AppId, jobId = (string?)null, waiting = p.Waiting, reasons = p.Reasons.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value), summary = p.Summary ?? Summary(p.Waiting, p.Reasons) })
                 .Concat(jobs.Pending().Select(p => new { appId = (string?)null, jobId = (string?)p.JobId, waiting = p.Waiting, reasons = p.Reasons.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value), summary = p.Summary ?? Summary(p.Waiting, p.Reasons) })));
         api.MapGet("/cost", async (IMaster master, ServicesFramework services) => await CostAsync(master, services));
+        // Real usage beside allocation: measured by the agents (cpu time and resident memory per task).
+        api.MapGet("/usage", async (UsageSampler sampler) =>
+        {
+            var (tasks, unanswered) = await sampler.SampleAsync();
+            return new { tasks, unanswered };
+        });
     }
 
     /// <summary>

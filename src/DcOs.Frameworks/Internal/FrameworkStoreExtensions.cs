@@ -10,6 +10,9 @@ internal static class FrameworkStoreExtensions
 {
     public static void Save<T>(this IFrameworkStore store, string kind, string id, T value) => store.Put(kind, id, JsonSerializer.Serialize(value, FrameworkJson.Options));
 
+    /// <summary>The write that stores <paramref name="value"/>, for one <see cref="IFrameworkStore.Write"/> with others.</summary>
+    public static FrameworkStoreWrite Saving<T>(string kind, string id, T value) => new(kind, id, JsonSerializer.Serialize(value, FrameworkJson.Options));
+
     public static T? Load<T>(this IFrameworkStore store, string kind, string id) =>
         store.Get(kind, id) is { } json ? JsonSerializer.Deserialize<T>(json, FrameworkJson.Options) : default;
 

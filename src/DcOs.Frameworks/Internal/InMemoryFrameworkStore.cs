@@ -6,14 +6,16 @@ internal sealed class InMemoryFrameworkStore : IFrameworkStore
     private readonly Lock _gate = new();
     private readonly SortedDictionary<(string Kind, string Id), string> _items = [];
 
-    public void Put(string kind, string id, string json)
+    public void Write(IReadOnlyList<FrameworkStoreWrite> writes)
     {
-        lock (_gate) _items[(kind, id)] = json;
-    }
-
-    public void Delete(string kind, string id)
-    {
-        lock (_gate) _items.Remove((kind, id));
+        lock (_gate)
+        {
+            foreach (var w in writes)
+            {
+                if (w.Json is null) _items.Remove((w.Kind, w.Id));
+                else _items[(w.Kind, w.Id)] = w.Json;
+            }
+        }
     }
 
     public string? Get(string kind, string id)

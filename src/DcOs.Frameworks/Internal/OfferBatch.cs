@@ -1,4 +1,5 @@
 using DcOs.Core;
+using DcOs.Core.Placement;
 using DcOs.Framework;
 
 namespace DcOs.Frameworks.Internal;
@@ -22,6 +23,28 @@ internal sealed class OfferBatch(IReadOnlyList<Offer> offers)
     {
         _launches[offer.Id].Add(task);
         _remaining[offer.Id] = _remaining[offer.Id].Subtract(task.Resources);
+    }
+
+    /// <summary>
+    /// Plans <paramref name="tasks"/> with the SDK's planner (<see cref="OfferPlanner"/>) on what is left of every offer
+    /// of the batch, so the objective chooses among all of them rather than the first that fits.
+    /// </summary>
+    public PlacementPlan Plan(
+        IPlacementOptimizer optimizer, IReadOnlyList<PendingTask> tasks, PlacementObjective objective,
+        IReadOnlyDictionary<string, IReadOnlyList<IPlacementTarget>>? groupPlacements = null)
+    {
+        var left = offers.Where(o => !_remaining[o.Id].IsEmpty).Select(o => o with { Resources = _remaining[o.Id] }).ToList();
+        return OfferPlanner.Plan(optimizer, left, tasks, objective, groupPlacements).Placement;
+    }
+
+    /// <summary>The offer of <paramref name="assignment"/>'s agent that still holds <paramref name="resources"/>, or null.</summary>
+    public Offer? OfferFor(TaskAssignment assignment, Resources resources)
+    {
+        foreach (var id in assignment.OfferIds)
+        {
+            if (_remaining.TryGetValue(id, out var left) && left.Contains(resources)) return offers.First(o => o.Id == id);
+        }
+        return null;
     }
 
     public void Reject(PlacementReason reason) => Reasons[reason] = Reasons.GetValueOrDefault(reason) + 1;

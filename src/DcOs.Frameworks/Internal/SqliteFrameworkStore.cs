@@ -4,7 +4,7 @@ namespace DcOs.Frameworks.Internal;
 
 /// <summary>
 /// The frameworks' durable state (apps, jobs, runs, framework ids) in one SQLite file in WAL mode, so that apps and jobs
-/// survive a restart of the process hosting them. Values are JSON; each write is its own transaction.
+/// survive a restart of the process hosting them. Values are JSON; each <see cref="Write"/> is one transaction.
 /// </summary>
 internal sealed class SqliteFrameworkStore : IFrameworkStore
 {
@@ -26,29 +26,38 @@ internal sealed class SqliteFrameworkStore : IFrameworkStore
         }
         _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         _connection.Open();
-        Execute("PRAGMA journal_mode=WAL; CREATE TABLE IF NOT EXISTS items (kind TEXT NOT NULL, id TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (kind, id));");
+        // synchronous=NORMAL in WAL mode, as the master's store: a commit survives the process being killed, and only a
+        // power loss may take back the last commits (the master's reconciliation then tells the truth about tasks).
+        Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; CREATE TABLE IF NOT EXISTS items (kind TEXT NOT NULL, id TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (kind, id));");
     }
 
-    public void Put(string kind, string id, string json) => Write(kind, id, "INSERT OR REPLACE INTO items (kind, id, value) VALUES ($k, $i, $v)", json);
-
-    public void Delete(string kind, string id) => Write(kind, id, "DELETE FROM items WHERE kind = $k AND id = $i", null);
-
-    private void Write(string kind, string id, string sql, string? value)
+    public void Write(IReadOnlyList<FrameworkStoreWrite> writes)
     {
+        ArgumentNullException.ThrowIfNull(writes);
+        if (writes.Count == 0) return;
         lock (_gate)
         {
-            using var cmd = _connection.CreateCommand();
-            cmd.CommandText = sql;
-            cmd.Parameters.AddWithValue("$k", kind);
-            cmd.Parameters.AddWithValue("$i", id);
-            if (value is not null) cmd.Parameters.AddWithValue("$v", value);
             try
             {
-                cmd.ExecuteNonQuery();
+                using var transaction = _connection.BeginTransaction();
+                foreach (var w in writes)
+                {
+                    using var cmd = _connection.CreateCommand();
+                    cmd.Transaction = transaction;
+                    cmd.CommandText = w.Json is null
+                        ? "DELETE FROM items WHERE kind = $k AND id = $i"
+                        : "INSERT OR REPLACE INTO items (kind, id, value) VALUES ($k, $i, $v)";
+                    cmd.Parameters.AddWithValue("$k", w.Kind);
+                    cmd.Parameters.AddWithValue("$i", w.Id);
+                    if (w.Json is not null) cmd.Parameters.AddWithValue("$v", w.Json);
+                    cmd.ExecuteNonQuery();
+                }
+                transaction.Commit();
             }
             catch (SqliteException e)
             {
-                throw new FrameworkStoreException($"could not save {kind} '{id}' in {_path} ({e.Message.TrimEnd('.')}); nothing was changed, try again once it can write", e);
+                var what = writes.Count == 1 ? $"{writes[0].Kind} '{writes[0].Id}'" : $"{writes.Count} documents ({writes[0].Kind} '{writes[0].Id}', ...)";
+                throw new FrameworkStoreException($"could not save {what} in {_path} ({e.Message.TrimEnd('.')}); nothing was changed, try again once it can write", e);
             }
         }
     }

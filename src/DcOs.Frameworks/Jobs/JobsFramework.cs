@@ -1,5 +1,6 @@
 using System.Globalization;
 using DcOs.Core;
+using DcOs.Core.Placement;
 using DcOs.Framework;
 using DcOs.Frameworks.Internal;
 
@@ -7,9 +8,9 @@ namespace DcOs.Frameworks.Jobs;
 
 /// <summary>
 /// A Metronome-like framework: jobs run on demand or on a cron schedule, are retried on failure up to their limit,
-/// and keep a history with exit status. A run with a deadline is placed with the cheapest-within-deadline objective:
-/// among offers whose machine finishes the estimated duration (divided by its speed factor) before the deadline, the
-/// one with the lowest cost for that runtime; other runs go to the cheapest offer.
+/// and keep a history with exit status. Runs are placed by the SDK's optimizer with the cheapest-within-deadline
+/// objective over every offer held: a run with a deadline only where its estimated duration (divided by the machine's
+/// speed factor) ends before the deadline, at the lowest cost for that runtime; other runs at the lowest cost.
 /// </summary>
 public sealed class JobsFramework : StoredFramework, IDisposable
 {
@@ -26,15 +27,22 @@ public sealed class JobsFramework : StoredFramework, IDisposable
     private readonly Dictionary<string, Dictionary<PlacementReason, long>> _reasons = new(StringComparer.Ordinal);
     private readonly IFrameworkStore _store;
     private readonly TimeProvider _time;
+    private readonly IPlacementOptimizer _optimizer;
     private readonly ITimer _cron;
     private long _counter;
 
-    /// <summary>A jobs framework keeping its jobs and runs in <paramref name="store"/>; schedules are checked on <paramref name="time"/>.</summary>
-    public JobsFramework(IFrameworkStore store, TimeProvider time)
+    /// <summary>
+    /// A jobs framework keeping its jobs and runs in <paramref name="store"/>; schedules and deadlines are judged on
+    /// <paramref name="time"/>; runs are placed by <paramref name="optimizer"/> (by default the SDK's cost optimizer,
+    /// <see cref="FrameworkPlacement.DefaultOptimizer"/>; give it the same clock).
+    /// </summary>
+    public JobsFramework(IFrameworkStore store, TimeProvider time, IPlacementOptimizer? optimizer = null)
         : base(store, "jobs")
     {
+        ArgumentNullException.ThrowIfNull(time);
         _store = store;
         _time = time;
+        _optimizer = optimizer ?? FrameworkPlacement.DefaultOptimizer(time);
         foreach (var job in store.LoadAll<JobDefinition>(JobKind)) _jobs[job.Key] = job;
         foreach (var counts in store.LoadAll<RunCounts>(CountsKind)) _counts[counts.JobKey] = counts;
         foreach (var run in store.LoadAll<JobRun>(RunKind))
@@ -200,89 +208,116 @@ public sealed class JobsFramework : StoredFramework, IDisposable
         bool anyPending;
         lock (_gate)
         {
-            anyPending = batch.PlaceEach(_runs.Values.Where(r => r.Status == "PENDING").OrderBy(r => r.CreatedAt).ToList(),
-                run => Place(run, offers, batch, now), (run, why) => run.Message = why);
+            var runs = new List<(JobRun Run, JobDefinition Job)>();
+            foreach (var run in _runs.Values.Where(r => r.Status == "PENDING").OrderBy(r => r.CreatedAt).ToList())
+            {
+                if (Placeable(run, now) is { } job) runs.Add((run, job));
+            }
+            anyPending = runs.Count > 0;
+            var launched = new List<JobRun>();
+            try
+            {
+                PlanRuns(runs, batch, now, launched);
+            }
+            catch (ValidationException) when (runs.Count > 1)
+            {
+                // One run the planner refuses must not stop the others: each is planned alone.
+                batch.PlaceEach(runs, r =>
+                {
+                    PlanRuns([r], batch, now, launched);
+                    return true;
+                }, (r, why) => r.Run.Message = why);
+            }
+            // Stored before launched: a restart reconciles these attempts by id rather than forgetting them.
+            _store.Write([.. launched.Select(r => FrameworkStoreExtensions.Saving(RunKind, r.RunId, r))]);
+            foreach (var run in launched)
+            {
+                _runs[run.RunId] = run;
+                _runsByTask[run.TaskId!] = run;
+            }
         }
         await batch.AnswerAsync(driver, anyPending).ConfigureAwait(false);
     }
 
-    /// <summary>Launches the run on the cheapest offer that can finish it in time; true while it is still pending.</summary>
-    private bool Place(JobRun run, IReadOnlyList<Offer> offers, OfferBatch batch, DateTimeOffset now)
+    /// <summary>The job of a pending run that may still start; a run that may not (job removed, a deadline passed) is failed.</summary>
+    private JobDefinition? Placeable(JobRun run, DateTimeOffset now)
     {
         if (!_jobs.TryGetValue(Normalize(run.JobId), out var job))
         {
             Finish(run, "FAILED", null, "the job was removed");
-            return false;
+            return null;
         }
-        var spec = job.Run!;
-        var estimated = TimeSpan.FromSeconds(spec.EstimatedDurationSeconds);
         if (run.Deadline is { } deadline && now >= deadline)
         {
             Finish(run, "FAILED", null, "deadline missed before the run could start");
-            return false;
+            return null;
         }
         if (run.StartBy is { } startBy && now >= startBy)
         {
             Finish(run, "FAILED", null, $"did not start within startingDeadlineSeconds ({job.StartingDeadlineSeconds} s)");
-            return false;
+            return null;
         }
-        var reasons = _reasons.TryGetValue(job.Id, out var r) ? r : _reasons[job.Id] = [];
-        // Each reason counts once per pending run and round of offers, not once per offer looked at.
-        var counted = new HashSet<PlacementReason>();
-        Offer? best = null;
-        double bestCost = double.MaxValue;
-        foreach (var offer in offers)
-        {
-            if (!batch.Remaining(offer).Contains(spec.Resources))
-            {
-                Count(OfferMatcher.ShortOf(spec.Resources, batch.Remaining(offer)), reasons, batch, counted);
-                continue;
-            }
-            var runtime = offer.Cost.RuntimeFor(estimated);
-            if (run.Deadline is { } d && now + runtime > d)
-            {
-                // Too slow to finish in time: the cheap slow machine is passed over only when the deadline demands it.
-                Count(PlacementReason.Constraint, reasons, batch, counted);
-                continue;
-            }
-            var cost = offer.Cost.TaskCost(spec.Resources, offer.AgentTotal, estimated);
-            if (cost < bestCost || (cost == bestCost && best is not null && string.CompareOrdinal(offer.AgentId.Value, best.AgentId.Value) < 0))
-            {
-                best = offer;
-                bestCost = cost;
-            }
-        }
-        if (best is null)
-        {
-            run.Message = run.Deadline is null ? "waiting for an offer with room" : "waiting for an offer that can finish before the deadline";
-            return true;
-        }
-        run.Attempts++;
-        var taskId = new TaskId($"{run.RunId}.a{run.Attempts}");
-        var task = new TaskSpec
-        {
-            Id = taskId,
-            Name = job.Id,
-            Command = CommandSpec.FromShell(spec.Cmd!) with { Environment = spec.Env ?? new Dictionary<string, string>(), User = spec.User },
-            Resources = spec.Resources,
-            Labels = new Dictionary<string, string> { [TaskLabels.Group] = job.Id, ["job"] = job.Id, ["run"] = run.RunId },
-        };
-        batch.Launch(best, task);
-        run.Status = "STARTING";
-        run.TaskId = taskId.Value;
-        _runsByTask[taskId.Value] = run;
-        run.AgentId = best.AgentId.Value;
-        run.CostEstimate = Math.Round(bestCost, 6);
-        run.Message = null;
-        _store.Save(RunKind, run.RunId, run);
-        return true;
+        return job;
     }
 
-    private static void Count(PlacementReason reason, Dictionary<PlacementReason, long> perJob, OfferBatch batch, HashSet<PlacementReason> counted)
+    /// <summary>
+    /// Plans the next attempt of each run with the SDK's optimizer, cheapest within deadline: a run with a deadline goes
+    /// only where its estimated duration (divided by the machine's speed) ends in time, and at the least cost for that
+    /// runtime; the others at the least cost. Adds the runs it launches (as they are to be stored) to <paramref name="launched"/>.
+    /// </summary>
+    private void PlanRuns(List<(JobRun Run, JobDefinition Job)> runs, OfferBatch batch, DateTimeOffset now, List<JobRun> launched)
     {
-        if (!counted.Add(reason)) return;
-        perJob[reason] = perJob.GetValueOrDefault(reason) + 1;
-        batch.Reject(reason);
+        var tasks = runs.Select(r => new PendingTask
+        {
+            Spec = TaskOf(r.Run, r.Job, r.Run.Attempts + 1),
+            Duration = TimeSpan.FromSeconds(r.Job.Run!.EstimatedDurationSeconds),
+            Deadline = r.Run.Deadline,
+        }).ToList();
+        var plan = batch.Plan(_optimizer, tasks, PlacementObjective.CheapestWithinDeadline);
+        foreach (var a in plan.Assignments)
+        {
+            var (run, _) = runs[a.TaskIndex];
+            var task = tasks[a.TaskIndex].Spec;
+            if (batch.OfferFor(a, task.Resources) is not { } offer) continue;
+            batch.Launch(offer, task);
+            launched.Add(run with
+            {
+                Attempts = run.Attempts + 1,
+                Status = "STARTING",
+                TaskId = task.Id.Value,
+                AgentId = offer.AgentId.Value,
+                CostEstimate = Math.Round(a.Cost, 6),
+                Message = null,
+            });
+        }
+        // Each reason counts once per pending run and round of offers, not once per offer looked at.
+        foreach (var u in plan.Unplaced)
+        {
+            var (run, job) = runs[u.TaskIndex];
+            var reasons = _reasons.TryGetValue(job.Id, out var r) ? r : _reasons[job.Id] = [];
+            reasons[u.Reason] = reasons.GetValueOrDefault(u.Reason) + 1;
+            batch.Reject(u.Reason);
+            run.Message = run.Deadline is null ? $"waiting for an offer with room ({u.Detail})" : $"waiting for an offer that can finish before the deadline ({u.Detail})";
+        }
+    }
+
+    private static TaskSpec TaskOf(JobRun run, JobDefinition job, int attempt) => new()
+    {
+        Id = new TaskId($"{run.RunId}.a{attempt}"),
+        Name = job.Id,
+        Command = CommandSpec.FromShell(job.Run!.Cmd!) with { Environment = job.Run.Env ?? new Dictionary<string, string>(), User = job.Run.User },
+        Resources = job.Run.Resources,
+        Labels = new Dictionary<string, string> { [TaskLabels.Group] = job.Id, ["job"] = job.Id, ["run"] = run.RunId },
+    };
+
+    /// <inheritdoc />
+    protected override IReadOnlyList<(TaskId TaskId, AgentId AgentId)> KnownTasks()
+    {
+        lock (_gate)
+        {
+            return [.. _runs.Values.Where(r => r.Status is "STARTING" or "RUNNING" && r.TaskId is not null)
+                .Select(r => (new TaskId(r.TaskId!), r.AgentId is { } a ? new AgentId(a) : default))];
+        }
     }
 
     /// <inheritdoc />
@@ -296,7 +331,17 @@ public sealed class JobsFramework : StoredFramework, IDisposable
             var run = _runsByTask.GetValueOrDefault(status.TaskId.Value);
             if (run is null || run.Status is "SUCCESS" or "FAILED") return;
             var now = _time.GetUtcNow();
-            switch (status.State)
+            if (run.Status == "STARTING" && status.Reason == TaskStatusReason.Reconciliation && status.State is TaskState.Lost or TaskState.Gone or TaskState.Unknown)
+            {
+                // Stored as launching, but the master never heard of it (the process stopped between the two): it was
+                // no attempt, so it neither counts against the retries nor fails the run.
+                run.Status = "PENDING";
+                run.Attempts--;
+                run.Message = "its launch never reached the master before a restart; launching again";
+                _store.Save(RunKind, run.RunId, run);
+                retry = true;
+            }
+            else switch (status.State)
             {
                 case TaskState.Starting or TaskState.Running:
                     run.Status = "RUNNING";
@@ -306,7 +351,7 @@ public sealed class JobsFramework : StoredFramework, IDisposable
                     Finish(run, "SUCCESS", 0, status.Message);
                     break;
                 default:
-                    if (!status.State.IsTerminal()) break;
+                    if (!status.State.IsTerminal() && status.State != TaskState.Unknown) break;
                     var job = _jobs.GetValueOrDefault(Normalize(run.JobId));
                     var exit = status.ExitCode;
                     run.Signal = status.Signal;
@@ -323,7 +368,7 @@ public sealed class JobsFramework : StoredFramework, IDisposable
                     }
                     break;
             }
-            _store.Save(RunKind, run.RunId, run);
+            if (run.Status != "PENDING" || !retry) _store.Save(RunKind, run.RunId, run);
         }
         if (retry) await driver.ReviveAsync().ConfigureAwait(false);
     }

@@ -10,4 +10,5 @@ namespace DcOs.Frameworks.Services;
 /// <param name="Tasks">Its active instances.</param>
 /// <param name="TasksUnreachable">Instances whose agent is unreachable (counted until inactiveAfterSeconds, then replaced).</param>
 /// <param name="Message">Why the app has fewer instances than it wants, or that some are unreachable; null when neither.</param>
-public sealed record AppView(AppDefinition Definition, int Version, int TasksRunning, int TasksHealthy, int TasksStaged, bool Deploying, IReadOnlyList<AppTaskView> Tasks, int TasksUnreachable, string? Message);
+/// <param name="Deployment">The deployment under way, or null once the app is deployed.</param>
+public sealed record AppView(AppDefinition Definition, int Version, int TasksRunning, int TasksHealthy, int TasksStaged, bool Deploying, IReadOnlyList<AppTaskView> Tasks, int TasksUnreachable, string? Message, DeploymentView? Deployment);

@@ -19,6 +19,9 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
     /// <summary>The store kind of apps.</summary>
     public const string Kind = "app";
 
+    /// <summary>The store kind of instances: one per task launched and not yet seen ending.</summary>
+    private const string InstanceKind = "instance";
+
     /// <summary>A task that ran at least this long resets its app's launch backoff when it ends.</summary>
     private static readonly TimeSpan BackoffReset = TimeSpan.FromSeconds(60);
 
@@ -29,18 +32,39 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
     private readonly Dictionary<string, AppState> _apps = new(StringComparer.Ordinal);
     private readonly IFrameworkStore _store;
     private readonly TimeProvider _time;
+    private readonly IPlacementOptimizer _optimizer;
     private readonly ITimer _sweep;
 
     /// <summary>Instances given up on after being unreachable too long: killed if they ever report again.</summary>
     private readonly HashSet<TaskId> _expunged = [];
 
-    /// <summary>A services framework keeping its apps in <paramref name="store"/>; backoffs run on <paramref name="time"/>.</summary>
-    public ServicesFramework(IFrameworkStore store, TimeProvider time)
+    /// <summary>
+    /// A services framework keeping its apps and instances in <paramref name="store"/>; backoffs run on
+    /// <paramref name="time"/>; instances are placed by <paramref name="optimizer"/> (by default the SDK's cost optimizer,
+    /// <see cref="FrameworkPlacement.DefaultOptimizer"/>).
+    /// </summary>
+    public ServicesFramework(IFrameworkStore store, TimeProvider time, IPlacementOptimizer? optimizer = null)
         : base(store, "services")
     {
+        ArgumentNullException.ThrowIfNull(time);
         _store = store;
         _time = time;
-        foreach (var saved in store.LoadAll<SavedApp>(Kind)) _apps[saved.Definition.Key] = new AppState(saved.Definition, saved.Version);
+        _optimizer = optimizer ?? FrameworkPlacement.DefaultOptimizer(time);
+        foreach (var saved in store.LoadAll<SavedApp>(Kind))
+        {
+            _apps[saved.Definition.Key] = new AppState(saved.Definition, saved.Version)
+            {
+                Latest = Math.Max(saved.Latest, saved.Version),
+                Deployment = saved.Deployment,
+            };
+        }
+        // Instances launched before a restart: counted at once (so nothing is launched twice) and reconciled by id.
+        foreach (var saved in store.LoadAll<SavedInstance>(InstanceKind))
+        {
+            if (!_apps.TryGetValue(saved.App, out var app)) continue;
+            var id = new TaskId(saved.TaskId);
+            app.Tasks[id] = new AppTask(id, saved.Version, new AgentId(saved.AgentId), new UnknownTarget(saved.Hostname)) { Ports = saved.Ports };
+        }
         _sweep = time.CreateTimer(_ => Converge(), null, SweepInterval, SweepInterval);
     }
 
@@ -57,12 +81,43 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
         Capabilities = FrameworkCapabilities.PartitionAware,
     };
 
-    private sealed record SavedApp(AppDefinition Definition, int Version);
+    /// <summary>An app as stored: its definition, the version it runs, the highest version it ever had, its deployment.</summary>
+    private sealed record SavedApp(AppDefinition Definition, int Version, int Latest = 0, SavedDeployment? Deployment = null);
+
+    /// <summary>A deployment as stored with its app; <see cref="From"/> is what a cancel rolls back to (null: a new app).</summary>
+    private sealed record SavedDeployment(string Id, string Action, int FromVersion, int ToVersion, AppDefinition? From, bool Rollback, DateTimeOffset CreatedAt);
+
+    /// <summary>A version of an app, stored beside it (kind <see cref="VersionKind"/>, id "key/0000000007").</summary>
+    private sealed record SavedVersion(string App, int Version, DateTimeOffset CreatedAt, AppDefinition Definition);
+
+    /// <summary>The store kind of app versions.</summary>
+    private const string VersionKind = "appversion";
+
+    /// <summary>Versions kept per app; older ones are forgotten.</summary>
+    public const int VersionsKept = 50;
+
+    private static string VersionId(string key, int version) => string.Create(CultureInfo.InvariantCulture, $"{key}/{version:D10}");
+
+    /// <summary>An instance as stored before its launch: enough to count it and reconcile it after a restart.</summary>
+    private sealed record SavedInstance(string TaskId, string App, int Version, string AgentId, string Hostname, IReadOnlyList<ulong> Ports)
+    {
+        public static SavedInstance Of(AppState app, AppTask task) =>
+            new(task.Id.Value, app.Definition.Key, task.Version, task.Agent.Value, task.Target.Hostname, task.Ports);
+    }
+
+    /// <inheritdoc />
+    protected override IReadOnlyList<(TaskId TaskId, AgentId AgentId)> KnownTasks()
+    {
+        lock (_gate) return [.. _apps.Values.SelectMany(a => a.Tasks.Values).Select(t => (t.Id, t.Agent))];
+    }
 
     private sealed class AppState(AppDefinition definition, int version)
     {
         public AppDefinition Definition { get; set; } = definition;
         public int Version { get; set; } = version;
+        /// <summary>The highest version the app ever had: a new version is one above, even after a rollback went below.</summary>
+        public int Latest { get; set; } = version;
+        public SavedDeployment? Deployment { get; set; }
         public Dictionary<TaskId, AppTask> Tasks { get; } = [];
         public TimeSpan? Backoff { get; set; }
         public DateTimeOffset NextLaunch { get; set; }
@@ -115,15 +170,20 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
         lock (_gate)
         {
             if (_apps.ContainsKey(definition.Key)) throw new ConflictException($"app '{definition.Id}' already exists");
-            Save(definition, 1);
-            _apps[definition.Key] = new AppState(definition, 1);
+            var app = new AppState(definition, 1) { Deployment = NewDeployment("StartApplication", 0, 1, null) };
+            Save(app, withVersion: true);
+            _apps[definition.Key] = app;
         }
         _ = ReviveAsync();
         return Get(definition.Key)!;
     }
 
-    /// <summary>Replaces an app's definition: a new version, rolled out as its upgrade strategy allows.</summary>
-    public AppView Update(string key, AppDefinition definition)
+    /// <summary>
+    /// Replaces an app's definition: a new version, rolled out as its upgrade strategy allows (a deployment). While
+    /// another deployment of the app runs, refused (<see cref="ConflictException"/>) unless <paramref name="force"/>,
+    /// which replaces it, as Marathon's <c>?force=true</c>.
+    /// </summary>
+    public AppView Update(string key, AppDefinition definition, bool force = false)
     {
         definition.Validate();
         CheckUpgradeStrategy(definition);
@@ -131,40 +191,97 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
         {
             var app = Find(key);
             if (definition.Key != app.Definition.Key) throw new ValidationException("id", $"the body's id '{definition.Id}' is not the app '{app.Definition.Id}'");
-            Save(definition, app.Version + 1);
-            app.Definition = definition;
-            app.Version++;
+            CheckLock(app, force);
+            Change(app, definition, app.Latest + 1, "RestartApplication");
         }
         Converge();
         return Get(key)!;
     }
 
-    /// <summary>Changes an app's instance count.</summary>
-    public AppView Scale(string key, int instances)
+    /// <summary>Changes an app's instance count (a deployment; locked as <see cref="Update"/> is).</summary>
+    public AppView Scale(string key, int instances, bool force = false)
     {
         if (instances < 0) throw new ValidationException("instances", $"must not be negative (got {instances})");
+        if (instances > AppDefinition.MaxInstances) throw new ValidationException("instances", $"must be at most {AppDefinition.MaxInstances} (got {instances})");
         lock (_gate)
         {
             var app = Find(key);
-            var scaled = app.Definition with { Instances = instances };
-            Save(scaled, app.Version);
-            app.Definition = scaled;
+            CheckLock(app, force);
+            Change(app, app.Definition with { Instances = instances }, app.Version, "ScaleApplication");
         }
         Converge();
         return Get(key)!;
     }
 
-    /// <summary>Replaces every instance with a new one (a new version), rolling.</summary>
-    public AppView Restart(string key)
+    /// <summary>Replaces every instance with a new one (a new version), rolling (a deployment; locked as <see cref="Update"/> is).</summary>
+    public AppView Restart(string key, bool force = false)
     {
         lock (_gate)
         {
             var app = Find(key);
-            Save(app.Definition, app.Version + 1);
-            app.Version++;
+            CheckLock(app, force);
+            Change(app, app.Definition, app.Latest + 1, "RestartApplication");
         }
         Converge();
         return Get(key)!;
+    }
+
+    /// <summary>
+    /// Cancels a deployment. Without <paramref name="force"/>, rolls back (Marathon's <c>DELETE /v2/deployments/{id}</c>):
+    /// the app goes back to its definition and version from before, in a new deployment that is returned (the old
+    /// instances count again and the new ones are killed); a cancelled start removes the app (null is returned). With
+    /// <paramref name="force"/>, only forgets the deployment: the app keeps its new definition and converges to it.
+    /// </summary>
+    public DeploymentView? CancelDeployment(string deploymentId, bool force = false)
+    {
+        string? remove = null;
+        string? rollbackId = null;
+        lock (_gate)
+        {
+            var app = _apps.Values.FirstOrDefault(a => a.Deployment?.Id == deploymentId) ?? throw new KeyNotFoundException($"unknown deployment '{deploymentId}'");
+            var cancelled = app.Deployment!;
+            if (force)
+            {
+                SaveWith(app, app.Definition, app.Version, deployment: null);
+                app.Deployment = null;
+                return null;
+            }
+            if (cancelled.From is null) remove = app.Definition.Key;
+            else
+            {
+                var rollback = NewDeployment(cancelled.Action, app.Version, cancelled.FromVersion, app.Definition) with { Rollback = true };
+                SaveWith(app, cancelled.From, cancelled.FromVersion, rollback);
+                app.Definition = cancelled.From;
+                app.Version = cancelled.FromVersion;
+                app.Deployment = rollback;
+                rollbackId = rollback.Id;
+            }
+        }
+        if (remove is not null)
+        {
+            Remove(remove);
+            return null;
+        }
+        Converge();
+        return Deployments().FirstOrDefault(d => d.Id == rollbackId);
+    }
+
+    /// <summary>The deployments under way, oldest first.</summary>
+    public IReadOnlyList<DeploymentView> Deployments()
+    {
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            return [.. _apps.Values.Where(a => a.Deployment is not null).OrderBy(a => a.Deployment!.CreatedAt).ThenBy(a => a.Definition.Key, StringComparer.Ordinal).Select(a => DeploymentOf(a, now)!)];
+        }
+    }
+
+    /// <summary>The versions kept of an app (at most <see cref="VersionsKept"/>), newest first.</summary>
+    public IReadOnlyList<AppVersion> Versions(string key)
+    {
+        string appKey;
+        lock (_gate) appKey = Find(key).Definition.Key;
+        return [.. _store.LoadAll<SavedVersion>(VersionKind).Where(v => v.App == appKey).OrderByDescending(v => v.Version).Select(v => new AppVersion(v.Version, v.CreatedAt, v.Definition))];
     }
 
     /// <summary>Removes an app and kills its instances.</summary>
@@ -174,9 +291,14 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
         lock (_gate)
         {
             var app = Find(key);
-            _store.Delete(Kind, app.Definition.Key);
+            var k = app.Definition.Key;
+            _store.Write([
+                new FrameworkStoreWrite(Kind, k, null),
+                .. app.Tasks.Keys.Select(id => new FrameworkStoreWrite(InstanceKind, id.Value, null)),
+                .. Enumerable.Range(Math.Max(1, app.Latest - VersionsKept + 1), Math.Min(app.Latest, VersionsKept)).Select(v => new FrameworkStoreWrite(VersionKind, VersionId(k, v), null)),
+            ]);
             app.Removed = true;
-            _apps.Remove(app.Definition.Key);
+            _apps.Remove(k);
             kills = [.. app.Tasks.Values.Where(t => t.Active).Select(t => (t.Id, t.Agent))];
         }
         _ = KillAsync(kills);
@@ -216,8 +338,66 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
     private AppState Find(string key) =>
         _apps.TryGetValue(key.Trim('/').Replace('/', '_'), out var app) ? app : throw new KeyNotFoundException($"unknown app '{key}'");
 
-    /// <summary>Stores an app as it is about to be: every operation saves first and changes memory only once that succeeded.</summary>
-    private void Save(AppDefinition definition, int version) => _store.Save(Kind, definition.Key, new SavedApp(definition, version));
+    /// <summary>Stores an app as it is (its version too when <paramref name="withVersion"/>).</summary>
+    private void Save(AppState app, bool withVersion) => SaveWith(app, app.Definition, app.Version, app.Deployment, withVersion);
+
+    /// <summary>
+    /// Stores an app as it is about to be, with its deployment and (when <paramref name="withVersion"/>) the version it
+    /// runs, in one write: every operation saves first and changes memory only once that succeeded.
+    /// </summary>
+    private void SaveWith(AppState app, AppDefinition definition, int version, SavedDeployment? deployment, bool withVersion = false)
+    {
+        var key = definition.Key;
+        var latest = Math.Max(app.Latest, version);
+        var writes = new List<FrameworkStoreWrite> { FrameworkStoreExtensions.Saving(Kind, key, new SavedApp(definition, version, latest, deployment)) };
+        if (withVersion)
+        {
+            writes.Add(FrameworkStoreExtensions.Saving(VersionKind, VersionId(key, version), new SavedVersion(key, version, _time.GetUtcNow(), definition)));
+            if (version > VersionsKept) writes.Add(new FrameworkStoreWrite(VersionKind, VersionId(key, version - VersionsKept), null));
+        }
+        _store.Write(writes);
+    }
+
+    /// <summary>Applies a change as a new deployment: stored (app, deployment, version) first, then in memory.</summary>
+    private void Change(AppState app, AppDefinition definition, int version, string action)
+    {
+        var deployment = NewDeployment(action, app.Version, version, app.Definition);
+        SaveWith(app, definition, version, deployment, withVersion: true);
+        app.Definition = definition;
+        app.Version = version;
+        app.Latest = Math.Max(app.Latest, version);
+        app.Deployment = deployment;
+    }
+
+    private SavedDeployment NewDeployment(string action, int from, int to, AppDefinition? previous) =>
+        new(Guid.NewGuid().ToString(), action, from, to, previous, Rollback: false, _time.GetUtcNow());
+
+    /// <summary>Marathon's lock: one deployment per app at a time, unless the caller forces the new one over it.</summary>
+    private static void CheckLock(AppState app, bool force)
+    {
+        if (app.Deployment is { } d && !force)
+            throw new ConflictException($"app '{app.Definition.Id}' is locked by deployment {d.Id} ({d.Action} to version {d.ToVersion}); wait for it, cancel it (DELETE /api/deployments/{d.Id}) or use force=true");
+    }
+
+    private DeploymentView? DeploymentOf(AppState app, DateTimeOffset now)
+    {
+        if (app.Deployment is not { } d) return null;
+        var active = app.Tasks.Values.Where(t => Counts(t, app.Definition, now)).ToList();
+        return new DeploymentView(d.Id, app.Definition.Id, d.Action, d.FromVersion, d.ToVersion, d.Rollback, d.CreatedAt,
+            app.Definition.Instances,
+            active.Count(t => t.Version == app.Version && IsReady(t, app.Definition)),
+            app.Tasks.Values.Count(t => t.Active && t.Version != app.Version));
+    }
+
+    /// <summary>
+    /// Whether instances are still to be launched, replaced or killed: deployed only once the wanted instances of this
+    /// version run and, with a health check, passed it, and no other version nor instance being killed is left.
+    /// </summary>
+    private static bool IsDeploying(AppState app, DateTimeOffset now)
+    {
+        var active = app.Tasks.Values.Where(t => t.Active).ToList();
+        return active.Any(t => t.Version != app.Version || t.KillRequested) || active.Count(t => Counts(t, app.Definition, now) && IsReady(t, app.Definition)) != app.Definition.Instances;
+    }
 
     private static void CheckUpgradeStrategy(AppDefinition d)
     {
@@ -242,11 +422,11 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
             active.Count(t => t.State == TaskState.Running),
             active.Count(t => IsReady(t, app.Definition)),
             active.Count(t => t.State is TaskState.Staging or TaskState.Starting),
-            // Deployed only once the wanted instances of this version run and, with a health check, passed it.
-            active.Any(t => t.Version != app.Version) || active.Count(t => Counts(t, app.Definition, now) && IsReady(t, app.Definition)) != app.Definition.Instances,
+            IsDeploying(app, now),
             [.. active.OrderBy(t => t.Id.Value, StringComparer.Ordinal).Select(t => new AppTaskView(t.Id.Value, t.State.MesosName(), t.Agent.Value, t.Target.Hostname, t.Healthy, t.Version, t.StartedAt, t.Ports))],
             unreachable.Count,
-            message);
+            message,
+            DeploymentOf(app, now));
     }
 
     // ---- scheduler callbacks ----
@@ -256,72 +436,129 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
     {
         var now = _time.GetUtcNow();
         var batch = new OfferBatch(offers);
-        bool anyNeed;
+        var anyNeed = false;
         lock (_gate)
         {
-            anyNeed = batch.PlaceEach(_apps.Values.OrderBy(a => a.Definition.Key, StringComparer.Ordinal).ToList(),
-                app => Place(app, offers, batch, now), (app, why) => app.Summary = why);
+            LearnTargets(offers);
+            var waiting = new List<AppState>();
+            foreach (var app in _apps.Values.OrderBy(a => a.Definition.Key, StringComparer.Ordinal))
+            {
+                var need = Need(app, now);
+                app.Waiting = Math.Max(0, need);
+                if (need <= 0) continue;
+                anyNeed = true;
+                if (now < app.NextLaunch) app.Summary = $"waiting {(app.NextLaunch - now).TotalSeconds:0.#} s of launch backoff after failures";
+                else waiting.Add(app);
+            }
+            var launches = new List<(AppState App, AppTask Task)>();
+            // One plan per objective, over every offer of the round; apps of one objective are planned together, and
+            // one whose tasks the planner refuses is planned again alone so that it cannot stop the others.
+            foreach (var group in waiting.GroupBy(a => a.Definition.CostObjective))
+            {
+                var apps = group.ToList();
+                var planned = new List<(AppState, AppTask)>();
+                try
+                {
+                    PlanApps(apps, batch, now, planned);
+                    launches.AddRange(planned);
+                }
+                catch (ValidationException) when (apps.Count > 1)
+                {
+                    batch.PlaceEach(apps, app =>
+                    {
+                        var one = new List<(AppState, AppTask)>();
+                        PlanApps([app], batch, now, one);
+                        launches.AddRange(one);
+                        return true;
+                    }, (app, why) => app.Summary = why);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    foreach (var app in apps) app.Summary = $"cannot be placed: {e.Message}";
+                }
+            }
+            // Marathon's rule: an instance is stored before it is launched, so a restart knows every task it may have
+            // started (and reconciles it) instead of launching it again. A failed write launches nothing.
+            _store.Write([.. launches.Select(l => FrameworkStoreExtensions.Saving(InstanceKind, l.Task.Id.Value, SavedInstance.Of(l.App, l.Task)))]);
+            foreach (var (app, task) in launches) app.Tasks[task.Id] = task;
         }
         await batch.AnswerAsync(driver, anyNeed).ConfigureAwait(false);
     }
 
-    /// <summary>Launches what the app needs on the batch's offers, in its objective's order; true when it needs any.</summary>
-    private static bool Place(AppState app, IReadOnlyList<Offer> offers, OfferBatch batch, DateTimeOffset now)
+    /// <summary>
+    /// Plans the missing instances of <paramref name="apps"/> (one cost objective) with the SDK's optimizer on what is
+    /// left of the batch's offers, honouring each app's constraints against where its instances run; adds what it
+    /// launches to <paramref name="launches"/>, and says why the rest waits.
+    /// </summary>
+    private void PlanApps(List<AppState> apps, OfferBatch batch, DateTimeOffset now, List<(AppState App, AppTask Task)> launches)
     {
-        var need = Need(app, now);
-        app.Waiting = Math.Max(0, need);
-        if (need <= 0) return false;
-        if (now < app.NextLaunch)
+        var tasks = new List<PendingTask>();
+        var owners = new List<AppState>();
+        var groups = new Dictionary<string, IReadOnlyList<IPlacementTarget>>(StringComparer.Ordinal);
+        foreach (var app in apps)
         {
-            app.Summary = $"waiting {(app.NextLaunch - now).TotalSeconds:0.#} s of launch backoff after failures";
-            return true;
-        }
-        var placed = app.Tasks.Values.Where(t => t.Active).Select(t => t.Target).ToList();
-        string? lastReason = null;
-        // Each reason counts once per app and round of offers, not once per offer looked at.
-        var counted = new HashSet<PlacementReason>();
-        foreach (var offer in Order(offers, app.Definition))
-        {
-            while (need > 0)
+            // Fixed ports are part of what the planner matches; ports chosen by the agent's offer (0) are taken after.
+            var fixedPorts = app.Definition.Ports is { Count: > 0 } p && p.Any(x => x > 0)
+                ? RangeSet.Create([.. p.Where(x => x > 0).Select(x => new ValueRange((ulong)x, (ulong)x))])
+                : RangeSet.Empty;
+            groups[app.Definition.Key] = [.. app.Tasks.Values.Where(t => t.Active).Select(t => t.Target)];
+            for (var i = Need(app, now); i > 0; i--)
             {
-                var ports = app.Definition.Ports is { Count: > 0 } wanted ? PortsFor(wanted, batch.Remaining(offer)) : RangeSet.Empty;
                 var id = new TaskId(string.Create(CultureInfo.InvariantCulture, $"{app.Definition.Key}.v{app.Version}.{Guid.NewGuid().ToString("N")[..12]}"));
-                PlacementReason? reason = ports is null ? PlacementReason.InsufficientPorts : null;
-                TaskSpec? spec = null;
-                if (reason is null)
-                {
-                    spec = app.Definition.ToTask(id, ports!, app.Version);
-                    reason = OfferMatcher.Check(spec, offer, batch.Remaining(offer), placed);
-                }
-                if (reason is { } r)
-                {
-                    if (counted.Add(r)) app.Reasons[r] = app.Reasons.GetValueOrDefault(r) + 1;
-                    batch.Reject(r);
-                    lastReason = r.ToString();
-                    break;
-                }
-                batch.Launch(offer, spec!);
-                placed.Add(offer);
-                app.Tasks[id] = new AppTask(id, app.Version, offer.AgentId, offer) { Ports = [.. ports!.Values()] };
-                need--;
+                // What the planner matches is resources and constraints; a health check on a port not chosen yet is not.
+                tasks.Add(new PendingTask { Spec = app.Definition.ToTask(id, fixedPorts, app.Version) with { HealthCheck = null }, Group = app.Definition.Key });
+                owners.Add(app);
             }
-            if (need == 0) break;
         }
-        app.Waiting = need;
-        app.Summary = need == 0 ? null : $"{need} instance(s) waiting; last offer rejected for {lastReason ?? "no offer"}";
-        return true;
+        var plan = batch.Plan(_optimizer, tasks, PlacementObjective.For(apps[0].Definition.CostObjective), groups);
+        var waiting = apps.ToDictionary(a => a, _ => 0);
+        var why = new Dictionary<AppState, string>();
+        // Each reason counts once per app and round of offers, not once per offer or instance.
+        var counted = new HashSet<(AppState, PlacementReason)>();
+        void Wait(AppState app, PlacementReason reason, string detail)
+        {
+            waiting[app]++;
+            why[app] = detail;
+            if (counted.Add((app, reason))) app.Reasons[reason] = app.Reasons.GetValueOrDefault(reason) + 1;
+            batch.Reject(reason);
+        }
+        foreach (var a in plan.Assignments)
+        {
+            var app = owners[a.TaskIndex];
+            var planned = tasks[a.TaskIndex].Spec;
+            var offer = batch.OfferFor(a, planned.Resources);
+            var ports = offer is null ? null : app.Definition.Ports is { Count: > 0 } wanted ? PortsFor(wanted, batch.Remaining(offer)) : RangeSet.Empty;
+            if (offer is null || ports is null)
+            {
+                Wait(app, PlacementReason.InsufficientPorts, $"no free ports left on {a.AgentId}");
+                continue;
+            }
+            var spec = app.Definition.ToTask(planned.Id, ports, app.Version);
+            if (!batch.Remaining(offer).Contains(spec.Resources))
+            {
+                Wait(app, PlacementReason.InsufficientPorts, $"no free ports left on {a.AgentId}");
+                continue;
+            }
+            batch.Launch(offer, spec);
+            launches.Add((app, new AppTask(spec.Id, app.Version, offer.AgentId, offer) { Ports = [.. ports.Values()] }));
+        }
+        foreach (var u in plan.Unplaced) Wait(owners[u.TaskIndex], u.Reason, u.ToString());
+        foreach (var app in apps)
+        {
+            app.Waiting = waiting[app];
+            app.Summary = waiting[app] == 0 ? null : $"{waiting[app]} instance(s) waiting; {why[app]}";
+        }
     }
 
-    /// <summary>Offers in the order the app's cost objective prefers.</summary>
-    private static IEnumerable<Offer> Order(IReadOnlyList<Offer> offers, AppDefinition app)
+    /// <summary>Where recovered instances run, learnt from their agents' offers (hostname and attributes, for constraints).</summary>
+    private void LearnTargets(IReadOnlyList<Offer> offers)
     {
-        var resources = app.Resources;
-        return app.CostObjective switch
+        var byAgent = new Dictionary<AgentId, Offer>();
+        foreach (var o in offers) byAgent.TryAdd(o.AgentId, o);
+        foreach (var task in _apps.Values.SelectMany(a => a.Tasks.Values))
         {
-            ObjectiveKind.Fastest => offers.OrderByDescending(o => o.Cost.SpeedFactor).ThenBy(o => o.Cost.TaskPricePerHour(resources, o.AgentTotal)).ThenBy(o => o.AgentId.Value, StringComparer.Ordinal),
-            ObjectiveKind.Pack => offers.OrderBy(o => o.Resources.DominantShare(o.AgentTotal)).ThenBy(o => o.AgentId.Value, StringComparer.Ordinal),
-            _ => offers.OrderBy(o => o.Cost.TaskPricePerHour(resources, o.AgentTotal)).ThenByDescending(o => o.Cost.SpeedFactor).ThenBy(o => o.AgentId.Value, StringComparer.Ordinal),
-        };
+            if (task.Target is UnknownTarget && byAgent.TryGetValue(task.Agent, out var offer)) task.Target = offer;
+        }
     }
 
     private static RangeSet? PortsFor(List<int> wanted, Resources available)
@@ -367,22 +604,28 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
             }
             else
             {
+                // Unknown to the master (its agent gone too): it runs nowhere the cluster knows, so it ends here.
+                var ended = status.State.IsTerminal() || status.State == TaskState.Unknown;
                 if (!app.Tasks.TryGetValue(status.TaskId, out var task))
                 {
-                    if (status.State.IsTerminal()) goto done;
+                    if (ended) goto done;
                     // Recovered by reconciliation after a restart.
                     task = new AppTask(status.TaskId, VersionOf(status.TaskId), status.AgentId, new UnknownTarget(status.AgentId.Value));
                     app.Tasks[status.TaskId] = task;
                 }
+                // Forgotten in the store before in memory: a failed write leaves the update unacknowledged, to come again.
+                if (ended) _store.Delete(InstanceKind, status.TaskId.Value);
                 task.State = status.State;
                 task.UnreachableSince = status.State == TaskState.Unreachable ? task.UnreachableSince ?? _time.GetUtcNow() : null;
                 task.Agent = status.AgentId.IsEmpty ? task.Agent : status.AgentId;
                 if (status.Healthy is { } healthy) task.Healthy = healthy;
                 if (status.State == TaskState.Running) task.StartedAt ??= status.Timestamp == default ? _time.GetUtcNow() : status.Timestamp;
-                if (status.State.IsTerminal())
+                if (ended)
                 {
                     app.Tasks.Remove(status.TaskId);
-                    if (!task.KillRequested) Backoff(app, task);
+                    // An instance the master answers for in reconciliation did not fail: it was lost (often never
+                    // launched) while the framework was away, and is replaced without a launch delay.
+                    if (!task.KillRequested && status.Reason != TaskStatusReason.Reconciliation) Backoff(app, task);
                 }
             }
         }
@@ -418,10 +661,14 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
             var now = _time.GetUtcNow();
             foreach (var app in _apps.Values)
             {
-                foreach (var gone in app.Tasks.Values.Where(t => t.UnreachableSince is { } since && now - since >= ExpungeAfter(app.Definition)).ToList())
+                var expunge = app.Tasks.Values.Where(t => t.UnreachableSince is { } since && now - since >= ExpungeAfter(app.Definition)).ToList();
+                if (expunge.Count > 0 && TryForget(expunge))
                 {
-                    app.Tasks.Remove(gone.Id);
-                    _expunged.Add(gone.Id);
+                    foreach (var gone in expunge)
+                    {
+                        app.Tasks.Remove(gone.Id);
+                        _expunged.Add(gone.Id);
+                    }
                 }
                 var wanted = app.Definition.Instances;
                 var active = app.Tasks.Values.Where(t => Counts(t, app.Definition, now)).ToList();
@@ -452,10 +699,38 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
                     }
                 }
                 if (Need(app, now) > 0) needOffers = true;
+                if (app.Deployment is not null && !IsDeploying(app, now)) TryFinishDeployment(app);
             }
         }
         if (kills.Count > 0) _ = KillAsync(kills);
         if (needOffers) _ = ReviveAsync();
+    }
+
+    /// <summary>A deployment whose app is deployed is done: forgotten, in the store first (a failed write is retried by the next sweep).</summary>
+    private void TryFinishDeployment(AppState app)
+    {
+        try
+        {
+            SaveWith(app, app.Definition, app.Version, deployment: null);
+            app.Deployment = null;
+        }
+        catch (FrameworkStoreException)
+        {
+        }
+    }
+
+    /// <summary>Forgets instances in the store; false when it cannot write now (the next sweep tries again).</summary>
+    private bool TryForget(List<AppTask> tasks)
+    {
+        try
+        {
+            _store.Write([.. tasks.Select(t => new FrameworkStoreWrite(InstanceKind, t.Id.Value, null))]);
+            return true;
+        }
+        catch (FrameworkStoreException)
+        {
+            return false;
+        }
     }
 
     /// <summary>

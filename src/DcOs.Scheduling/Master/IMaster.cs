@@ -59,6 +59,14 @@ public interface IMaster : IAsyncDisposable
     /// <summary>Reads part of a task's stdout or stderr from its agent (negative offset: from the end).</summary>
     /// <exception cref="KeyNotFoundException">No such task, or its agent is not connected.</exception>
     Task<TaskLog> ReadTaskLogAsync(FrameworkId frameworkId, TaskId taskId, string file = "stdout", long offset = -65536, int length = 65536);
+
+    /// <summary>
+    /// What the tasks on an agent use, measured there (the task's cgroup, or its process group in /proc): cpu time so
+    /// far and resident memory. Two answers a while apart give the cpus used in between.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No such agent, or it is not connected.</exception>
+    /// <exception cref="TimeoutException">The agent did not answer within 10 s.</exception>
+    Task<IReadOnlyList<TaskUsageView>> GetTaskUsageAsync(AgentId agentId);
 }
 
 /// <summary>A piece of a task's log.</summary>

@@ -36,3 +36,11 @@ public sealed record TaskView(FrameworkId FrameworkId, AgentId AgentId, TaskSpec
     /// <summary>The task's state.</summary>
     public TaskState State => Status.State;
 }
+
+/// <summary>What one task uses, as its agent measured it.</summary>
+/// <param name="FrameworkId">The task's framework.</param>
+/// <param name="TaskId">The task.</param>
+/// <param name="CpuSeconds">CPU time used since it started (user and system), in seconds.</param>
+/// <param name="MemoryBytes">Resident memory now, in bytes.</param>
+/// <param name="Timestamp">When the agent measured it (its clock).</param>
+public sealed record TaskUsageView(FrameworkId FrameworkId, TaskId TaskId, double CpuSeconds, long MemoryBytes, DateTimeOffset Timestamp);

@@ -89,6 +89,32 @@ public sealed class DashboardTests
             await Expect(app.GetByTestId("app-instances")).ToHaveTextAsync("3/3", new() { Timeout = TasksTimeoutMs });
             await Expect(page.GetByTestId("action-error")).ToBeHiddenAsync();
 
+            // The app's detail: real usage from the agents beside allocation, its instances, versions and definition.
+            await app.GetByTestId("app-detail-button").ClickAsync();
+            var detail = page.GetByTestId("app-detail");
+            await Expect(detail).ToBeVisibleAsync();
+            await Expect(detail.GetByTestId("app-detail-task")).ToHaveCountAsync(3);
+            await Expect(detail.GetByTestId("app-usage")).ToContainTextAsync("used by 3 instance(s)", new() { Timeout = TasksTimeoutMs });
+            await Expect(detail.GetByTestId("task-mem-used").First).ToContainTextAsync("MiB");
+            await Expect(detail.GetByTestId("app-version-row")).ToHaveCountAsync(1);
+            await Expect(detail.GetByTestId("app-edit-json")).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("\"instances\":\\s*3"));
+
+            // Edit the definition as JSON: a version whose instances exit at once, so the rolling upgrade cannot finish
+            // and keeps the old instances; the deployment shows its progress and is cancelled, which rolls back.
+            await page.EvalOnSelectorAsync("[data-testid='app-edit-json']", "el => { const d = JSON.parse(el.value); d.cmd = 'echo e2e-v2; exit 1'; el.value = JSON.stringify(d, null, 2); el.dispatchEvent(new Event('input')); }");
+            await detail.GetByTestId("app-edit-save").ClickAsync();
+            await Expect(detail.GetByTestId("app-deployment-text")).ToContainTextAsync("version 1 → 2", new() { Timeout = TasksTimeoutMs });
+            await Expect(detail.GetByTestId("app-deployment-text")).ToContainTextAsync("3 old left");
+            await Expect(detail.GetByTestId("app-version-row")).ToHaveCountAsync(2);
+            await detail.GetByTestId("app-deployment-cancel").ClickAsync();
+            await page.GetByTestId("confirm-ok").ClickAsync();
+            await Expect(detail.GetByTestId("app-deployment")).ToBeHiddenAsync(new() { Timeout = TasksTimeoutMs });
+            var rolledBack = await master.GetAsync("api/apps/e2e");
+            Assert.Equal(1, rolledBack.GetProperty("version").GetInt32());
+            Assert.Equal("echo e2e-started; sleep 600", rolledBack.GetProperty("cmd").GetString());
+            Assert.Equal(3, rolledBack.GetProperty("tasks").EnumerateArray().Count(t => t.GetProperty("version").GetInt32() == 1 && t.GetProperty("state").GetString() == "TASK_RUNNING"));
+            await Expect(page.GetByTestId("action-error")).ToBeHiddenAsync();
+
             var screenshot = Path.Combine(artifacts, "dashboard.png");
             await page.ScreenshotAsync(new() { Path = screenshot, FullPage = true });
             TestContext.Current.AddAttachment("dashboard.png", await File.ReadAllBytesAsync(screenshot), "image/png");
@@ -109,7 +135,7 @@ public sealed class DashboardTests
             await app.GetByTestId("app-remove").ClickAsync();
             await page.GetByTestId("confirm-ok").ClickAsync();
             await Expect(app).ToHaveCountAsync(0);
-            Assert.Empty(pageErrors);
+            Assert.True(pageErrors.Count == 0, "page errors: " + string.Join(" | ", pageErrors));
 
             // With the master gone, the page says so in its error banner.
             await master.StopAsync();

@@ -80,6 +80,11 @@ export const api = {
   scaleApp: (id, instances) => request('POST', `/api/apps/${key(id)}/scale`, { instances }),
   restartApp: (id) => request('POST', `/api/apps/${key(id)}/restart`),
   removeApp: (id) => request('DELETE', `/api/apps/${key(id)}`),
+  updateApp: (id, app, force) => request('PUT', `/api/apps/${key(id)}${force ? '?force=true' : ''}`, app),
+  appVersions: (id) => request('GET', `/api/apps/${key(id)}/versions`),
+  appVersion: (id, version) => request('GET', `/api/apps/${key(id)}/versions/${seg(version)}`),
+  cancelDeployment: (id) => request('DELETE', `/api/deployments/${seg(id)}`),
+  usage: () => request('GET', '/api/usage'),
 
   jobs: () => request('GET', '/api/jobs'),
   addJob: (job) => request('POST', '/api/jobs', job),

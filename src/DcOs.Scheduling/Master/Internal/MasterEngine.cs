@@ -487,4 +487,17 @@ internal sealed partial class MasterEngine : IMaster
             _ => throw new InvalidOperationException($"the agent answered {answer.GetType().Name}"),
         };
     }
+
+    public async Task<IReadOnlyList<TaskUsageView>> GetTaskUsageAsync(AgentId agentId)
+    {
+        var connection = await InvokeAsync(() =>
+            _agents.TryGet(agentId, out var a) && a.Connection is { } c ? c : throw new KeyNotFoundException($"the agent {agentId} is not connected")).ConfigureAwait(false);
+        var answer = await connection.RequestAsync(new GetTaskUsage(), TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        return answer switch
+        {
+            TaskUsageReport report => [.. report.Tasks.Select(u => new TaskUsageView(u.FrameworkId, u.TaskId, u.CpuSeconds, u.MemoryBytes, new DateTimeOffset(u.TimestampTicks, TimeSpan.Zero)))],
+            ErrorMessage error => throw new KeyNotFoundException(error.Message),
+            _ => throw new InvalidOperationException($"the agent answered {answer.GetType().Name}"),
+        };
+    }
 }

@@ -1,0 +1,133 @@
+using DcOs.Core;
+using DcOs.Core.Placement;
+using DcOs.Frameworks.Jobs;
+using DcOs.Frameworks.Services;
+using Microsoft.Extensions.Time.Testing;
+
+namespace DcOs.Frameworks.Tests;
+
+/// <summary>
+/// The frameworks place with the SDK's optimizer over every offer of a round, by the app's objective and constraints,
+/// so the order in which offers (or agents) come does not decide where instances go.
+/// </summary>
+public sealed class PlacementTests : IDisposable
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
+    private readonly RecordingDriver _driver = new();
+    private readonly ServicesFramework _services;
+    private readonly JobsFramework _jobs;
+
+    public PlacementTests()
+    {
+        _services = new ServicesFramework(FrameworkStores.InMemory(), _time);
+        _jobs = new JobsFramework(FrameworkStores.InMemory(), _time);
+    }
+
+    public void Dispose()
+    {
+        _services.Dispose();
+        _jobs.Dispose();
+    }
+
+    private static Offer Priced(string agent, double perHour, double speed = 1, string resources = "cpus:1;mem:1024") =>
+        RecordingDriver.OfferOn(agent, resources, new CostModel { MachinePerHour = perHour, SpeedFactor = speed });
+
+    private async Task StartAsync(DcOs.Framework.FrameworkScheduler framework)
+    {
+        await framework.SubscribedAsync(_driver, _driver.FrameworkId, reconnected: false);
+        await _driver.EndReconciliationAsync(framework);
+    }
+
+    private Dictionary<string, int> PlacedPerAgent(IReadOnlyList<Offer> offers)
+    {
+        var agentOf = offers.ToDictionary(o => o.Id, o => o.AgentId.Value);
+        return _driver.Accepted.SelectMany(a => a.Tasks.Select(_ => agentOf[Assert.Single(a.Offers)]))
+            .GroupBy(a => a).ToDictionary(g => g.Key, g => g.Count());
+    }
+
+    public static TheoryData<int[]> Orders => new() { new[] { 0, 1, 2 }, new[] { 2, 1, 0 }, new[] { 1, 2, 0 } };
+
+    [Theory]
+    [MemberData(nameof(Orders))]
+    public async Task A_cheapest_app_lands_on_the_cheapest_agents_whatever_order_the_offers_come_in(int[] order)
+    {
+        await StartAsync(_services);
+        _services.Add(new AppDefinition { Id = "/web", Cmd = "sleep 100", Cpus = 0.5, Mem = 64, Instances = 4, CostObjective = ObjectiveKind.Cheapest });
+        Offer[] agents = [Priced("dear", 0.50), Priced("cheap", 0.10), Priced("middle", 0.25)];
+        var offers = order.Select(i => agents[i]).ToList();
+
+        await _services.OffersAsync(_driver, offers);
+
+        // Two instances fill the $0.10 agent, the other two the $0.25 one; the $0.50 agent is declined.
+        Assert.Equal(new Dictionary<string, int> { ["cheap"] = 2, ["middle"] = 2 }, PlacedPerAgent(offers));
+        Assert.Contains(agents[0].Id, _driver.Declined);
+    }
+
+    [Fact]
+    public async Task Constraints_are_honoured_over_all_offers_at_once_and_say_why_the_rest_waits()
+    {
+        await StartAsync(_services);
+        _services.Add(new AppDefinition
+        {
+            Id = "/db", Cmd = "sleep 100", Cpus = 0.1, Mem = 32, Instances = 3, Constraints = [["hostname", "UNIQUE"]],
+        });
+        var offers = new List<Offer> { Priced("dear", 0.50), Priced("cheap", 0.10) };
+
+        await _services.OffersAsync(_driver, offers);
+
+        Assert.Equal(new Dictionary<string, int> { ["cheap"] = 1, ["dear"] = 1 }, PlacedPerAgent(offers));
+        var view = Assert.Single(_services.List());
+        Assert.Contains("1 instance(s) waiting", view.Message);
+        Assert.Contains(PlacementReason.Constraint, Assert.Single(_services.Pending()).Reasons.Keys);
+    }
+
+    [Fact]
+    public async Task Apps_are_planned_together_so_the_first_app_does_not_take_the_only_agent_the_second_can_use()
+    {
+        await StartAsync(_services);
+        // "/a" comes first and could go anywhere; "/b" only where zone is west, which is also the cheap agent. Placed
+        // app by app, "/a" would take it and "/b" would wait; planned together, both run.
+        _services.Add(new AppDefinition { Id = "/a", Cmd = "sleep 100", Cpus = 1, Mem = 64 });
+        _services.Add(new AppDefinition { Id = "/b", Cmd = "sleep 100", Cpus = 1, Mem = 64, Constraints = [["zone", "LIKE", "west"]] });
+        var west = Priced("west", 0.10) with { Attributes = Attributes.Parse("zone:west") };
+        var east = Priced("east", 0.50) with { Attributes = Attributes.Parse("zone:east") };
+
+        await _services.OffersAsync(_driver, [west, east]);
+
+        var byApp = _driver.Accepted.SelectMany(a => a.Tasks.Select(t => (App: t.Name!, Offer: Assert.Single(a.Offers)))).ToDictionary(x => x.App, x => x.Offer);
+        Assert.Equal(west.Id, byApp["/b"]);
+        Assert.Equal(east.Id, byApp["/a"]);
+        Assert.All(_services.List(), v => Assert.Null(v.Message));
+    }
+
+    [Fact]
+    public async Task A_fastest_app_takes_the_fastest_agent_though_it_costs_more()
+    {
+        await StartAsync(_services);
+        _services.Add(new AppDefinition { Id = "/calc", Cmd = "sleep 100", Cpus = 1, Mem = 64, Instances = 1, CostObjective = ObjectiveKind.Fastest });
+        var offers = new List<Offer> { Priced("slow", 0.10, speed: 1), Priced("fast", 0.90, speed: 3) };
+
+        await _services.OffersAsync(_driver, offers);
+
+        Assert.Equal(new Dictionary<string, int> { ["fast"] = 1 }, PlacedPerAgent(offers));
+    }
+
+    [Fact]
+    public async Task A_job_run_goes_to_the_cheapest_machine_that_meets_its_deadline()
+    {
+        await StartAsync(_jobs);
+        // 100 s of work at speed 1: the cheap machine (speed 0.5) needs 200 s, the dear one (speed 2) 50 s.
+        _jobs.Add(new JobDefinition { Id = "urgent", Run = new JobRunSpec { Cmd = "true", Cpus = 1, EstimatedDurationSeconds = 100, DeadlineSeconds = 150 } });
+        _jobs.Add(new JobDefinition { Id = "whenever", Run = new JobRunSpec { Cmd = "true", Cpus = 1, EstimatedDurationSeconds = 100 } });
+        var urgent = _jobs.RunNow("urgent");
+        var whenever = _jobs.RunNow("whenever");
+        var offers = new List<Offer> { Priced("fast-dear", 0.80, speed: 2), Priced("slow-cheap", 0.10, speed: 0.5) };
+
+        await _jobs.OffersAsync(_driver, offers);
+
+        Assert.Equal("fast-dear", _jobs.History("urgent").Single(r => r.RunId == urgent).AgentId);
+        Assert.Equal("slow-cheap", _jobs.History("whenever").Single(r => r.RunId == whenever).AgentId);
+        // The cost estimate is the machine's price over the run's time there: $0.10/h x 200 s.
+        Assert.Equal(0.10 * 200 / 3600, _jobs.History("whenever").Single().CostEstimate!.Value, 4);
+    }
+}
