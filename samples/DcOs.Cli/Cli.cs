@@ -151,6 +151,7 @@ public static class Cli
             Root.Subcommands.Add(TaskCommands.Create());
             Root.Subcommands.Add(AppCommands.Create());
             Root.Subcommands.Add(JobCommands.Create());
+            Root.Subcommands.Add(DeploymentCommands.Create());
             Root.Subcommands.Add(ClusterCommands.Create());
             Root.Subcommands.Add(DebugCommand.Create());
             Root.Subcommands.Add(HelpCommand);

@@ -96,6 +96,10 @@ public abstract class StoredFramework : FrameworkScheduler
     /// <summary>Places the framework's waiting work on <paramref name="offers"/> and answers every one of them.</summary>
     protected abstract Task PlaceAsync(IFrameworkDriver driver, IReadOnlyList<Offer> offers);
 
+    /// <summary>Why a framework constructed without an optimizer places nothing (it only answers for its stored state).</summary>
+    protected static InvalidOperationException NoOptimizer() =>
+        new("no placement optimizer: construct the framework with one (DcOs.Optimization's PlacementOptimizer.Create) or register it with AddDcOsCostOptimizer()");
+
     /// <summary>Asks for offers again (new work, or a backoff that ended).</summary>
     protected async Task ReviveAsync()
     {

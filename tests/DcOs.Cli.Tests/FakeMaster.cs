@@ -41,6 +41,8 @@ public sealed class FakeMaster : HttpMessageHandler
 
     public FakeMaster Post(string path, string json, HttpStatusCode status = HttpStatusCode.OK) => On("POST", path, json, status);
 
+    public FakeMaster Delete(string path, string json, HttpStatusCode status = HttpStatusCode.OK) => On("DELETE", path, json, status);
+
     public FakeMaster Error(string method, string path, HttpStatusCode status, string message) =>
         On(method, path, $$"""{"error": "{{message}}"}""", status);
 

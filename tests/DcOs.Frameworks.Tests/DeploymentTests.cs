@@ -16,7 +16,7 @@ public sealed class DeploymentTests : IDisposable
     private readonly IFrameworkStore _store = FrameworkStores.InMemory();
     private ServicesFramework _services;
 
-    public DeploymentTests() => _services = new ServicesFramework(_store, _time);
+    public DeploymentTests() => _services = new ServicesFramework(_store, _time, Optimizers.On(_time));
 
     public void Dispose() => _services.Dispose();
 
@@ -165,7 +165,7 @@ public sealed class DeploymentTests : IDisposable
         var deployment = Assert.Single(_services.Deployments());
 
         _services.Dispose();
-        _services = new ServicesFramework(_store, _time);
+        _services = new ServicesFramework(_store, _time, Optimizers.On(_time));
 
         Assert.Equal(deployment.Id, Assert.Single(_services.Deployments()).Id);
         var versions = _services.Versions("web");

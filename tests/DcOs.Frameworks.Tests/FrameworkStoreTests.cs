@@ -25,8 +25,8 @@ public sealed class FrameworkStoreTests : IDisposable
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
         using (var store = FrameworkStores.Sqlite(Path))
         {
-            var services = new ServicesFramework(store, time);
-            using var jobs = new JobsFramework(store, time);
+            var services = new ServicesFramework(store, time, Optimizers.On(time));
+            using var jobs = new JobsFramework(store, time, Optimizers.On(time));
             Assert.True(services.SavedId.IsEmpty);
             await services.SubscribedAsync(new RecordingDriver(), new FrameworkId("run1-0001"), reconnected: false);
             await jobs.SubscribedAsync(new RecordingDriver(), new FrameworkId("run1-0002"), reconnected: false);
@@ -35,8 +35,8 @@ public sealed class FrameworkStoreTests : IDisposable
         }
 
         using var reopened = FrameworkStores.Sqlite(Path);
-        var again = new ServicesFramework(reopened, time);
-        using var jobsAgain = new JobsFramework(reopened, time);
+        var again = new ServicesFramework(reopened, time, Optimizers.On(time));
+        using var jobsAgain = new JobsFramework(reopened, time, Optimizers.On(time));
         Assert.Equal("run1-0001", again.SavedId.Value);
         Assert.Equal("run1-0002", jobsAgain.SavedId.Value);
         Assert.Equal(2, Assert.Single(again.List()).Definition.Instances);
@@ -47,8 +47,8 @@ public sealed class FrameworkStoreTests : IDisposable
     public void A_store_that_refuses_writes_leaves_the_framework_as_it_was()
     {
         using var store = new RefusingStore();
-        var services = new ServicesFramework(store, TimeProvider.System);
-        using var jobs = new JobsFramework(store, TimeProvider.System);
+        var services = new ServicesFramework(store, TimeProvider.System, Optimizers.On(TimeProvider.System));
+        using var jobs = new JobsFramework(store, TimeProvider.System, Optimizers.On(TimeProvider.System));
 
         store.Refuse = true;
         Assert.Throws<FrameworkStoreException>(() => services.Add(new AppDefinition { Id = "/web", Cmd = "sleep 1", Cpus = 0.1, Mem = 32 }));
@@ -68,7 +68,7 @@ public sealed class FrameworkStoreTests : IDisposable
     public async Task Instances_that_cannot_be_stored_are_not_launched_and_launch_once_the_store_writes_again()
     {
         using var store = new RefusingStore();
-        using var services = new ServicesFramework(store, TimeProvider.System);
+        using var services = new ServicesFramework(store, TimeProvider.System, Optimizers.On(TimeProvider.System));
         var driver = new RecordingDriver();
         await services.SubscribedAsync(driver, driver.FrameworkId, reconnected: false);
         await driver.EndReconciliationAsync(services);

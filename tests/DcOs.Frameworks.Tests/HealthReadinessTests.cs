@@ -11,7 +11,7 @@ public sealed class HealthReadinessTests : IDisposable
     private readonly RecordingDriver _driver = new();
     private readonly ServicesFramework _services;
 
-    public HealthReadinessTests() => _services = new ServicesFramework(FrameworkStores.InMemory(), _time);
+    public HealthReadinessTests() => _services = new ServicesFramework(FrameworkStores.InMemory(), _time, Optimizers.On(_time));
 
     public void Dispose() => _services.Dispose();
 

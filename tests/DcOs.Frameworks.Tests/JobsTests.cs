@@ -12,7 +12,7 @@ public sealed class JobsTests : IDisposable
     private readonly IFrameworkStore _store = FrameworkStores.InMemory();
     private readonly JobsFramework _jobs;
 
-    public JobsTests() => _jobs = new JobsFramework(_store, _time);
+    public JobsTests() => _jobs = new JobsFramework(_store, _time, Optimizers.On(_time));
 
     public void Dispose() => _jobs.Dispose();
 

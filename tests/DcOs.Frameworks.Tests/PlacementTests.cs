@@ -19,8 +19,8 @@ public sealed class PlacementTests : IDisposable
 
     public PlacementTests()
     {
-        _services = new ServicesFramework(FrameworkStores.InMemory(), _time);
-        _jobs = new JobsFramework(FrameworkStores.InMemory(), _time);
+        _services = new ServicesFramework(FrameworkStores.InMemory(), _time, Optimizers.On(_time));
+        _jobs = new JobsFramework(FrameworkStores.InMemory(), _time, Optimizers.On(_time));
     }
 
     public void Dispose()
@@ -129,5 +129,20 @@ public sealed class PlacementTests : IDisposable
         Assert.Equal("slow-cheap", _jobs.History("whenever").Single(r => r.RunId == whenever).AgentId);
         // The cost estimate is the machine's price over the run's time there: $0.10/h x 200 s.
         Assert.Equal(0.10 * 200 / 3600, _jobs.History("whenever").Single().CostEstimate!.Value, 4);
+    }
+
+    [Fact]
+    public async Task A_framework_without_an_optimizer_launches_nothing_and_says_why()
+    {
+        using var apiOnly = new ServicesFramework(FrameworkStores.InMemory(), _time);
+        await StartAsync(apiOnly);
+        apiOnly.Add(new AppDefinition { Id = "/web", Cmd = "sleep 100", Cpus = 0.1, Mem = 32 });
+        var offer = Priced("a1", 0.1);
+
+        await apiOnly.OffersAsync(_driver, [offer]);
+
+        Assert.Empty(_driver.Accepted);
+        Assert.Contains(offer.Id, _driver.Declined);
+        Assert.Contains("no placement optimizer", Assert.Single(apiOnly.List()).Message);
     }
 }

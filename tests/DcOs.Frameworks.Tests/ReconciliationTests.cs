@@ -18,7 +18,7 @@ public sealed class ReconciliationTests
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
         TaskSpec running;
         List<TaskSpec> stored;
-        using (var before = new ServicesFramework(store, time))
+        using (var before = new ServicesFramework(store, time, Optimizers.On(time)))
         {
             var first = new RecordingDriver();
             await before.SubscribedAsync(first, first.FrameworkId, reconnected: false);
@@ -31,7 +31,7 @@ public sealed class ReconciliationTests
         }
 
         // The process restarts: the same store, a new framework instance that knows no task.
-        using var after = new ServicesFramework(store, time);
+        using var after = new ServicesFramework(store, time, Optimizers.On(time));
         var driver = new RecordingDriver();
         await after.SubscribedAsync(driver, driver.FrameworkId, reconnected: false);
         // Implicit, then by id the three instances it stored before launching them, then the probe that ends it.
@@ -61,7 +61,8 @@ public sealed class ReconciliationTests
     [Fact]
     public async Task A_jobs_framework_starts_no_run_before_reconciliation_ends()
     {
-        using var jobs = new JobsFramework(FrameworkStores.InMemory(), new FakeTimeProvider(DateTimeOffset.UnixEpoch));
+        var clock = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        using var jobs = new JobsFramework(FrameworkStores.InMemory(), clock, Optimizers.On(clock));
         var driver = new RecordingDriver();
         await jobs.SubscribedAsync(driver, driver.FrameworkId, reconnected: false);
         jobs.Add(new JobDefinition { Id = "once", Run = new JobRunSpec { Cmd = "true" } });
@@ -81,7 +82,7 @@ public sealed class ReconciliationTests
         var store = FrameworkStores.InMemory();
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
         TaskSpec lost;
-        using (var before = new JobsFramework(store, time))
+        using (var before = new JobsFramework(store, time, Optimizers.On(time)))
         {
             var first = new RecordingDriver();
             await before.SubscribedAsync(first, first.FrameworkId, reconnected: false);
@@ -93,7 +94,7 @@ public sealed class ReconciliationTests
         }
 
         // Restarted before the master stored the launch: the run is asked for by id, and the master does not know it.
-        using var after = new JobsFramework(store, time);
+        using var after = new JobsFramework(store, time, Optimizers.On(time));
         var driver = new RecordingDriver();
         await after.SubscribedAsync(driver, driver.FrameworkId, reconnected: false);
         Assert.Contains(lost.Id, driver.ReconciledTasks);

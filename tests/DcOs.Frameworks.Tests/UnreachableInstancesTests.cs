@@ -15,7 +15,7 @@ public sealed class UnreachableInstancesTests : IDisposable
     private readonly RecordingDriver _driver = new();
     private readonly ServicesFramework _services;
 
-    public UnreachableInstancesTests() => _services = new ServicesFramework(FrameworkStores.InMemory(), _time);
+    public UnreachableInstancesTests() => _services = new ServicesFramework(FrameworkStores.InMemory(), _time, Optimizers.On(_time));
 
     public void Dispose() => _services.Dispose();
 

@@ -14,6 +14,8 @@ internal static class AppCommands
         var (addWait, scaleWait, restartWait) = (new WaitOptions(), new WaitOptions(), new WaitOptions());
         var (showId, scaleId, restartId, removeId) = (Id(), Id(), Id(), Id());
         var count = Symbols.WholeNumber("n", "the number of instances", "the number of instances");
+        // Marathon's ?force=true: the change replaces a deployment of the app under way instead of being refused (409).
+        var (scaleForce, restartForce) = (Force(), Force());
         return new CliCommand("app", "long-running apps (Marathon-like services)")
         {
             addWait.AddTo(new CliCommand("add", "create an app from a JSON file and wait until it runs",
@@ -21,14 +23,15 @@ internal static class AppCommands
                 .Runs((context, result) => AddAsync(context, result.GetRequiredValue(file), addWait.Read(result)))),
             new CliCommand("list", "list the apps with their running and healthy instances").Runs((context, _) => ListAsync(context)),
             new CliCommand("show", "show an app's definition and its tasks") { showId }.Runs((context, result) => ShowAsync(context, result.GetRequiredValue(showId))),
-            scaleWait.AddTo(new CliCommand("scale", "change the number of instances and wait until they run") { scaleId, count }
-                .Runs((context, result) => ScaleAsync(context, result.GetRequiredValue(scaleId), result.GetValue(count), scaleWait.Read(result)))),
-            restartWait.AddTo(new CliCommand("restart", "replace every instance (rolling) and wait until done") { restartId }
-                .Runs((context, result) => RestartAsync(context, result.GetRequiredValue(restartId), restartWait.Read(result)))),
+            scaleWait.AddTo(new CliCommand("scale", "change the number of instances and wait until they run") { scaleId, count, scaleForce }
+                .Runs((context, result) => ScaleAsync(context, result.GetRequiredValue(scaleId), result.GetValue(count), result.GetValue(scaleForce), scaleWait.Read(result)))),
+            restartWait.AddTo(new CliCommand("restart", "replace every instance (rolling) and wait until done") { restartId, restartForce }
+                .Runs((context, result) => RestartAsync(context, result.GetRequiredValue(restartId), result.GetValue(restartForce), restartWait.Read(result)))),
             new CliCommand("remove", "remove an app and kill its tasks") { removeId }.Runs((context, result) => RemoveAsync(context, result.GetRequiredValue(removeId))),
         };
 
         static Argument<string> Id() => Symbols.Required("id", "the app's id, e.g. /web or web");
+        static Option<bool> Force() => Symbols.Flag("--force", "replace the app's deployment under way (otherwise refused while one runs)");
     }
 
     public static string NotFound(string id) => $"unknown app '{MasterClient.AppKey(id)}'";
@@ -130,11 +133,13 @@ internal static class AppCommands
         return ExitCodes.Ok;
     }
 
-    private static async Task<int> ScaleAsync(CommandContext context, string id, int instances, (bool Wait, TimeSpan Timeout) waiting)
+    private static string Forced(bool force) => force ? "?force=true" : "";
+
+    private static async Task<int> ScaleAsync(CommandContext context, string id, int instances, bool force, (bool Wait, TimeSpan Timeout) waiting)
     {
         var (wait, timeout) = waiting;
         var body = JsonSerializer.Serialize(new { instances });
-        var json = await context.Master.PostJsonAsync(MasterClient.AppPath(id) + "/scale", body, NotFound(id), context.Cancellation);
+        var json = await context.Master.PostJsonAsync(MasterClient.AppPath(id) + "/scale" + Forced(force), body, NotFound(id), context.Cancellation);
         if (!context.Json) context.Output.Line($"scaling [bold]{Markup.Escape(MasterClient.AppKey(id))}[/] to {instances} {Plural(instances, "instance")}");
         if (!wait)
         {
@@ -144,10 +149,10 @@ internal static class AppCommands
         return await WaitAsync(context, id, timeout);
     }
 
-    private static async Task<int> RestartAsync(CommandContext context, string id, (bool Wait, TimeSpan Timeout) waiting)
+    private static async Task<int> RestartAsync(CommandContext context, string id, bool force, (bool Wait, TimeSpan Timeout) waiting)
     {
         var (wait, timeout) = waiting;
-        var json = await context.Master.PostJsonAsync(MasterClient.AppPath(id) + "/restart", null, NotFound(id), context.Cancellation);
+        var json = await context.Master.PostJsonAsync(MasterClient.AppPath(id) + "/restart" + Forced(force), null, NotFound(id), context.Cancellation);
         if (!context.Json) context.Output.Line($"restarting [bold]{Markup.Escape(MasterClient.AppKey(id))}[/]");
         if (!wait)
         {

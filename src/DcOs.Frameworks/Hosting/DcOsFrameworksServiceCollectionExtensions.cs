@@ -1,3 +1,4 @@
+using DcOs.Core.Placement;
 using DcOs.Framework;
 using DcOs.Frameworks;
 using DcOs.Frameworks.Jobs;
@@ -23,7 +24,8 @@ public static class DcOsFrameworksServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Registers the <see cref="ServicesFramework"/> and connects it to the master when the host starts, subscribing with
+    /// Registers the <see cref="ServicesFramework"/> (placing with the container's <see cref="IPlacementOptimizer"/>, which
+    /// <c>AddDcOsCostOptimizer()</c> registers) and connects it to the master when the host starts, subscribing with
     /// the framework id it saved (so that a restart keeps its tasks). <paramref name="configure"/> sets where the master
     /// is and the credentials; <see cref="FrameworkOptions.Framework"/> is already <see cref="ServicesFramework.Info"/>.
     /// </summary>
@@ -32,7 +34,7 @@ public static class DcOsFrameworksServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
         AddStoreAndClock(services);
-        services.TryAddSingleton(sp => new ServicesFramework(sp.GetRequiredService<IFrameworkStore>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new ServicesFramework(sp.GetRequiredService<IFrameworkStore>(), sp.GetRequiredService<TimeProvider>(), Optimizer(sp)));
         return services.AddDcOsFramework<ServicesFramework>((o, sp) =>
         {
             o.Framework = ServicesFramework.Info(sp.GetRequiredService<ServicesFramework>().SavedId);
@@ -49,13 +51,17 @@ public static class DcOsFrameworksServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
         AddStoreAndClock(services);
-        services.TryAddSingleton(sp => new JobsFramework(sp.GetRequiredService<IFrameworkStore>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new JobsFramework(sp.GetRequiredService<IFrameworkStore>(), sp.GetRequiredService<TimeProvider>(), Optimizer(sp)));
         return services.AddDcOsFramework<JobsFramework>((o, sp) =>
         {
             o.Framework = JobsFramework.Info(sp.GetRequiredService<JobsFramework>().SavedId);
             configure(o, sp);
         });
     }
+
+    /// <summary>The container's optimizer: a hosted framework that could place nothing fails when the host starts, not later.</summary>
+    private static IPlacementOptimizer Optimizer(IServiceProvider sp) => sp.GetService<IPlacementOptimizer>()
+        ?? throw new InvalidOperationException("the services and jobs frameworks place with the SDK's optimizer: register one with services.AddDcOsCostOptimizer() (package DcOs.Optimization)");
 
     private static void AddStoreAndClock(IServiceCollection services)
     {

@@ -27,14 +27,14 @@ public sealed class JobsFramework : StoredFramework, IDisposable
     private readonly Dictionary<string, Dictionary<PlacementReason, long>> _reasons = new(StringComparer.Ordinal);
     private readonly IFrameworkStore _store;
     private readonly TimeProvider _time;
-    private readonly IPlacementOptimizer _optimizer;
+    private readonly IPlacementOptimizer? _optimizer;
     private readonly ITimer _cron;
     private long _counter;
 
     /// <summary>
     /// A jobs framework keeping its jobs and runs in <paramref name="store"/>; schedules and deadlines are judged on
-    /// <paramref name="time"/>; runs are placed by <paramref name="optimizer"/> (by default the SDK's cost optimizer,
-    /// <see cref="FrameworkPlacement.DefaultOptimizer"/>; give it the same clock).
+    /// <paramref name="time"/>; runs are placed by <paramref name="optimizer"/> (the SDK's cost optimizer, DcOs.Optimization's
+    /// <c>PlacementOptimizer.Create</c> or <c>AddDcOsCostOptimizer()</c>, on the same clock; without one, runs wait and say why).
     /// </summary>
     public JobsFramework(IFrameworkStore store, TimeProvider time, IPlacementOptimizer? optimizer = null)
         : base(store, "jobs")
@@ -42,7 +42,7 @@ public sealed class JobsFramework : StoredFramework, IDisposable
         ArgumentNullException.ThrowIfNull(time);
         _store = store;
         _time = time;
-        _optimizer = optimizer ?? FrameworkPlacement.DefaultOptimizer(time);
+        _optimizer = optimizer;
         foreach (var job in store.LoadAll<JobDefinition>(JobKind)) _jobs[job.Key] = job;
         foreach (var counts in store.LoadAll<RunCounts>(CountsKind)) _counts[counts.JobKey] = counts;
         foreach (var run in store.LoadAll<JobRun>(RunKind))
@@ -228,6 +228,11 @@ public sealed class JobsFramework : StoredFramework, IDisposable
                     return true;
                 }, (r, why) => r.Run.Message = why);
             }
+            catch (InvalidOperationException e)
+            {
+                // No optimizer (a framework built to answer the API only): the runs wait and say why.
+                foreach (var (run, _) in runs) run.Message = $"cannot be placed: {e.Message}";
+            }
             // Stored before launched: a restart reconciles these attempts by id rather than forgetting them.
             _store.Write([.. launched.Select(r => FrameworkStoreExtensions.Saving(RunKind, r.RunId, r))]);
             foreach (var run in launched)
@@ -273,7 +278,7 @@ public sealed class JobsFramework : StoredFramework, IDisposable
             Duration = TimeSpan.FromSeconds(r.Job.Run!.EstimatedDurationSeconds),
             Deadline = r.Run.Deadline,
         }).ToList();
-        var plan = batch.Plan(_optimizer, tasks, PlacementObjective.CheapestWithinDeadline);
+        var plan = batch.Plan(_optimizer ?? throw NoOptimizer(), tasks, PlacementObjective.CheapestWithinDeadline);
         foreach (var a in plan.Assignments)
         {
             var (run, _) = runs[a.TaskIndex];

@@ -32,7 +32,7 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
     private readonly Dictionary<string, AppState> _apps = new(StringComparer.Ordinal);
     private readonly IFrameworkStore _store;
     private readonly TimeProvider _time;
-    private readonly IPlacementOptimizer _optimizer;
+    private readonly IPlacementOptimizer? _optimizer;
     private readonly ITimer _sweep;
 
     /// <summary>Instances given up on after being unreachable too long: killed if they ever report again.</summary>
@@ -40,8 +40,9 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
 
     /// <summary>
     /// A services framework keeping its apps and instances in <paramref name="store"/>; backoffs run on
-    /// <paramref name="time"/>; instances are placed by <paramref name="optimizer"/> (by default the SDK's cost optimizer,
-    /// <see cref="FrameworkPlacement.DefaultOptimizer"/>).
+    /// <paramref name="time"/>; instances are placed by <paramref name="optimizer"/> (the SDK's cost optimizer, DcOs.Optimization's
+    /// <c>PlacementOptimizer.Create</c> or <c>AddDcOsCostOptimizer()</c>; without one, a framework that only answers the
+    /// API for stored apps, and which places nothing: its apps say so).
     /// </summary>
     public ServicesFramework(IFrameworkStore store, TimeProvider time, IPlacementOptimizer? optimizer = null)
         : base(store, "services")
@@ -49,7 +50,7 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
         ArgumentNullException.ThrowIfNull(time);
         _store = store;
         _time = time;
-        _optimizer = optimizer ?? FrameworkPlacement.DefaultOptimizer(time);
+        _optimizer = optimizer;
         foreach (var saved in store.LoadAll<SavedApp>(Kind))
         {
             _apps[saved.Definition.Key] = new AppState(saved.Definition, saved.Version)
@@ -510,7 +511,7 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
                 owners.Add(app);
             }
         }
-        var plan = batch.Plan(_optimizer, tasks, PlacementObjective.For(apps[0].Definition.CostObjective), groups);
+        var plan = batch.Plan(_optimizer ?? throw NoOptimizer(), tasks, PlacementObjective.For(apps[0].Definition.CostObjective), groups);
         var waiting = apps.ToDictionary(a => a, _ => 0);
         var why = new Dictionary<AppState, string>();
         // Each reason counts once per app and round of offers, not once per offer or instance.

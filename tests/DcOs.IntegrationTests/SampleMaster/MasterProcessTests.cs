@@ -62,4 +62,76 @@ public sealed class MasterProcessTests
         var ids = (await again.GetAsync("api/tasks")).EnumerateArray().Select(t => t.GetProperty("id").GetString()).ToList();
         Assert.Equal(3, ids.Count);
     }
+
+    /// <summary>
+    /// 20 kill -9 restarts of the master at random moments, several during launches (the first while the app's 60
+    /// instances start, every other one just after ten of them were killed and are being replaced): a process table
+    /// sampled every 100 ms never shows more than 60 instances, and the end state is exactly 60 processes, the 60 tasks
+    /// the API reports. A restarted framework knows what it stored before launching and reconciles it by id, so it never
+    /// starts a second set.
+    /// </summary>
+    [Fact]
+    public async Task Twenty_kill_9_restarts_at_random_moments_with_60_instances_never_launch_one_twice()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Skip("Linux processes");
+        const int Instances = 60;
+        var seed = Environment.TickCount;
+        var random = new Random(seed);
+        TestContext.Current.SendDiagnosticMessage($"seed {seed}");
+        var marker = $"{Random.Shared.Next(100000, 999999)}.{Random.Shared.Next(100, 999)}";
+        // The local agents share this machine's cpus (2 on CI: two thirds each), so 60 instances of 0.01 fit with room.
+        var app = $$"""{"id": "/many", "cmd": "exec sleep {{marker}}", "cpus": 0.01, "mem": 16, "instances": {{Instances}}}""";
+
+        var most = 0;
+        using var stopSampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!stopSampling.IsCancellationRequested)
+            {
+                most = Math.Max(most, Sleeping(marker).Count);
+                await Task.Delay(100);
+            }
+        });
+
+        var clusters = new List<SampleCluster>();
+        try
+        {
+            var first = await SampleCluster.StartAsync(localAgents: 3);
+            clusters.Add(first);
+            var agents = Path.Combine(first.DataDir, "agents");
+            using (var created = await first.Http.PostAsync("api/apps", new StringContent(app, System.Text.Encoding.UTF8, "application/json")))
+                Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+            for (var restart = 0; restart < 20; restart++)
+            {
+                var cluster = clusters[^1];
+                if (restart > 0 && restart % 2 == 0)
+                {
+                    // Ten instances die: their replacements are being launched when the master is killed.
+                    foreach (var pid in Sleeping(marker).OrderBy(_ => random.Next()).Take(10)) _ = Posix.Kill(pid, 9);
+                }
+                await Task.Delay(TimeSpan.FromMilliseconds(restart == 0 ? random.Next(200, 2000) : random.Next(0, 1500)));
+                cluster.KillMaster();
+                var stopped = Stopwatch.StartNew();
+                while (ProcessesWith(agents).Count > 0 && stopped.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(100);
+                Assert.Empty(ProcessesWith(agents));
+                Assert.True(most <= Instances, $"restart {restart} (seed {seed}): {most} instance processes at once, more than {Instances}");
+                clusters.Add(await SampleCluster.StartOnAsync(first.DataDir, localAgents: 3));
+            }
+
+            var last = clusters[^1];
+            await last.EventuallyAsync(async () => (await last.GetAsync("api/apps/many")).GetProperty("tasksRunning").GetInt32() == Instances && Sleeping(marker).Count == Instances,
+                TimeSpan.FromSeconds(120), $"{Instances} instances running");
+            var tasks = (await last.GetAsync("api/tasks")).EnumerateArray().Where(t => t.GetProperty("state").GetString() == "TASK_RUNNING").Select(t => t.GetProperty("id").GetString()).ToList();
+            Assert.Equal(Instances, tasks.Distinct().Count());
+            Assert.Equal(Instances, Sleeping(marker).Count);
+            Assert.True(most <= Instances, $"seed {seed}: {most} instance processes at once, more than {Instances}");
+        }
+        finally
+        {
+            await stopSampling.CancelAsync();
+            await sampler;
+            // The first owns the data dir (deleted last); every one ends what it started.
+            for (var i = clusters.Count - 1; i >= 0; i--) await clusters[i].DisposeAsync();
+        }
+    }
 }

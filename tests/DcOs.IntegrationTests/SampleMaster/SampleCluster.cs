@@ -22,13 +22,20 @@ internal sealed class SampleCluster : IAsyncDisposable
         _process = process;
         _dataDir = dataDir;
         _ownsDataDir = ownsDataDir;
-        Api = api;
         Http = handler is null ? new HttpClient() : new HttpClient(handler);
-        Http.BaseAddress = api;
+        Api = api;
         Http.Timeout = TimeSpan.FromSeconds(30);
     }
 
-    public Uri Api { get; }
+    public Uri Api
+    {
+        get;
+        private set
+        {
+            field = value;
+            Http.BaseAddress = value;
+        }
+    }
 
     public HttpClient Http { get; }
 
@@ -72,20 +79,24 @@ internal sealed class SampleCluster : IAsyncDisposable
     private static async Task<SampleCluster> StartCoreAsync(int localAgents, HttpMessageHandler? handler, string? dataDir, string[] extraArgs)
     {
         var data = dataDir is null ? Directory.CreateTempSubdirectory("dcos-sample-") : new DirectoryInfo(dataDir);
-        var port = FreePort();
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Program("DcOs.SampleMaster"), "--http-port", port.ToString(), "--master-port", "0", "--data-dir", data.FullName, "--local-agents", localAgents.ToString() })
+        foreach (var a in new[] { Program("DcOs.SampleMaster"), "--http-port", "0", "--master-port", "0", "--data-dir", data.FullName, "--local-agents", localAgents.ToString() })
             info.ArgumentList.Add(a);
         foreach (var a in extraArgs) info.ArgumentList.Add(a);
         var process = Process.Start(info)!;
         var ready = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var scheme = extraArgs.Contains("--tls-cert") ? "https" : "http";
-        var cluster = new SampleCluster(process, data, ownsDataDir: dataDir is null, new Uri($"{scheme}://127.0.0.1:{port}/"), handler);
+        // Both ports come from the OS (a port picked free beforehand may be handed to the master's own listener meanwhile);
+        // the API's is read from the line the master prints once it listens.
+        var cluster = new SampleCluster(process, data, ownsDataDir: dataDir is null, new Uri("http://127.0.0.1:1/"), handler);
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is null) return;
             lock (cluster._output) cluster._output.Add(e.Data);
-            if (e.Data.StartsWith("dcos: api ", StringComparison.Ordinal)) ready.TrySetResult(cluster.Api);
+            if (e.Data.StartsWith("dcos: api ", StringComparison.Ordinal) && e.Data.Split(' ') is [_, _, var url, ..] && Uri.TryCreate(url.TrimEnd('/') + "/", UriKind.Absolute, out var api))
+            {
+                cluster.Api = api;
+                ready.TrySetResult(api);
+            }
         };
         process.ErrorDataReceived += (_, e) =>
         {
