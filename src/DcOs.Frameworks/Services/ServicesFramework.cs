@@ -281,8 +281,15 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
     public IReadOnlyList<AppVersion> Versions(string key)
     {
         string appKey;
-        lock (_gate) appKey = Find(key).Definition.Key;
-        return [.. _store.LoadAll<SavedVersion>(VersionKind).Where(v => v.App == appKey).OrderByDescending(v => v.Version).Select(v => new AppVersion(v.Version, v.CreatedAt, v.Definition))];
+        int latest;
+        lock (_gate) (appKey, latest) = (Find(key).Definition.Key, Find(key).Latest);
+        // At most the last VersionsKept numbers exist (older ones were deleted as newer came): point reads, newest first.
+        var kept = new List<AppVersion>();
+        for (var v = latest; v > Math.Max(0, latest - VersionsKept); v--)
+        {
+            if (_store.Load<SavedVersion>(VersionKind, VersionId(appKey, v)) is { } saved) kept.Add(new AppVersion(saved.Version, saved.CreatedAt, saved.Definition));
+        }
+        return kept;
     }
 
     /// <summary>Removes an app and kills its instances.</summary>
