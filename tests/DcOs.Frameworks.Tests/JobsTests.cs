@@ -93,4 +93,54 @@ public sealed class JobsTests : IDisposable
         await _jobs.OffersAsync(_driver, [RecordingDriver.OfferOn("a1", "cpus:2;mem:2048"), RecordingDriver.OfferOn("a2", "cpus:2;mem:2048"), RecordingDriver.OfferOn("a3", "cpus:2;mem:2048")]);
         Assert.Equal(1, Assert.Single(_jobs.Pending()).Reasons[PlacementReason.InsufficientCpus]);
     }
+
+    [Fact]
+    public async Task A_backlog_larger_than_the_offers_is_planned_only_as_far_as_they_reach_oldest_first()
+    {
+        await StartAsync();
+        _jobs.Add(new JobDefinition { Id = "small", Run = new JobRunSpec { Cmd = "true", Cpus = 0.5, Mem = 16 } });
+        var ids = new List<string>();
+        for (var i = 0; i < 50; i++)
+        {
+            ids.Add(_jobs.RunNow("small"));
+            _time.Advance(TimeSpan.FromMilliseconds(1));
+        }
+        // 2 + 1 cpus hold six runs: those six are the oldest, and the other 44 wait for room, each counted once.
+        await _jobs.OffersAsync(_driver, [RecordingDriver.OfferOn("a1", "cpus:2;mem:2048"), RecordingDriver.OfferOn("a2", "cpus:1;mem:2048")]);
+        Assert.Equal(ids.Take(6).Order(), _driver.Launched.Select(t => t.Labels["run"]).Order());
+        var pending = Assert.Single(_jobs.Pending());
+        Assert.Equal(44, pending.Waiting);
+        Assert.Equal(44, pending.Reasons[PlacementReason.CapacityExhausted]);
+        Assert.Contains("capacity", pending.Summary, StringComparison.OrdinalIgnoreCase);
+
+        await _jobs.OffersAsync(_driver, [RecordingDriver.OfferOn("a3", "cpus:1;mem:2048")]);
+        Assert.Equal(ids.Take(8).Order(), _driver.Launched.Select(t => t.Labels["run"]).Order());
+        Assert.Equal(44 + 42, Assert.Single(_jobs.Pending()).Reasons[PlacementReason.CapacityExhausted]);
+    }
+
+    [Fact]
+    public async Task An_update_for_an_attempt_that_was_already_retried_changes_nothing()
+    {
+        await StartAsync();
+        _jobs.Add(new JobDefinition { Id = "flaky", Run = new JobRunSpec { Cmd = "true", MaxRetries = 1 } });
+        _jobs.RunNow("flaky");
+        await _jobs.OffersAsync(_driver, [RecordingDriver.OfferOn("a1", "cpus:2;mem:2048")]);
+        var first = Assert.Single(_driver.Launched);
+        await EndAsync(first, TaskState.Failed, exitCode: 1);
+        await _jobs.OffersAsync(_driver, [RecordingDriver.OfferOn("a1", "cpus:2;mem:2048")]);
+        var second = _driver.Launched.Last();
+        Assert.NotEqual(first.Id, second.Id);
+
+        // A late (or lying) report about the first attempt: the run is on its second, which has not ended.
+        await EndAsync(first, TaskState.Finished, exitCode: 0);
+        var status = Assert.Single(_jobs.List());
+        Assert.Equal(0, status.SuccessCount);
+        Assert.Equal("STARTING", status.LastRun!.Status);
+
+        await EndAsync(second, TaskState.Finished, exitCode: 0);
+        status = Assert.Single(_jobs.List());
+        Assert.Equal((1, 0), (status.SuccessCount, status.FailureCount));
+        Assert.Equal("SUCCESS", status.LastRun!.Status);
+        Assert.Equal(2, status.LastRun.Attempts);
+    }
 }

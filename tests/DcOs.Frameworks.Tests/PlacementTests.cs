@@ -145,4 +145,29 @@ public sealed class PlacementTests : IDisposable
         Assert.Contains(offer.Id, _driver.Declined);
         Assert.Contains("no placement optimizer", Assert.Single(apiOnly.List()).Message);
     }
+
+    [Fact]
+    public async Task After_a_restart_the_constraints_count_where_stored_instances_run_before_their_agent_offers_anything()
+    {
+        var store = FrameworkStores.InMemory();
+        var rack1 = Priced("r1-a", 0.10) with { Attributes = Attributes.Parse("rack:r1") };
+        using (var before = new ServicesFramework(store, _time, Optimizers.On(_time)))
+        {
+            await StartAsync(before);
+            before.Add(new AppDefinition { Id = "/db", Cmd = "sleep 100", Cpus = 0.5, Mem = 64, Instances = 2, Constraints = [["rack", "UNIQUE"]] });
+            await before.OffersAsync(_driver, [rack1]);
+            Assert.Single(_driver.Launched);
+        }
+        _driver.Accepted.Clear();
+
+        // Restarted; the agent in rack r1 has nothing left to offer. Another agent in r1 is the cheapest, but the
+        // stored instance already holds r1: the second instance must go to r2.
+        using var after = new ServicesFramework(store, _time, Optimizers.On(_time));
+        await StartAsync(after);
+        var rack1Other = Priced("r1-b", 0.05) with { Attributes = Attributes.Parse("rack:r1") };
+        var rack2 = Priced("r2-a", 0.50) with { Attributes = Attributes.Parse("rack:r2") };
+        await after.OffersAsync(_driver, [rack1Other, rack2]);
+
+        Assert.Equal(rack2.Id, Assert.Single(Assert.Single(_driver.Accepted).Offers));
+    }
 }

@@ -37,6 +37,45 @@ internal sealed class OfferBatch(IReadOnlyList<Offer> offers)
         return OfferPlanner.Plan(optimizer, left, tasks, objective, groupPlacements).Placement;
     }
 
+    /// <summary>
+    /// The items worth planning this round, in their order: each fits, by its resources alone, in what a first-fit
+    /// pass over the items before it leaves of some offer. The others wait without costing the planner anything, told
+    /// why through <paramref name="waits"/>: <see cref="PlacementReason.CapacityExhausted"/> when an offer could hold it
+    /// but the items ahead of it took the room, else the resource no offer has enough of. A backlog of thousands then
+    /// costs a plan over what the offers can hold, not over the whole backlog, every round.
+    /// </summary>
+    /// <remarks>
+    /// First-fit only bounds the window: the planner still chooses where each item goes among every offer. Rooms only
+    /// shrink during the pass, so a demand that missed once misses for the rest of it: items that share one demand
+    /// (<paramref name="resources"/> returning the same instance, as for the runs of one job) are judged once.
+    /// </remarks>
+    public List<T> Window<T>(IEnumerable<T> items, Func<T, Resources> resources, Action<T, PlacementReason> waits)
+    {
+        var room = offers.Where(o => !_remaining[o.Id].IsEmpty).Select(o => _remaining[o.Id]).ToArray();
+        var initial = room.ToArray();
+        var missed = new Dictionary<Resources, PlacementReason>(ReferenceEqualityComparer.Instance);
+        var window = new List<T>();
+        foreach (var item in items)
+        {
+            var wanted = resources(item);
+            if (!missed.TryGetValue(wanted, out var reason))
+            {
+                var fit = Array.FindIndex(room, r => r.Contains(wanted));
+                if (fit >= 0)
+                {
+                    room[fit] = room[fit].Subtract(wanted);
+                    window.Add(item);
+                    continue;
+                }
+                missed[wanted] = reason = Array.Exists(initial, r => r.Contains(wanted)) ? PlacementReason.CapacityExhausted
+                    : initial.Length == 0 ? PlacementReason.NoMachines
+                    : OfferMatcher.ShortOf(wanted, initial.MaxBy(r => r.Cpus)!);
+            }
+            waits(item, reason);
+        }
+        return window;
+    }
+
     /// <summary>The offer of <paramref name="assignment"/>'s agent that still holds <paramref name="resources"/>, or null.</summary>
     public Offer? OfferFor(TaskAssignment assignment, Resources resources)
     {

@@ -22,6 +22,8 @@ public sealed class JobsFramework : StoredFramework, IDisposable
     private readonly Dictionary<string, JobDefinition> _jobs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, JobRun> _runs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, JobRun> _runsByTask = new(StringComparer.Ordinal);
+    // Each job's finished runs, oldest first: pruning the history beyond HistoryPerJob takes from the front.
+    private readonly Dictionary<string, Queue<JobRun>> _finished = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RunCounts> _counts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _nextScheduled = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<PlacementReason, long>> _reasons = new(StringComparer.Ordinal);
@@ -45,10 +47,11 @@ public sealed class JobsFramework : StoredFramework, IDisposable
         _optimizer = optimizer;
         foreach (var job in store.LoadAll<JobDefinition>(JobKind)) _jobs[job.Key] = job;
         foreach (var counts in store.LoadAll<RunCounts>(CountsKind)) _counts[counts.JobKey] = counts;
-        foreach (var run in store.LoadAll<JobRun>(RunKind))
+        foreach (var run in store.LoadAll<JobRun>(RunKind).OrderBy(r => r.FinishedAt ?? r.CreatedAt).ThenBy(r => r.CreatedAt))
         {
             _runs[run.RunId] = run;
             if (run.TaskId is { } task) _runsByTask[task] = run;
+            if (run.Status is "SUCCESS" or "FAILED") FinishedOf(run.JobId).Enqueue(run);
         }
         _counter = _runs.Count;
         _cron = time.CreateTimer(_ => CheckSchedules(), null, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15));
@@ -208,12 +211,16 @@ public sealed class JobsFramework : StoredFramework, IDisposable
         bool anyPending;
         lock (_gate)
         {
-            var runs = new List<(JobRun Run, JobDefinition Job)>();
+            var placeable = new List<(JobRun Run, JobDefinition Job)>();
             foreach (var run in _runs.Values.Where(r => r.Status == "PENDING").OrderBy(r => r.CreatedAt).ToList())
             {
-                if (Placeable(run, now) is { } job) runs.Add((run, job));
+                if (Placeable(run, now) is { } job) placeable.Add((run, job));
             }
-            anyPending = runs.Count > 0;
+            anyPending = placeable.Count > 0;
+            // Only what the offers can hold is planned; the rest of a backlog waits its turn, oldest first.
+            var demands = new Dictionary<JobDefinition, Resources>(ReferenceEqualityComparer.Instance);
+            var runs = batch.Window(placeable, r => demands.TryGetValue(r.Job, out var d) ? d : demands[r.Job] = r.Job.Run!.Resources,
+                (r, reason) => Waits(r.Run, r.Job, reason, reason.Describe(), batch));
             var launched = new List<JobRun>();
             try
             {
@@ -231,12 +238,14 @@ public sealed class JobsFramework : StoredFramework, IDisposable
             catch (InvalidOperationException e)
             {
                 // No optimizer (a framework built to answer the API only): the runs wait and say why.
-                foreach (var (run, _) in runs) run.Message = $"cannot be placed: {e.Message}";
+                foreach (var (run, _) in placeable) run.Message = $"cannot be placed: {e.Message}";
             }
             // Stored before launched: a restart reconciles these attempts by id rather than forgetting them.
             _store.Write([.. launched.Select(r => FrameworkStoreExtensions.Saving(RunKind, r.RunId, r))]);
             foreach (var run in launched)
             {
+                // The attempt before (if any) is over: updates that still come for it find no run to change.
+                if (_runs[run.RunId].TaskId is { } previous) _runsByTask.Remove(previous);
                 _runs[run.RunId] = run;
                 _runsByTask[run.TaskId!] = run;
             }
@@ -299,11 +308,17 @@ public sealed class JobsFramework : StoredFramework, IDisposable
         foreach (var u in plan.Unplaced)
         {
             var (run, job) = runs[u.TaskIndex];
-            var reasons = _reasons.TryGetValue(job.Id, out var r) ? r : _reasons[job.Id] = [];
-            reasons[u.Reason] = reasons.GetValueOrDefault(u.Reason) + 1;
-            batch.Reject(u.Reason);
-            run.Message = run.Deadline is null ? $"waiting for an offer with room ({u.Detail})" : $"waiting for an offer that can finish before the deadline ({u.Detail})";
+            Waits(run, job, u.Reason, u.Detail, batch);
         }
+    }
+
+    /// <summary>A pending run that this round of offers does not start: its reason counts once, and it says why it waits.</summary>
+    private void Waits(JobRun run, JobDefinition job, PlacementReason reason, string detail, OfferBatch batch)
+    {
+        var reasons = _reasons.TryGetValue(job.Id, out var r) ? r : _reasons[job.Id] = [];
+        reasons[reason] = reasons.GetValueOrDefault(reason) + 1;
+        batch.Reject(reason);
+        run.Message = run.Deadline is null ? $"waiting for an offer with room ({detail})" : $"waiting for an offer that can finish before the deadline ({detail})";
     }
 
     private static TaskSpec TaskOf(JobRun run, JobDefinition job, int attempt) => new()
@@ -335,6 +350,7 @@ public sealed class JobsFramework : StoredFramework, IDisposable
         {
             var run = _runsByTask.GetValueOrDefault(status.TaskId.Value);
             if (run is null || run.Status is "SUCCESS" or "FAILED") return;
+            var changed = true;
             var now = _time.GetUtcNow();
             if (run.Status == "STARTING" && status.Reason == TaskStatusReason.Reconciliation && status.State is TaskState.Lost or TaskState.Gone or TaskState.Unknown)
             {
@@ -349,14 +365,20 @@ public sealed class JobsFramework : StoredFramework, IDisposable
             else switch (status.State)
             {
                 case TaskState.Starting or TaskState.Running:
+                    changed = run.Status != "RUNNING";
                     run.Status = "RUNNING";
                     run.StartedAt ??= now;
                     break;
                 case TaskState.Finished:
                     Finish(run, "SUCCESS", 0, status.Message);
+                    changed = false;
                     break;
                 default:
-                    if (!status.State.IsTerminal() && status.State != TaskState.Unknown) break;
+                    if (!status.State.IsTerminal() && status.State != TaskState.Unknown)
+                    {
+                        changed = false;
+                        break;
+                    }
                     var job = _jobs.GetValueOrDefault(Normalize(run.JobId));
                     var exit = status.ExitCode;
                     run.Signal = status.Signal;
@@ -370,44 +392,48 @@ public sealed class JobsFramework : StoredFramework, IDisposable
                     else
                     {
                         Finish(run, "FAILED", exit, $"{status.State.MesosName()}: {status.Message}");
+                        changed = false;
                     }
                     break;
             }
-            if (run.Status != "PENDING" || !retry) _store.Save(RunKind, run.RunId, run);
+            // Finish stored what it changed; a retry waits in memory and is stored with its next launch.
+            if (changed && !retry) _store.Save(RunKind, run.RunId, run);
         }
         if (retry) await driver.ReviveAsync().ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Ends a run: it, its job's counts and the oldest finished runs beyond <see cref="HistoryPerJob"/> (never this
+    /// one, the newest) are written in one store write, then forgotten in memory.
+    /// </summary>
     private void Finish(JobRun run, string status, int? exitCode, string? message)
     {
         run.Status = status;
         run.ExitCode = exitCode;
         run.Message = message;
         run.FinishedAt = _time.GetUtcNow();
-        _store.Save(RunKind, run.RunId, run);
         var key = Normalize(run.JobId);
         var counts = _counts.GetValueOrDefault(key) ?? new RunCounts(key, 0, 0);
         counts = status == "SUCCESS" ? counts with { Succeeded = counts.Succeeded + 1 } : counts with { Failed = counts.Failed + 1 };
-        _store.Save(CountsKind, key, counts);
+        var finished = FinishedOf(run.JobId);
+        var pruned = finished.Take(Math.Max(0, finished.Count + 1 - HistoryPerJob)).ToList();
+        _store.Write([
+            FrameworkStoreExtensions.Saving(RunKind, run.RunId, run),
+            FrameworkStoreExtensions.Saving(CountsKind, key, counts),
+            .. pruned.Select(gone => new FrameworkStoreWrite(RunKind, gone.RunId, null)),
+        ]);
         _counts[key] = counts;
-        Prune(run);
-    }
-
-    /// <summary>
-    /// Forgets the oldest finished runs of <paramref name="finished"/>'s job beyond <see cref="HistoryPerJob"/>, in the
-    /// store first; never <paramref name="finished"/> itself (the newest finished).
-    /// </summary>
-    private void Prune(JobRun finished)
-    {
-        var old = _runs.Values.Where(r => r.JobId == finished.JobId && r.Status is "SUCCESS" or "FAILED" && !ReferenceEquals(r, finished))
-            .OrderByDescending(r => r.FinishedAt ?? r.CreatedAt).ThenByDescending(r => r.CreatedAt).Skip(HistoryPerJob - 1).ToList();
-        foreach (var gone in old)
+        finished.Enqueue(run);
+        foreach (var gone in pruned)
         {
-            _store.Delete(RunKind, gone.RunId);
+            finished.Dequeue();
             _runs.Remove(gone.RunId);
             if (gone.TaskId is { } task) _runsByTask.Remove(task);
         }
     }
+
+    private Queue<JobRun> FinishedOf(string jobId) =>
+        _finished.TryGetValue(jobId, out var queue) ? queue : _finished[jobId] = new Queue<JobRun>();
 
     /// <summary>Stops the schedule timer.</summary>
     public void Dispose() => _cron.Dispose();

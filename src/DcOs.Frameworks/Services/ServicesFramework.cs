@@ -64,7 +64,7 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
         {
             if (!_apps.TryGetValue(saved.App, out var app)) continue;
             var id = new TaskId(saved.TaskId);
-            app.Tasks[id] = new AppTask(id, saved.Version, new AgentId(saved.AgentId), new UnknownTarget(saved.Hostname)) { Ports = saved.Ports };
+            app.Tasks[id] = new AppTask(id, saved.Version, new AgentId(saved.AgentId), saved.Target()) { Ports = saved.Ports };
         }
         _sweep = time.CreateTimer(_ => Converge(), null, SweepInterval, SweepInterval);
     }
@@ -99,11 +99,23 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
 
     private static string VersionId(string key, int version) => string.Create(CultureInfo.InvariantCulture, $"{key}/{version:D10}");
 
-    /// <summary>An instance as stored before its launch: enough to count it and reconcile it after a restart.</summary>
-    private sealed record SavedInstance(string TaskId, string App, int Version, string AgentId, string Hostname, IReadOnlyList<ulong> Ports)
+    /// <summary>
+    /// An instance as stored before its launch: enough to count it and reconcile it after a restart, and where it runs
+    /// (hostname, fault domain, attributes), so the constraints of its app hold from the first round after a restart,
+    /// even when its agent has nothing left to offer. <paramref name="Attributes"/> holds their text values; null in
+    /// instances stored before they were kept (their agent's next offer tells).
+    /// </summary>
+    private sealed record SavedInstance(
+        string TaskId, string App, int Version, string AgentId, string Hostname, IReadOnlyList<ulong> Ports,
+        string? Region = null, string? Zone = null, IReadOnlyDictionary<string, string>? Attributes = null)
     {
         public static SavedInstance Of(AppState app, AppTask task) =>
-            new(task.Id.Value, app.Definition.Key, task.Version, task.Agent.Value, task.Target.Hostname, task.Ports);
+            new(task.Id.Value, app.Definition.Key, task.Version, task.Agent.Value, task.Target.Hostname, task.Ports,
+                task.Target.Region, task.Target.Zone, task.Target.Attributes.ToDictionary(a => a.Key, a => a.Value.Text, StringComparer.Ordinal));
+
+        public IPlacementTarget Target() => Attributes is null
+            ? new UnknownTarget(Hostname)
+            : new StoredTarget(Hostname, Region, Zone, Core.Attributes.FromText(Attributes));
     }
 
     /// <inheritdoc />
@@ -154,12 +166,16 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
     private static bool Counts(AppTask t, AppDefinition d, DateTimeOffset now) =>
         t.Active && !t.KillRequested && !(t.UnreachableSince is { } since && now - since >= InactiveAfter(d));
 
+    /// <summary>Where an instance runs when only its hostname is known: its agent's next offer replaces it.</summary>
     private sealed record UnknownTarget(string Hostname) : IPlacementTarget
     {
         public string? Region => null;
         public string? Zone => null;
         public Attributes Attributes => Attributes.Empty;
     }
+
+    /// <summary>Where an instance runs, as stored with it.</summary>
+    private sealed record StoredTarget(string Hostname, string? Region, string? Zone, Attributes Attributes) : IPlacementTarget;
 
     // ---- the HTTP API's operations ----
 
@@ -282,7 +298,11 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
     {
         string appKey;
         int latest;
-        lock (_gate) (appKey, latest) = (Find(key).Definition.Key, Find(key).Latest);
+        lock (_gate)
+        {
+            var app = Find(key);
+            (appKey, latest) = (app.Definition.Key, app.Latest);
+        }
         // At most the last VersionsKept numbers exist (older ones were deleted as newer came): point reads, newest first.
         var kept = new List<AppVersion>();
         for (var v = latest; v > Math.Max(0, latest - VersionsKept); v--)
