@@ -20,11 +20,23 @@ public sealed class SampleMasterOptions
     /// <summary>Agent processes to start on this machine, each with a share of its resources. Default 0.</summary>
     public int LocalAgents { get; set; }
 
-    /// <summary>Machine price per hour of local agent i (cycled), so cost-aware placement has something to choose.</summary>
-    public double[] AgentPrices { get; set; } = [0.10, 0.25, 0.50];
+    /// <summary>
+    /// Machine price per hour of local agent i (cycled), so cost-aware placement has something to choose: e.g.
+    /// <c>--DcOs:AgentPrices:0 0.5 --DcOs:AgentPrices:1 0.1</c>. Null: 0.10, 0.25, 0.50. (No default in the property
+    /// itself: the configuration binder appends to an array it finds, so a default would always come first.)
+    /// </summary>
+    public double[]? AgentPrices { get; set; }
 
-    /// <summary>Speed factor of local agent i (cycled).</summary>
-    public double[] AgentSpeeds { get; set; } = [1.0, 1.5, 2.5];
+    /// <summary>Speed factor of local agent i (cycled). Null: 1.0, 1.5, 2.5.</summary>
+    public double[]? AgentSpeeds { get; set; }
+
+    /// <summary>The price per hour local agent <paramref name="index"/> gets.</summary>
+    public double AgentPrice(int index) => Cycled(AgentPrices is { Length: > 0 } p ? p : [0.10, 0.25, 0.50], index);
+
+    /// <summary>The speed factor local agent <paramref name="index"/> gets.</summary>
+    public double AgentSpeed(int index) => Cycled(AgentSpeeds is { Length: > 0 } s ? s : [1.0, 1.5, 2.5], index);
+
+    private static double Cycled(double[] values, int index) => values[index % values.Length];
 
     /// <summary>Path of DcOs.AgentHost.dll; found next to this program or in the repository when empty.</summary>
     public string? AgentHost { get; set; }
@@ -107,8 +119,8 @@ public sealed class SampleMasterOptions
         if (HttpPort is < 0 or > 65535) throw new ArgumentException($"DcOs:HttpPort (--http-port) must be a port number, not {HttpPort}");
         if (MasterPort is < 0 or > 65535) throw new ArgumentException($"DcOs:MasterPort (--master-port) must be a port number, not {MasterPort}");
         if (LocalAgents is < 0 or > 64) throw new ArgumentException($"DcOs:LocalAgents (--local-agents) must be between 0 and 64, not {LocalAgents}");
-        if (AgentPrices.Length == 0 || AgentPrices.Any(p => !double.IsFinite(p) || p < 0)) throw new ArgumentException("DcOs:AgentPrices must be non-negative numbers");
-        if (AgentSpeeds.Length == 0 || AgentSpeeds.Any(s => !double.IsFinite(s) || s <= 0)) throw new ArgumentException("DcOs:AgentSpeeds must be positive numbers");
+        if (AgentPrices is not null && AgentPrices.Any(p => !double.IsFinite(p) || p < 0)) throw new ArgumentException("DcOs:AgentPrices must be non-negative numbers");
+        if (AgentSpeeds is not null && AgentSpeeds.Any(s => !double.IsFinite(s) || s <= 0)) throw new ArgumentException("DcOs:AgentSpeeds must be positive numbers");
         _ = MasterEndPoint;
         _ = HttpEndPoint;
         if (TlsCert is not null && !File.Exists(TlsCert)) throw new ArgumentException($"DcOs:TlsCert (--tls-cert): {TlsCert} does not exist");

@@ -6,9 +6,11 @@ namespace DcOs.Core;
 /// speed, 2 = work finishes in half the time); and whether it is preemptible (cheap, may vanish).
 /// </summary>
 /// <remarks>
-/// A task's price per hour is the sum of its per-unit prices plus the machine price times the task's dominant share of
-/// the machine: a task taking half the machine's cpus pays half the machine. This apportioning keeps task costs
-/// additive (the costs of tasks filling a machine add up to the machine's price), which the optimizer relies on.
+/// <see cref="TaskPricePerHour"/> is the chargeback price: per-unit prices plus the machine price times the task's
+/// dominant share of the machine (a task taking half the machine's cpus pays half the machine). Tasks bound by
+/// different resources can together pay more than the machine's price (one takes most cpus, another most GPUs), so it
+/// is what owners are charged for what they reserve, not what a machine costs to run; the machine billing of a plan
+/// (<see cref="Placement.BillingMode"/>) charges a machine's price once while it runs anything.
 /// </remarks>
 public sealed record CostModel
 {
@@ -65,6 +67,15 @@ public sealed record CostModel
         var price = 0.0;
         foreach (var (name, unitPrice) in _perUnitPerHour) price += unitPrice * task.GetScalar(name).Value;
         if (_machinePerHour > 0) price += _machinePerHour * task.DominantShare(agentTotal);
+        return price;
+    }
+
+    /// <summary>The per-unit part of a task's price per hour: what it pays for the resources it uses, whatever the machine price.</summary>
+    public double UnitPricePerHour(Resources task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        var price = 0.0;
+        foreach (var (name, unitPrice) in _perUnitPerHour) price += unitPrice * task.GetScalar(name).Value;
         return price;
     }
 

@@ -108,23 +108,47 @@ internal static class BruteForce
         return true;
     }
 
-    private readonly record struct Norm(double Cost, double Hours, double Pack, bool Priced);
+    private readonly record struct Norm(double Cost, double Hours, double Pack, bool Priced, Dictionary<int, double> FixedCost);
+
+    private static bool MachineBilling(PlacementProblem problem) => problem.Billing == BillingMode.Machine && problem.Objective.CostWeight > 0;
+
+    /// <summary>The cost term of a task on a machine: its per-unit prices under machine billing (the machine is a fixed charge), its chargeback otherwise.</summary>
+    private static double TaskCost(PlacementProblem problem, PendingTask task, PlacementMachine machine) => PaidHours(task, machine) * (problem.Billing == BillingMode.Machine
+        ? machine.Cost.UnitPricePerHour(task.Spec.Resources)
+        : machine.Cost.TaskPricePerHour(task.Spec.Resources, machine.Total));
+
+    /// <summary>A task's runtime there, or for one without a duration (a service) the hour it is billed for, whatever the speed.</summary>
+    private static double PaidHours(PendingTask task, PlacementMachine machine) =>
+        task.Duration is null && task.WorkUnits is null ? Hours(task) : Hours(task) / machine.Cost.SpeedFactor;
 
     private static Norm Normalizers(PlacementProblem problem)
     {
         double cost = 0, hours = 0, pack = 0;
+        // Machine billing: an idle machine is paid for the longest runtime of any task that fits on a machine of its
+        // price and size (the optimizer's documented fixed charge).
+        var longest = new Dictionary<(CostModel, Resources), double>();
         for (var t = 0; t < problem.Tasks.Count; t++)
         {
             for (var m = 0; m < problem.Machines.Count; m++)
             {
                 if (!StaticOk(problem, t, m)) continue;
                 var machine = problem.Machines[m];
-                cost = Math.Max(cost, machine.Cost.TaskCost(problem.Tasks[t].Spec.Resources, machine.Total, TimeSpan.FromHours(Hours(problem.Tasks[t]))));
+                cost = Math.Max(cost, TaskCost(problem, problem.Tasks[t], machine));
                 hours = Math.Max(hours, Hours(problem.Tasks[t]) / machine.Cost.SpeedFactor);
+                if (machine.IsIdle && machine.Free.Contains(problem.Tasks[t].Spec.Resources))
+                    longest[(machine.Cost, machine.Total)] = Math.Max(longest.GetValueOrDefault((machine.Cost, machine.Total)), PaidHours(problem.Tasks[t], machine));
             }
         }
+        var fixedCost = new Dictionary<int, double>();
+        for (var m = 0; m < problem.Machines.Count; m++)
+        {
+            var machine = problem.Machines[m];
+            if (!MachineBilling(problem) || !machine.IsIdle) continue;
+            fixedCost[m] = machine.Cost.MachinePerHour * longest.GetValueOrDefault((machine.Cost, machine.Total));
+            cost = Math.Max(cost, fixedCost[m]);
+        }
         foreach (var machine in problem.Machines.Where(x => x.IsIdle)) pack = Math.Max(pack, machine.Cost.MachinePricePerHour(machine.Total));
-        return new Norm(cost > 0 ? cost : 1, hours > 0 ? hours : 1, pack > 0 ? pack : 1, pack > 0);
+        return new Norm(cost > 0 ? cost : 1, hours > 0 ? hours : 1, pack > 0 ? pack : 1, pack > 0, fixedCost);
     }
 
     private static Score Evaluate(PlacementProblem problem, int[] assign, Norm norm)
@@ -140,7 +164,7 @@ internal static class BruteForce
             var task = problem.Tasks[t];
             var machine = problem.Machines[assign[t]];
             weight += 1 + task.Priority;
-            cost += machine.Cost.TaskCost(task.Spec.Resources, machine.Total, TimeSpan.FromHours(Hours(task)));
+            cost += TaskCost(problem, task, machine);
             hours += Hours(task) / machine.Cost.SpeedFactor;
             load[assign[t]]++;
         }
@@ -149,6 +173,7 @@ internal static class BruteForce
             if (load[m] == 0) continue;
             var machine = problem.Machines[m];
             if (machine.IsIdle) pack += norm.Priced ? machine.Cost.MachinePricePerHour(machine.Total) / norm.Pack : 1;
+            cost += norm.FixedCost.GetValueOrDefault(m);
             pairs += load[m] * (load[m] - 1) / 2.0;
         }
         var objective = (o.CostWeight * cost / norm.Cost + o.TimeWeight * hours / norm.Hours + o.PackWeight * pack + o.SpreadWeight * pairs) / sum;

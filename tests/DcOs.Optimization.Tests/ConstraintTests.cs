@@ -106,7 +106,8 @@ public sealed class ConstraintTests
     {
         var problem = Fx.Problem(PlacementObjective.Cheapest,
             [Fx.Task("x", constraints: [C("rack:LIKE:r[12]"), C("hostname:UNLIKE:b.*")])],
-            [Fx.Machine("a", pricePerHour: 3, rack: "r1"), Fx.Machine("b", pricePerHour: 2, rack: "r2"), Fx.Machine("c", pricePerHour: 1, rack: "r3")]);
+            [Fx.Machine("a", pricePerHour: 3, rack: "r1"), Fx.Machine("b", pricePerHour: 2, rack: "r2"), Fx.Machine("c", pricePerHour: 1, rack: "r3")])
+            with { Billing = BillingMode.Chargeback }; // linear: Auto takes the flow
         var plan = Fx.Optimizer().Solve(problem);
         Assert.Equal(OptimizerAlgorithm.MinCostFlow, plan.Statistics.Algorithm);
         Assert.Equal("a", Assert.Single(plan.Assignments).AgentId.Value);

@@ -38,8 +38,9 @@ public sealed class OfferPlannerTests
         Assert.Equal(["a", "b"], accept.Tasks.Select(t => t.Id.Value));
         Assert.Equal(["o1", "o4"], plan.Decline.Select(o => o.Value));
         Assert.Empty(plan.Unplaced);
-        // The agent's total apportions the machine price: 2 of 8 cpus for an hour each at 1/h.
-        Assert.Equal(0.5, plan.Placement.TotalCost, 9);
+        // The cheap agent offers 4 of its 8 cpus: it already runs something, so (machine billing) its room is paid for.
+        Assert.Equal(0, plan.Placement.TotalCost, 9);
+        Assert.Empty(plan.Placement.Bill.MachinesSwitchedOn);
     }
 
     [Fact]

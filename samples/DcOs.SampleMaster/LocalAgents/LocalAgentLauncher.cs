@@ -46,8 +46,8 @@ public sealed partial class LocalAgentLauncher(IOptions<SampleMasterOptions> opt
                          "--cpus", cpus.ToString(CultureInfo.InvariantCulture), "--mem", memMb.ToString(CultureInfo.InvariantCulture),
                          "--ports", ports, "--hostname", $"local-agent-{i + 1}", "--kill-tasks-on-shutdown", "false",
                          "--attributes", $"rack:r{i + 1};zone:local", "--parent-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
-                         "--Agent:Cost:MachinePerHour", o.AgentPrices[i % o.AgentPrices.Length].ToString(CultureInfo.InvariantCulture),
-                         "--Agent:Cost:SpeedFactor", o.AgentSpeeds[i % o.AgentSpeeds.Length].ToString(CultureInfo.InvariantCulture),
+                         "--Agent:Cost:MachinePerHour", o.AgentPrice(i).ToString(CultureInfo.InvariantCulture),
+                         "--Agent:Cost:SpeedFactor", o.AgentSpeed(i).ToString(CultureInfo.InvariantCulture),
                      })
             {
                 info.ArgumentList.Add(arg);

@@ -12,8 +12,11 @@ public sealed record PlacementPlan
     /// <summary>Tasks left out, in task order, each with its reason.</summary>
     public required IReadOnlyList<UnplacedTask> Unplaced { get; init; }
 
-    /// <summary>The sum of <see cref="TaskAssignment.Cost"/>: what the placed tasks cost to run to completion.</summary>
+    /// <summary>The sum of <see cref="TaskAssignment.Cost"/>: what the placed tasks add to the bill until they finish (<see cref="PlanBill.Total"/>).</summary>
     public required double TotalCost { get; init; }
+
+    /// <summary>What the plan costs as the machines bill it: per hour, until its tasks finish, the machines it switches on, a lower bound and the gap.</summary>
+    public required PlanBill Bill { get; init; }
 
     /// <summary>When the last placed task should finish (now when nothing is placed).</summary>
     public required DateTimeOffset EstimatedCompletion { get; init; }

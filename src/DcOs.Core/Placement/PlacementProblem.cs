@@ -9,6 +9,9 @@ public sealed record PlacementProblem
     /// <summary>The capacity, one entry per agent; agent ids must be distinct.</summary>
     public required IReadOnlyList<PlacementMachine> Machines { get; init; }
 
+    /// <summary>How the machines are paid for: what the cost term minimizes and the plan's bill reports. Default <see cref="BillingMode.Machine"/>.</summary>
+    public BillingMode Billing { get; init; } = BillingMode.Machine;
+
     /// <summary>What to minimize; <see cref="PlacementObjective.Cheapest"/> by default.</summary>
     public PlacementObjective Objective { get; init; } = PlacementObjective.Cheapest;
 

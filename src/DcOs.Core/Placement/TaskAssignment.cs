@@ -18,8 +18,15 @@ public sealed record TaskAssignment
     /// <summary>The offers of that agent the task would use (empty when the machine came from an agent, not offers).</summary>
     public required IReadOnlyList<OfferId> OfferIds { get; init; }
 
-    /// <summary>The task's cost there: its price per hour (per-unit prices plus its share of the machine) times its runtime.</summary>
+    /// <summary>
+    /// The task's part of <see cref="PlanBill.Total"/>: its per-unit prices times its runtime plus its part of what the
+    /// machine costs the plan (a machine switched on is split among the plan's tasks there by dominant share and
+    /// runtime; room on a machine already running is free under machine billing).
+    /// </summary>
     public required double Cost { get; init; }
+
+    /// <summary>The task's part of <see cref="PlanBill.PerHour"/>; the assignments' parts add up to it.</summary>
+    public required double ChargebackPerHour { get; init; }
 
     /// <summary>The task's runtime there: its reference duration divided by the machine's speed factor.</summary>
     public required TimeSpan Runtime { get; init; }

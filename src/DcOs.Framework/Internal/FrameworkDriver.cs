@@ -344,6 +344,8 @@ internal sealed class FrameworkDriver : IFrameworkClient, IMessageHandler
                     AgentId = p.AgentId,
                     OfferIds = [],
                     Cost = p.Cost,
+                    // The wire carries the cost to completion; per hour follows from the runtime.
+                    ChargebackPerHour = p.RuntimeTicks > 0 ? p.Cost / TimeSpan.FromTicks(p.RuntimeTicks).TotalHours : 0,
                     Runtime = TimeSpan.FromTicks(Math.Max(0, p.RuntimeTicks)),
                     EstimatedFinish = new DateTimeOffset(Math.Clamp(p.EstimatedFinishTicks, DateTimeOffset.MinValue.UtcTicks, DateTimeOffset.MaxValue.UtcTicks), TimeSpan.Zero),
                 })],

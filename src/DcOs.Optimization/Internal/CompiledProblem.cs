@@ -79,6 +79,9 @@ internal sealed class CompiledProblem
     // ---- objective tables, [c * Profiles.Length + p]
     public required double[] PairPricePerHour { get; init; }
 
+    /// <summary>Per (class, profile): the hours the cost term pays for (the runtime, or the horizon for a long-running task).</summary>
+    public required double[] PaidHours { get; init; }
+
     public required double[] PairHours { get; init; }
 
     /// <summary>Scaled cost and time terms of one task of class c on a machine of profile p.</summary>
@@ -86,6 +89,15 @@ internal sealed class CompiledProblem
 
     /// <summary>Scaled pack term of starting to use an idle machine of profile p.</summary>
     public required long[] PackCost { get; init; }
+
+    /// <summary>
+    /// Per profile, in normalized units: what switching on an idle machine of the profile costs under the cost term
+    /// (machine billing: its price for the longest runtime any task has there); 0 under chargeback.
+    /// </summary>
+    public required double[] FixedCharge { get; init; }
+
+    /// <summary>Whether using an idle machine costs something of itself (pack, or the cost term under machine billing): the objective is not linear in the placement then.</summary>
+    public bool HasFixedCharges => Weights.Pack > 0 || FixedCharge.Any(f => f > 0);
 
     /// <summary>Scaled spread term per pair of tasks sharing a machine (even, so CP-SAT can halve it).</summary>
     public required long SpreadUnit { get; init; }

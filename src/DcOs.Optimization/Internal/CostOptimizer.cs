@@ -49,7 +49,7 @@ internal sealed class CostOptimizer(OptimizerOptions options) : IPlacementOptimi
     private OptimizerAlgorithm Choose(CompiledProblem p)
     {
         if (options.Algorithm != OptimizerAlgorithm.Auto) return options.Algorithm;
-        if (p.Weights.Pack == 0 && !p.HasDynamicConstraints) return OptimizerAlgorithm.MinCostFlow;
+        if (!p.HasFixedCharges && !p.HasDynamicConstraints) return OptimizerAlgorithm.MinCostFlow;
         if (!p.HasDynamicConstraints && p.SpreadUnit == 0) return OptimizerAlgorithm.CpSat;
         return Pairs(p) <= options.CpSatMaxPairs ? OptimizerAlgorithm.CpSat : OptimizerAlgorithm.MinCostFlow;
     }

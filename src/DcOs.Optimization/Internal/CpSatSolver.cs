@@ -258,7 +258,7 @@ internal static class CpSatSolver
         }
 
         var used = new BoolVar?[p.M];
-        var pack = p.Weights.Pack > 0;
+        var pack = p.HasFixedCharges;
         for (var m = 0; m < p.M; m++)
         {
             var list = byMachine[m];

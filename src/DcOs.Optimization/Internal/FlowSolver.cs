@@ -35,7 +35,7 @@ internal static class FlowSolver
             else pending[c].AddRange(p.Classes[c].Members);
         }
         var spread = p.SpreadUnit > 0;
-        var amortizedPack = p.Weights.Pack > 0;
+        var amortizedPack = p.HasFixedCharges;
         var classSize = GreedySolver.ClassSizes(p);
         long? bound = null;
         long penaltyUnit = 0;
@@ -62,7 +62,7 @@ internal static class FlowSolver
             if (round == 0)
             {
                 penaltyUnit = result.PenaltyUnit;
-                if (p.Weights.IsLinear && outsideFlow.Count == 0 && !result.Shrunk) bound = result.Bound;
+                if (!p.HasFixedCharges && outsideFlow.Count == 0 && !result.Shrunk) bound = result.Bound;
             }
             var routed = 0;
             foreach (var list in result.Counts)

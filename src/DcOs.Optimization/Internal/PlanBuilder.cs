@@ -11,8 +11,7 @@ internal static class PlanBuilder
         var assignments = new List<TaskAssignment>(assignment.Length);
         var unplaced = new List<UnplacedTask>();
         var reasons = new (PlacementReason, string)?[p.Classes.Length];
-        var pc = p.Profiles.Length;
-        var totalCost = 0.0;
+        var (bill, chargePerHour, chargeTotal) = BillCalculator.Compute(p, assignment);
         var completion = p.Now;
         var load = new int[p.M];
         for (var t = 0; t < assignment.Length; t++)
@@ -28,11 +27,9 @@ internal static class PlanBuilder
             }
             var profile = p.ProfileOfMachine[m];
             var hours = p.TaskRefHours[t] / p.Profiles[profile].Speed;
-            var cost = p.PairPricePerHour[c * pc + profile] * hours;
             var runtime = TimeSpan.FromHours(hours);
             var finish = p.Now + runtime;
             if (finish > completion) completion = finish;
-            totalCost += cost;
             load[m]++;
             var machine = p.Machines[m];
             assignments.Add(new TaskAssignment
@@ -42,7 +39,8 @@ internal static class PlanBuilder
                 MachineIndex = m,
                 AgentId = machine.AgentId,
                 OfferIds = machine.OfferIds,
-                Cost = cost,
+                Cost = chargeTotal[t],
+                ChargebackPerHour = chargePerHour[t],
                 Runtime = runtime,
                 EstimatedFinish = finish,
             });
@@ -60,7 +58,8 @@ internal static class PlanBuilder
             Objective = p.Problem.Objective,
             Assignments = assignments,
             Unplaced = unplaced,
-            TotalCost = totalCost,
+            TotalCost = bill.Total,
+            Bill = bill,
             EstimatedCompletion = completion,
             MachinesUsed = used,
             IdleMachinesUsed = idleUsed,

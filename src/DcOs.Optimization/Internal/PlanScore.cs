@@ -49,13 +49,13 @@ internal static class PlanScore
             var m = assignment[t];
             if (m < 0) continue;
             var i = p.ClassOfTask[t] * pc + p.ProfileOfMachine[m];
-            total += w.Cost * p.PairPricePerHour[i] * p.PairHours[i] / maxCost + w.Time * p.PairHours[i] / maxHours;
+            total += w.Cost * p.PairPricePerHour[i] * p.PaidHours[i] / maxCost + w.Time * p.PairHours[i] / maxHours;
             load[m]++;
         }
         for (var m = 0; m < p.M; m++)
         {
             if (load[m] == 0) continue;
-            if (p.InitiallyIdle[m]) total += w.Pack * (maxPack > 0 ? p.Profiles[p.ProfileOfMachine[m]].MachinePrice / maxPack : 1);
+            if (p.InitiallyIdle[m]) total += w.Pack * (maxPack > 0 ? p.Profiles[p.ProfileOfMachine[m]].MachinePrice / maxPack : 1) + p.FixedCharge[p.ProfileOfMachine[m]];
             total += w.Spread * ((double)load[m] * (load[m] - 1) / 2);
         }
         return total;

@@ -13,6 +13,7 @@ internal static class ProblemCompiler
     public static CompiledProblem Compile(PlacementProblem problem, OptimizerOptions options, DateTimeOffset now)
     {
         var weights = ObjectiveWeights.From(problem.Objective);
+        var machineBilling = problem.Billing == BillingMode.Machine;
         var tasks = problem.Tasks as PendingTask[] ?? [.. problem.Tasks];
         var machines = problem.Machines as PlacementMachine[] ?? [.. problem.Machines];
         var n = tasks.Length;
@@ -142,6 +143,7 @@ internal static class ProblemCompiler
                 shapeOfTask[t],
                 task.Priority,
                 useDuration ? BitConverter.DoubleToInt64Bits(refHours[t]) : 0,
+                task.Duration is null && task.WorkUnits is null,
                 weights.Deadlines && task.Deadline is { } dl ? dl.UtcTicks : long.MinValue,
                 task.AllowPreemptible,
                 setOfTask[t],
@@ -168,6 +170,7 @@ internal static class ProblemCompiler
                 Shape = shapeOfTask[first],
                 Priority = task.Priority,
                 RefHours = refHours[first],
+                LongRunning = task.Duration is null && task.WorkUnits is null,
                 Deadline = weights.Deadlines ? task.Deadline : null,
                 AllowPreemptible = task.AllowPreemptible,
                 ConstraintSet = setOfTask[first],
@@ -245,14 +248,20 @@ internal static class ProblemCompiler
         var staticOk = new bool[classes.Length * skCount];
         var pairPrice = new double[classes.Length * pCount];
         var pairHours = new double[classes.Length * pCount];
+        // Hours paid for: a task's runtime, or for a long-running one (a service) the billing horizon, whatever the speed.
+        var paidHours = new double[classes.Length * pCount];
         for (var c = 0; c < classes.Length; c++)
         {
             var cls = classes[c];
             var shape = shapes[cls.Shape].Resources;
             for (var p = 0; p < pCount; p++)
             {
-                pairPrice[c * pCount + p] = profiles[p].Cost.TaskPricePerHour(shape, profiles[p].Total);
+                // Machine billing: a task pays for the units it uses; the machine's price is a fixed charge (below).
+                pairPrice[c * pCount + p] = machineBilling
+                    ? profiles[p].Cost.UnitPricePerHour(shape)
+                    : profiles[p].Cost.TaskPricePerHour(shape, profiles[p].Total);
                 pairHours[c * pCount + p] = cls.RefHours / profiles[p].Speed;
+                paidHours[c * pCount + p] = cls.LongRunning ? cls.RefHours : pairHours[c * pCount + p];
             }
             var allowedHours = cls.Deadline is { } deadline ? (deadline - now).TotalHours : double.PositiveInfinity;
             for (var sk = 0; sk < skCount; sk++)
@@ -269,6 +278,8 @@ internal static class ProblemCompiler
         var initial = MachineClassSet.Build(d, staticOfMachine, idle, free, nonScalarFree, null, Enumerable.Range(0, m));
         var placeable = new bool[classes.Length];
         double maxCost = 0, maxHours = 0, maxPack = 0;
+        // Machine billing: how long an idle machine of each profile would be paid for, at most (its longest task there).
+        var fixedHours = new double[pCount];
         var classCount = classes.Length;
         for (var k = 0; k < initial.Count; k++)
         {
@@ -280,11 +291,19 @@ internal static class ProblemCompiler
             {
                 if (!staticOk[c * skCount + sk] || Fit(classDemand, c, d, free, rep, shapes[classes[c].Shape].NonScalar, nonScalarFree) == 0) continue;
                 placeable[c] = true;
-                maxCost = Math.Max(maxCost, pairPrice[c * pCount + p] * pairHours[c * pCount + p]);
+                maxCost = Math.Max(maxCost, pairPrice[c * pCount + p] * paidHours[c * pCount + p]);
+                if (idle[rep]) fixedHours[p] = Math.Max(fixedHours[p], paidHours[c * pCount + p]);
                 maxHours = Math.Max(maxHours, pairHours[c * pCount + p]);
             }
         }
         var packUnit = maxPack > 0;
+        // The cost term's unit covers both the dearest task and the dearest machine to switch on, so they weigh in dollars.
+        var fixedCost = new double[pCount];
+        for (var p = 0; p < pCount; p++)
+        {
+            fixedCost[p] = machineBilling && weights.Cost > 0 ? profiles[p].Cost.MachinePerHour * fixedHours[p] : 0;
+            maxCost = Math.Max(maxCost, fixedCost[p]);
+        }
         if (maxCost <= 0) maxCost = 1;
         if (maxHours <= 0) maxHours = 1;
         if (maxPack <= 0) maxPack = 1;
@@ -292,15 +311,17 @@ internal static class ProblemCompiler
         var arcCost = new long[classes.Length * pCount];
         for (var i = 0; i < arcCost.Length; i++)
         {
-            var value = weights.Cost * pairPrice[i] * pairHours[i] / maxCost + weights.Time * pairHours[i] / maxHours;
+            var value = weights.Cost * pairPrice[i] * paidHours[i] / maxCost + weights.Time * pairHours[i] / maxHours;
             arcCost[i] = (long)Math.Round(Math.Min(value, 1.0) * CompiledProblem.Scale, MidpointRounding.AwayFromZero);
         }
         var packCost = new long[pCount];
+        var fixedCharge = new double[pCount];
         for (var p = 0; p < pCount; p++)
         {
             // With no machine price anywhere, every machine counts 1: fewest machines.
             var price = packUnit ? profiles[p].MachinePrice / maxPack : 1.0;
-            packCost[p] = (long)Math.Round(weights.Pack * Math.Min(price, 1.0) * CompiledProblem.Scale, MidpointRounding.AwayFromZero);
+            fixedCharge[p] = weights.Cost * fixedCost[p] / maxCost;
+            packCost[p] = (long)Math.Round(Math.Min(weights.Pack * Math.Min(price, 1.0) + fixedCharge[p], 1.0) * CompiledProblem.Scale, MidpointRounding.AwayFromZero);
         }
         var spreadUnit = 2 * (long)Math.Round(weights.Spread * CompiledProblem.Scale / 2, MidpointRounding.AwayFromZero);
 
@@ -331,8 +352,10 @@ internal static class ProblemCompiler
             StaticOk = staticOk,
             PairPricePerHour = pairPrice,
             PairHours = pairHours,
+            PaidHours = paidHours,
             ArcCost = arcCost,
             PackCost = packCost,
+            FixedCharge = fixedCharge,
             SpreadUnit = spreadUnit,
             Normalizers = (maxCost, maxHours, packUnit ? maxPack : 0),
             Placeable = placeable,
@@ -361,7 +384,7 @@ internal static class ProblemCompiler
         return fit == long.MaxValue ? 1 : (int)Math.Min(fit, int.MaxValue);
     }
 
-    private readonly record struct ClassKey(int Shape, int Priority, long HoursBits, long DeadlineTicks, bool AllowPreemptible, int ConstraintSet, int Group);
+    private readonly record struct ClassKey(int Shape, int Priority, long HoursBits, bool LongRunning, long DeadlineTicks, bool AllowPreemptible, int ConstraintSet, int Group);
 
     private sealed class ConstraintListComparer : IEqualityComparer<IReadOnlyList<PlacementConstraint>>
     {

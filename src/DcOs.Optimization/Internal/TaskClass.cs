@@ -18,6 +18,9 @@ internal sealed class TaskClass
     /// <summary>Reference duration in hours (at speed 1) of the first member.</summary>
     public required double RefHours { get; init; }
 
+    /// <summary>No duration nor work was given (a service): it is paid per hour of the horizon, and a faster machine does not shorten that.</summary>
+    public required bool LongRunning { get; init; }
+
     public required DateTimeOffset? Deadline { get; init; }
 
     public required bool AllowPreemptible { get; init; }

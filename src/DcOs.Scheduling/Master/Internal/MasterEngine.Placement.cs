@@ -98,7 +98,8 @@ internal sealed partial class MasterEngine
                     RuntimeTicks = assignment.Runtime.Ticks,
                     EstimatedFinishTicks = assignment.EstimatedFinish.UtcTicks,
                 });
-                result.CostPerHour += agent.Info.Cost.TaskPricePerHour(spec.Resources, agent.Info.Resources);
+                // The plan's bill per hour: the parts of the placed tasks add up to it.
+                result.CostPerHour += assignment.ChargebackPerHour;
             }
             foreach (var unplaced in plan.Unplaced)
                 result.Unplaced.Add(new UnplacedTaskInfo { TaskId = unplaced.TaskId, TaskIndex = positions[unplaced.TaskIndex], Reason = unplaced.Reason, Detail = unplaced.Detail });

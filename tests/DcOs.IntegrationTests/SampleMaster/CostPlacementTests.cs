@@ -1,0 +1,42 @@
+using System.Globalization;
+using System.Net.Http.Json;
+
+namespace DcOs.IntegrationTests.SampleMaster;
+
+/// <summary>
+/// Cost-aware placement as a user sees it: the real sample master, three real agent processes priced differently, an
+/// app with <c>costObjective: cheapest</c>, and the real processes it starts.
+/// </summary>
+public sealed class CostPlacementTests
+{
+    public static TheoryData<double[]> PriceOrders => new()
+    {
+        // local-agent-1 starts (and registers) first: the cheapest one first, last, and in the middle of the order.
+        new[] { 0.10, 0.25, 0.50 },
+        new[] { 0.50, 0.25, 0.10 },
+        new[] { 0.25, 0.10, 0.50 },
+    };
+
+    [Theory]
+    [MemberData(nameof(PriceOrders))]
+    public async Task A_cheapest_app_lands_on_the_cheapest_agents_whatever_order_they_register_in(double[] prices)
+    {
+        var args = prices.SelectMany((p, i) => new[] { $"--DcOs:AgentPrices:{i}", p.ToString(CultureInfo.InvariantCulture) }).ToArray();
+        await using var cluster = await SampleCluster.StartAsync(3, args);
+        var marker = $"{Random.Shared.Next(100000, 999999)}.{Random.Shared.Next(100, 999)}";
+        // Each local agent has 0.67 cpus here: two instances of 0.3 fit on one.
+        var response = await cluster.Http.PostAsync("api/apps", JsonContent.Create(new
+        {
+            id = "/thrifty", cmd = $"exec sleep {marker}", cpus = 0.3, mem = 32, instances = 4, costObjective = "cheapest",
+        }));
+        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+        await cluster.EventuallyAsync(async () => (await cluster.GetAsync("api/apps/thrifty")).GetProperty("tasksRunning").GetInt32() == 4 && ProcessTable.Sleeping(marker).Count == 4,
+            TimeSpan.FromSeconds(60), "4 instances running as 4 processes");
+
+        var hostOf = prices.Select((p, i) => (Host: $"local-agent-{i + 1}", Price: p)).ToDictionary(x => x.Host, x => x.Price);
+        var placed = (await cluster.GetAsync("api/apps/thrifty")).GetProperty("tasks").EnumerateArray()
+            .GroupBy(t => hostOf[t.GetProperty("host").GetString()!]).ToDictionary(g => g.Key, g => g.Count());
+        // Two on the $0.10 agent, two on the $0.25 one, none on the $0.50 one.
+        Assert.Equal(new Dictionary<double, int> { [0.10] = 2, [0.25] = 2 }, placed);
+    }
+}

@@ -1,0 +1,144 @@
+using CsCheck;
+using DcOs.Core;
+using DcOs.Core.Placement;
+
+namespace DcOs.Optimization.Tests;
+
+/// <summary>
+/// The cheapest objective minimizes the bill as machines charge it, and every plan reports that bill. The bills here are
+/// recomputed from the test's own prices (which machines run anything, at what price), not from the optimizer's types.
+/// </summary>
+public sealed class BillTests
+{
+    private static PlacementMachine Gpu(string id, int gpus, double cpus, double price, Resources? free = null)
+    {
+        var total = Resources.FromScalars(cpus: cpus, memMb: 1024 * cpus, gpus: gpus);
+        var agent = new AgentInfo { Id = new AgentId(id), Hostname = id, Resources = total, Cost = new CostModel { MachinePerHour = price } };
+        return PlacementMachine.FromAgent(agent, free);
+    }
+
+    private static PendingTask GpuTask(string id, int gpus, double cpus = 1) => new()
+    {
+        Spec = new TaskSpec { Id = new TaskId(id), Command = CommandSpec.FromShell("true"), Resources = Resources.FromScalars(cpus: cpus, memMb: 512, gpus: gpus) },
+        Duration = TimeSpan.FromHours(1),
+    };
+
+    /// <summary>What the machines switched on bill per hour, from <paramref name="prices"/> (the test's own numbers) and the machines each plan uses.</summary>
+    private static double MachineBill(PlacementProblem problem, PlacementPlan plan, IReadOnlyDictionary<string, double> prices) =>
+        plan.Assignments.Select(a => problem.Machines[a.MachineIndex]).Where(m => m.Free.Contains(m.Total)).Distinct().Sum(m => prices[m.AgentId.Value]);
+
+    [Fact]
+    public void A_one_gpu_task_goes_to_the_small_machine_the_bill_is_its_price_where_chargeback_would_take_a_share_of_the_big_one()
+    {
+        var prices = new Dictionary<string, double> { ["small"] = 1.0, ["big"] = 6.0 };
+        PlacementMachine[] machines = [Gpu("small", 1, 8, 1.0), Gpu("big", 8, 64, 6.0)];
+        var problem = new PlacementProblem { Tasks = [GpuTask("train", 1)], Machines = machines, Objective = PlacementObjective.Cheapest };
+
+        var plan = Fx.Optimizer().Solve(problem);
+        Assert.Equal("small", Assert.Single(plan.Assignments).AgentId.Value);
+        Assert.Equal(BillingMode.Machine, plan.Bill.Mode);
+        Assert.Equal(1.0, plan.Bill.PerHour, 9);
+        Assert.Equal(MachineBill(problem, plan, prices), plan.Bill.PerHour, 9);
+        Assert.Equal("small", Assert.Single(plan.Bill.MachinesSwitchedOn).Value);
+        // The bound covers the GPU fractionally with the cheapest GPU-hour (1/8 of $6): valid, not tight.
+        Assert.Equal(0.75, plan.Bill.LowerBoundPerHour, 9);
+        Assert.Equal(25, plan.Bill.GapPercent, 9);
+
+        // A fixed cluster charging owners by share: 1/8 of the big machine ($0.75) is less than all of the small one.
+        var chargeback = Fx.Optimizer().Solve(problem with { Billing = BillingMode.Chargeback });
+        Assert.Equal("big", Assert.Single(chargeback.Assignments).AgentId.Value);
+        Assert.Equal(0.75, chargeback.Bill.PerHour, 9);
+    }
+
+    [Fact]
+    public void Room_on_a_machine_that_already_runs_is_paid_for_so_using_it_adds_nothing_to_the_bill()
+    {
+        // "busy" already runs something (4 of its 8 cpus are free) and is dear; "cheap" is idle.
+        var busy = Gpu("busy", 0, 8, 5.0, free: Resources.FromScalars(cpus: 4, memMb: 4096));
+        var cheap = Gpu("cheap", 0, 8, 0.10);
+        var problem = new PlacementProblem { Tasks = [GpuTask("a", 0, cpus: 2), GpuTask("b", 0, cpus: 2)], Machines = [busy, cheap], Objective = PlacementObjective.Cheapest };
+
+        var plan = Fx.Optimizer().Solve(problem);
+        Assert.All(plan.Assignments, a => Assert.Equal("busy", a.AgentId.Value));
+        Assert.Equal(0, plan.Bill.PerHour, 9);
+        Assert.Empty(plan.Bill.MachinesSwitchedOn);
+        Fx.AssertValid(problem, plan);
+    }
+
+    [Fact]
+    public void Gpu_and_cpu_tasks_sharing_a_machine_pay_its_price_once_and_their_parts_add_up_to_the_bill()
+    {
+        var prices = new Dictionary<string, double> { ["node"] = 8.0 };
+        var problem = new PlacementProblem
+        {
+            // One task takes most of the GPUs, the other most of the cpus: by share they would pay 7/8 + 7/8 of the machine.
+            Tasks = [GpuTask("gpu", 7, cpus: 1), GpuTask("cpu", 0, cpus: 56)],
+            Machines = [Gpu("node", 8, 64, 8.0)],
+            Objective = PlacementObjective.Cheapest,
+        };
+        var plan = Fx.Optimizer().Solve(problem);
+        Assert.Equal(2, plan.Assignments.Count);
+        Assert.Equal(8.0, plan.Bill.PerHour, 9);
+        Assert.Equal(MachineBill(problem, plan, prices), plan.Bill.PerHour, 9);
+        Assert.Equal(plan.Bill.PerHour, plan.Assignments.Sum(a => a.ChargebackPerHour), 9);
+        Assert.Equal(plan.Bill.Total, plan.Assignments.Sum(a => a.Cost), 9);
+        Assert.Equal(plan.TotalCost, plan.Bill.Total, 9);
+
+        var chargeback = Fx.Optimizer().Solve(problem with { Billing = BillingMode.Chargeback });
+        Assert.Equal(14.0, chargeback.Bill.PerHour, 9);
+    }
+
+    [Fact]
+    public void A_service_pays_by_the_hour_whatever_the_speed_while_a_batch_task_pays_for_its_runtime()
+    {
+        PlacementMachine[] machines = [Fx.Machine("fast", pricePerHour: 0.50, speed: 2.5), Fx.Machine("slow", pricePerHour: 0.25)];
+        var service = new PendingTask { Spec = Fx.Spec("web", 1, 128) };
+        var plan = Fx.Optimizer().Solve(new PlacementProblem { Tasks = [service], Machines = machines, Objective = PlacementObjective.Cheapest });
+        Assert.Equal("slow", Assert.Single(plan.Assignments).AgentId.Value);
+        Assert.Equal(0.25, plan.Bill.PerHour, 9);
+
+        // An hour of work at speed 1 takes 24 minutes on the fast machine: $0.20 there against $0.25.
+        var batch = Fx.Task("job", hours: 1);
+        plan = Fx.Optimizer().Solve(new PlacementProblem { Tasks = [batch], Machines = machines, Objective = PlacementObjective.Cheapest });
+        Assert.Equal("fast", Assert.Single(plan.Assignments).AgentId.Value);
+        Assert.Equal(0.20, plan.Bill.Total, 9);
+    }
+
+    private static readonly Gen<(double[] Prices, double[] Cpus, double[] Tasks)> Instances =
+        Gen.Select(
+            Gen.Int[1, 5].SelectMany(m => Gen.Select(Gen.Double[0.05, 4].Array[m], Gen.Int[1, 8].Select(c => (double)c).Array[m])),
+            Gen.Int[1, 4].Select(c => c * 0.5).Array[1, 10],
+            (machines, tasks) => (machines.Item1, machines.Item2, tasks));
+
+    [Fact]
+    public void On_random_clusters_cheapest_places_as_many_as_first_fit_and_best_fit_and_bills_no_more_than_they_or_pack_do()
+    {
+        Instances.Sample(instance =>
+        {
+            var (prices, cpus, tasks) = instance;
+            var priceOf = new Dictionary<string, double>();
+            var machines = prices.Select((price, i) =>
+            {
+                priceOf["m" + i] = Math.Round(price, 2);
+                return Fx.Machine("m" + i, cpus: cpus[i], mem: 1024 * cpus[i], pricePerHour: Math.Round(price, 2));
+            }).ToList();
+            var problem = Fx.Problem(PlacementObjective.Cheapest, [.. tasks.Select((c, i) => Fx.Task("t" + i, cpus: c, mem: 256))], machines);
+            var cheapest = Fx.Optimizer().Solve(problem);
+            Fx.AssertValid(problem, cheapest);
+            var bill = MachineBill(problem, cheapest, priceOf);
+            Assert.Equal(bill, cheapest.Bill.PerHour, 6);
+            Assert.True(cheapest.Bill.LowerBoundPerHour <= cheapest.Bill.PerHour + 1e-9);
+            foreach (var other in new[]
+                     {
+                         Fx.Optimizer(OptimizerAlgorithm.FirstFit).Solve(problem),
+                         Fx.Optimizer(OptimizerAlgorithm.BestFit).Solve(problem),
+                         Fx.Optimizer().Solve(problem with { Objective = PlacementObjective.Pack }),
+                     })
+            {
+                Assert.True(cheapest.Assignments.Count >= other.Assignments.Count, $"cheapest placed {cheapest.Assignments.Count}, another method {other.Assignments.Count}");
+                if (cheapest.Assignments.Count == other.Assignments.Count)
+                    Assert.True(bill <= MachineBill(problem, other, priceOf) + 1e-6, $"cheapest bills {bill}, another method {MachineBill(problem, other, priceOf)}");
+            }
+        }, iter: 60);
+    }
+}
