@@ -76,10 +76,11 @@ public sealed class MultiHostTests
                 rogue.Kill(entireProcessTree: true);
                 await rogue.WaitForExitAsync();
             }
-            // Each refusal is one warning on each side: the master's names the principal, the agent's says why.
+            // Each refusal is one warning on each side: the master's names the principal, the agent's says why. The agent
+            // retries until it is killed, so the master may have refused one more attempt whose answer it never logged.
             var refusals = Warnings(rogueLog, "could not prove it holds");
             Assert.True(refusals > 0);
-            Assert.Equal(refusals, Warnings(masterLog, "authentication failed for principal 'join'"));
+            Assert.InRange(Warnings(masterLog, "authentication failed for principal 'join'"), refusals, refusals + 1);
             Assert.DoesNotContain((await Cli("node", "list")).EnumerateArray(), a => a.GetProperty("hostname").GetString() == "rogue");
 
             // hostname UNIQUE spreads three instances over the three machines.

@@ -104,10 +104,25 @@ public sealed class StoreFailureTests
 
         // The framework re-subscribes by itself (after its reconnect delay); the agent re-registers and sends its
         // unacknowledged update again.
-        h.Time.Advance(TimeSpan.FromSeconds(1));
+        // Its reconnect timer is armed when it sees the connection close, which may come after an advance of the fake
+        // clock: the clock moves a second at a time until the subscription comes.
         using (var cts = new CancellationTokenSource(MasterHarness.Timeout))
         {
-            while (!await fw.SubscribedEvents.Reader.ReadAsync(cts.Token)) { }
+            var subscribed = false;
+            while (!subscribed)
+            {
+                h.Time.Advance(TimeSpan.FromSeconds(1));
+                using var step = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
+                step.CancelAfter(TimeSpan.FromMilliseconds(250));
+                try
+                {
+                    while (!subscribed) subscribed = await fw.SubscribedEvents.Reader.ReadAsync(step.Token);
+                }
+                catch (OperationCanceledException) when (!cts.IsCancellationRequested)
+                {
+                    // Not yet: advance again.
+                }
+            }
         }
         await fw.SyncAsync();
         Assert.False(fw.Updates.Reader.TryRead(out var early), $"the framework heard of {early?.State} that the store never had");
