@@ -14,6 +14,9 @@ public sealed class AgentCostOptions
     /// <summary>Relative speed (2 = work takes half the time of the reference machine). Default 1.</summary>
     public double SpeedFactor { get; set; } = 1.0;
 
+    /// <summary>Relative speed of the machine's GPUs, for tasks that ask for GPUs. Default: <see cref="SpeedFactor"/>.</summary>
+    public double? GpuSpeedFactor { get; set; }
+
     /// <summary>Whether the machine may be taken away at short notice (spot, preemptible). Default false.</summary>
     public bool Preemptible { get; set; }
 
@@ -27,6 +30,7 @@ public sealed class AgentCostOptions
                 MachinePerHour = MachinePerHour,
                 PerUnitPerHour = new Dictionary<string, double>(PerUnitPerHour ?? new Dictionary<string, double>(), StringComparer.Ordinal),
                 SpeedFactor = SpeedFactor,
+                GpuSpeedFactor = GpuSpeedFactor,
                 Preemptible = Preemptible,
             };
         }

@@ -17,6 +17,7 @@ public sealed record CostModel
     private readonly double _machinePerHour;
     private readonly IReadOnlyDictionary<string, double> _perUnitPerHour = new Dictionary<string, double>();
     private readonly double _speedFactor = 1.0;
+    private readonly double? _gpuSpeedFactor;
 
     /// <summary>A free machine at reference speed.</summary>
     public static CostModel Free { get; } = new();
@@ -54,6 +55,31 @@ public sealed record CostModel
             if (value == 0) Guard.Fail("cost.speedFactor", "must be greater than zero");
             _speedFactor = value;
         }
+    }
+
+    /// <summary>
+    /// Relative speed of the machine's GPUs, for work bound by them (a task that asks for GPUs); null: the same as
+    /// <see cref="SpeedFactor"/>. A fast GPU does not make a cpu-only task on the same machine any faster.
+    /// </summary>
+    public double? GpuSpeedFactor
+    {
+        get => _gpuSpeedFactor;
+        init
+        {
+            if (value is { } v)
+            {
+                Guard.FiniteNonNegative(v, "cost.gpuSpeedFactor");
+                if (v == 0) Guard.Fail("cost.gpuSpeedFactor", "must be greater than zero");
+            }
+            _gpuSpeedFactor = value;
+        }
+    }
+
+    /// <summary>The speed that applies to <paramref name="task"/>'s work: the GPUs' for a task asking for GPUs, else the machine's.</summary>
+    public double SpeedFor(Resources task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return task.Gpus > 0 && _gpuSpeedFactor is { } gpu ? gpu : _speedFactor;
     }
 
     /// <summary>Whether the machine may be taken away at short notice (spot, preemptible VM).</summary>
@@ -95,16 +121,23 @@ public sealed record CostModel
         return referenceDuration / _speedFactor;
     }
 
-    /// <summary>The cost of running <paramref name="task"/> here for work of <paramref name="referenceDuration"/> at speed 1.</summary>
+    /// <summary>How long <paramref name="task"/>'s work of <paramref name="referenceDuration"/> (at speed 1) takes here, at <see cref="SpeedFor"/>.</summary>
+    public TimeSpan RuntimeFor(Resources task, TimeSpan referenceDuration)
+    {
+        Guard.NonNegative(referenceDuration, "duration");
+        return referenceDuration / SpeedFor(task);
+    }
+
+    /// <summary>The chargeback cost of running <paramref name="task"/> here for work of <paramref name="referenceDuration"/> at speed 1.</summary>
     public double TaskCost(Resources task, Resources agentTotal, TimeSpan referenceDuration) =>
-        TaskPricePerHour(task, agentTotal) * RuntimeFor(referenceDuration).TotalHours;
+        TaskPricePerHour(task, agentTotal) * RuntimeFor(task, referenceDuration).TotalHours;
 
     /// <inheritdoc />
     public bool Equals(CostModel? other) =>
-        other is not null && _machinePerHour.Equals(other._machinePerHour) && _speedFactor.Equals(other._speedFactor) &&
+        other is not null && _machinePerHour.Equals(other._machinePerHour) && _speedFactor.Equals(other._speedFactor) && Nullable.Equals(_gpuSpeedFactor, other._gpuSpeedFactor) &&
         Preemptible == other.Preemptible && _perUnitPerHour.Count == other._perUnitPerHour.Count &&
         _perUnitPerHour.All(kv => other._perUnitPerHour.TryGetValue(kv.Key, out var p) && p.Equals(kv.Value));
 
     /// <inheritdoc />
-    public override int GetHashCode() => HashCode.Combine(_machinePerHour, _speedFactor, Preemptible, _perUnitPerHour.Count);
+    public override int GetHashCode() => HashCode.Combine(_machinePerHour, _speedFactor, _gpuSpeedFactor, Preemptible, _perUnitPerHour.Count);
 }

@@ -96,12 +96,44 @@ public sealed class BillTests
         var plan = Fx.Optimizer().Solve(new PlacementProblem { Tasks = [service], Machines = machines, Objective = PlacementObjective.Cheapest });
         Assert.Equal("slow", Assert.Single(plan.Assignments).AgentId.Value);
         Assert.Equal(0.25, plan.Bill.PerHour, 9);
+        // For services the solver's objective is the bill: its proof of optimality is a bound on the bill.
+        Assert.Equal(SolveStatus.Optimal, plan.Statistics.Status);
+        Assert.InRange(plan.Bill.GapPercent, 0, 0.01);
 
         // An hour of work at speed 1 takes 24 minutes on the fast machine: $0.20 there against $0.25.
         var batch = Fx.Task("job", hours: 1);
         plan = Fx.Optimizer().Solve(new PlacementProblem { Tasks = [batch], Machines = machines, Objective = PlacementObjective.Cheapest });
         Assert.Equal("fast", Assert.Single(plan.Assignments).AgentId.Value);
         Assert.Equal(0.20, plan.Bill.Total, 9);
+    }
+
+    [Fact]
+    public void A_fast_gpu_speeds_up_gpu_work_only_a_cpu_task_on_that_machine_runs_at_its_cpu_speed()
+    {
+        // "gpu": cpus at speed 1, GPUs at speed 4; "cpu": speed 2, no GPUs.
+        var gpuNode = PlacementMachine.FromAgent(new AgentInfo
+        {
+            Id = new AgentId("gpu"), Hostname = "gpu", Resources = Resources.FromScalars(cpus: 8, memMb: 8192, gpus: 2),
+            Cost = new CostModel { MachinePerHour = 1, SpeedFactor = 1, GpuSpeedFactor = 4 },
+        });
+        var cpuNode = Fx.Machine("cpu", cpus: 8, mem: 8192, pricePerHour: 1.2, speed: 2);
+        // An hour of work each, due in 40 minutes: the cpu task only makes it on "cpu" (30 min; 60 on "gpu"), the GPU
+        // task only on "gpu" (15 min).
+        var cpuTask = Fx.Task("crunch", cpus: 1, hours: 1, deadlineIn: TimeSpan.FromMinutes(40));
+        var gpuTask = new PendingTask
+        {
+            Spec = new TaskSpec { Id = new TaskId("train"), Command = CommandSpec.FromShell("true"), Resources = Resources.FromScalars(cpus: 1, memMb: 512, gpus: 1) },
+            Duration = TimeSpan.FromHours(1),
+            Deadline = Fx.Now + TimeSpan.FromMinutes(40),
+        };
+        var problem = new PlacementProblem { Tasks = [cpuTask, gpuTask], Machines = [gpuNode, cpuNode], Objective = PlacementObjective.CheapestWithinDeadline };
+
+        var plan = Fx.Optimizer().Solve(problem);
+        var byTask = plan.Assignments.ToDictionary(a => a.TaskId.Value);
+        Assert.Equal("cpu", byTask["crunch"].AgentId.Value);
+        Assert.Equal(TimeSpan.FromMinutes(30), byTask["crunch"].Runtime);
+        Assert.Equal("gpu", byTask["train"].AgentId.Value);
+        Assert.Equal(TimeSpan.FromMinutes(15), byTask["train"].Runtime);
     }
 
     private static readonly Gen<(double[] Prices, double[] Cpus, double[] Tasks)> Instances =

@@ -64,7 +64,7 @@ internal static class BruteForce
         if (!machine.Free.Contains(task.Spec.Resources)) return false;
         if (task.Spec.Constraints.Any(c => !c.IsSatisfiedBy(machine.Target, []))) return false;
         if (problem.Objective.EnforceDeadlines && task.Deadline is { } deadline &&
-            Hours(task) / machine.Cost.SpeedFactor > (deadline - Fx.Now).TotalHours) return false;
+            Hours(task) / machine.Cost.SpeedFor(task.Spec.Resources) > (deadline - Fx.Now).TotalHours) return false;
         return true;
     }
 
@@ -119,7 +119,7 @@ internal static class BruteForce
 
     /// <summary>A task's runtime there, or for one without a duration (a service) the hour it is billed for, whatever the speed.</summary>
     private static double PaidHours(PendingTask task, PlacementMachine machine) =>
-        task.Duration is null && task.WorkUnits is null ? Hours(task) : Hours(task) / machine.Cost.SpeedFactor;
+        task.Duration is null && task.WorkUnits is null ? Hours(task) : Hours(task) / machine.Cost.SpeedFor(task.Spec.Resources);
 
     private static Norm Normalizers(PlacementProblem problem)
     {
@@ -134,7 +134,7 @@ internal static class BruteForce
                 if (!StaticOk(problem, t, m)) continue;
                 var machine = problem.Machines[m];
                 cost = Math.Max(cost, TaskCost(problem, problem.Tasks[t], machine));
-                hours = Math.Max(hours, Hours(problem.Tasks[t]) / machine.Cost.SpeedFactor);
+                hours = Math.Max(hours, Hours(problem.Tasks[t]) / machine.Cost.SpeedFor(problem.Tasks[t].Spec.Resources));
                 if (machine.IsIdle && machine.Free.Contains(problem.Tasks[t].Spec.Resources))
                     longest[(machine.Cost, machine.Total)] = Math.Max(longest.GetValueOrDefault((machine.Cost, machine.Total)), PaidHours(problem.Tasks[t], machine));
             }
@@ -165,7 +165,7 @@ internal static class BruteForce
             var machine = problem.Machines[assign[t]];
             weight += 1 + task.Priority;
             cost += TaskCost(problem, task, machine);
-            hours += Hours(task) / machine.Cost.SpeedFactor;
+            hours += Hours(task) / machine.Cost.SpeedFor(task.Spec.Resources);
             load[assign[t]]++;
         }
         for (var m = 0; m < load.Length; m++)

@@ -105,6 +105,24 @@ public sealed class SerializationTests
     }
 
     [Fact]
+    public void A_cost_written_without_the_gpu_speed_is_read_with_none_and_the_machine_speed_applies()
+    {
+        // What a peer from before the GPU speed writes: four fields.
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        var writer = new MessagePack.MessagePackWriter(buffer);
+        writer.WriteArrayHeader(4);
+        writer.Write(0.5);
+        writer.WriteMapHeader(0);
+        writer.Write(2.0);
+        writer.Write(false);
+        writer.Flush();
+        var reader = new MessagePack.MessagePackReader(buffer.WrittenMemory);
+        var cost = DcOs.Transport.Serialization.CostModelFormatter.Instance.Deserialize(ref reader, MessagePack.MessagePackSerializerOptions.Standard)!;
+        Assert.Null(cost.GpuSpeedFactor);
+        Assert.Equal(2.0, cost.SpeedFor(Resources.Parse("cpus:1;gpus:1")));
+    }
+
+    [Fact]
     public void Agents_frameworks_and_offers_round_trip()
     {
         var agent = new AgentInfo
@@ -115,7 +133,7 @@ public sealed class SerializationTests
             Attributes = Attributes.Parse("rack:r1;cores:8"),
             Region = "eu",
             Zone = "eu-1a",
-            Cost = new CostModel { MachinePerHour = 0.4, PerUnitPerHour = new Dictionary<string, double> { ["gpus"] = 1.5 }, SpeedFactor = 1.5, Preemptible = true },
+            Cost = new CostModel { MachinePerHour = 0.4, PerUnitPerHour = new Dictionary<string, double> { ["gpus"] = 1.5 }, SpeedFactor = 1.5, GpuSpeedFactor = 4, Preemptible = true },
         };
         var back = RoundTrip(new RegisterAgent { Agent = agent }).Agent!;
         Assert.Equal(agent, back);

@@ -11,7 +11,7 @@ namespace DcOs.Optimization.Internal;
 internal static class BillCalculator
 {
     /// <summary>Per task of <paramref name="assignment"/> (machine or -1): its part of the bill per hour and to completion.</summary>
-    public static (PlanBill Bill, double[] PerHour, double[] Total) Compute(CompiledProblem p, int[] assignment)
+    public static (PlanBill Bill, double[] PerHour, double[] Total) Compute(CompiledProblem p, int[] assignment, SolverOutcome outcome)
     {
         var problem = p.Problem;
         var mode = problem.Billing;
@@ -65,9 +65,29 @@ internal static class BillCalculator
             PerHour = perHour.Sum(),
             Total = total.Sum(),
             MachinesSwitchedOn = switchedOn,
-            LowerBoundPerHour = LowerBound(p, assignment),
+            LowerBoundPerHour = Math.Max(LowerBound(p, assignment), SolverBound(p, assignment, outcome) ?? 0),
         };
         return (bill, perHour, total);
+    }
+
+    /// <summary>
+    /// The solver's proven bound, in dollars per hour, where its objective is the bill: the objective is cost alone, every
+    /// task is a service (paid for the same horizon, so the objective is the bill per hour times that horizon), and the
+    /// plan leaves out nothing that could be placed (the bound then holds among plans placing as much, penalties aside).
+    /// Each of the at most tasks + machines rounded terms of a plan is within half a unit of its cost.
+    /// </summary>
+    private static double? SolverBound(CompiledProblem p, int[] assignment, SolverOutcome outcome)
+    {
+        if (outcome.Bound is not { } bound || p.Weights.Cost < 1 - 1e-12) return null;
+        if (!p.Classes.All(c => c.LongRunning) || p.Classes.Length == 0) return null;
+        for (var t = 0; t < assignment.Length; t++)
+        {
+            if (assignment[t] < 0 && p.Placeable[p.ClassOfTask[t]]) return null;
+        }
+        var horizon = p.Classes[0].RefHours;
+        if (horizon <= 0 || p.Classes.Any(c => c.RefHours != horizon)) return null;
+        var slack = 0.5 * (assignment.Count(m => m >= 0) + p.M);
+        return Math.Max(0, (bound - slack) * p.Normalizers.Cost / CompiledProblem.Scale / horizon);
     }
 
     /// <summary>

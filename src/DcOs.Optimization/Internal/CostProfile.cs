@@ -9,8 +9,6 @@ internal sealed class CostProfile
 
     public required Resources Total { get; init; }
 
-    public double Speed => Cost.SpeedFactor;
-
     public bool Preemptible => Cost.Preemptible;
 
     /// <summary>The whole machine's price per hour (what releasing it saves).</summary>

@@ -11,7 +11,7 @@ internal static class PlanBuilder
         var assignments = new List<TaskAssignment>(assignment.Length);
         var unplaced = new List<UnplacedTask>();
         var reasons = new (PlacementReason, string)?[p.Classes.Length];
-        var (bill, chargePerHour, chargeTotal) = BillCalculator.Compute(p, assignment);
+        var (bill, chargePerHour, chargeTotal) = BillCalculator.Compute(p, assignment, outcome);
         var completion = p.Now;
         var load = new int[p.M];
         for (var t = 0; t < assignment.Length; t++)
@@ -26,7 +26,7 @@ internal static class PlanBuilder
                 continue;
             }
             var profile = p.ProfileOfMachine[m];
-            var hours = p.TaskRefHours[t] / p.Profiles[profile].Speed;
+            var hours = p.PairHours[c * p.Profiles.Length + profile];
             var runtime = TimeSpan.FromHours(hours);
             var finish = p.Now + runtime;
             if (finish > completion) completion = finish;

@@ -260,7 +260,8 @@ internal static class ProblemCompiler
                 pairPrice[c * pCount + p] = machineBilling
                     ? profiles[p].Cost.UnitPricePerHour(shape)
                     : profiles[p].Cost.TaskPricePerHour(shape, profiles[p].Total);
-                pairHours[c * pCount + p] = cls.RefHours / profiles[p].Speed;
+                // The speed of the kind the task's work is bound by: GPUs for a task asking for them.
+                pairHours[c * pCount + p] = cls.RefHours / profiles[p].Cost.SpeedFor(shape);
                 paidHours[c * pCount + p] = cls.LongRunning ? cls.RefHours : pairHours[c * pCount + p];
             }
             var allowedHours = cls.Deadline is { } deadline ? (deadline - now).TotalHours : double.PositiveInfinity;

@@ -110,6 +110,11 @@ internal static class ProblemValidator
         foreach (var (name, price) in cost.PerUnitPerHour) FiniteNonNegative(price, $"{field}.perUnitPerHour.{name}");
         FiniteNonNegative(cost.SpeedFactor, field + ".speedFactor");
         if (cost.SpeedFactor == 0) Fail(field + ".speedFactor", "must be greater than zero");
+        if (cost.GpuSpeedFactor is { } gpu)
+        {
+            FiniteNonNegative(gpu, field + ".gpuSpeedFactor");
+            if (gpu == 0) Fail(field + ".gpuSpeedFactor", "must be greater than zero");
+        }
     }
 
     private static void FiniteNonNegative(double value, string field)

@@ -73,7 +73,7 @@ internal static class UnplacedDiagnosis
 
         if (cls.Deadline is { } deadline)
         {
-            var fastest = fitting.Max(m => p.Machines[m].Cost.SpeedFactor);
+            var fastest = fitting.Max(m => p.Machines[m].Cost.SpeedFor(shape.Resources));
             var finish = p.Now + TimeSpan.FromHours(cls.RefHours / fastest);
             return (PlacementReason.Deadline,
                 $"needs {Hours(cls.RefHours)} at speed 1; the fastest machine it fits on (speed {fastest.ToString("0.###", CultureInfo.InvariantCulture)}) " +

@@ -46,7 +46,10 @@ internal sealed class AgentInfoFormatter : IMessagePackFormatter<AgentInfo?>
     }
 }
 
-/// <summary><see cref="CostModel"/> as <c>[machinePerHour, perUnitPerHour map, speedFactor, preemptible]</c>; validated on read.</summary>
+/// <summary>
+/// <see cref="CostModel"/> as <c>[machinePerHour, perUnitPerHour map, speedFactor, preemptible, gpuSpeedFactor or nil]</c>;
+/// validated on read. The fifth field came later: a reader takes four (it is then null), and one that knows four skips it.
+/// </summary>
 internal sealed class CostModelFormatter : IMessagePackFormatter<CostModel?>
 {
     public static readonly CostModelFormatter Instance = new();
@@ -58,7 +61,7 @@ internal sealed class CostModelFormatter : IMessagePackFormatter<CostModel?>
             writer.WriteNil();
             return;
         }
-        writer.WriteArrayHeader(4);
+        writer.WriteArrayHeader(5);
         writer.Write(value.MachinePerHour);
         writer.WriteMapHeader(value.PerUnitPerHour.Count);
         foreach (var (name, price) in value.PerUnitPerHour)
@@ -68,6 +71,8 @@ internal sealed class CostModelFormatter : IMessagePackFormatter<CostModel?>
         }
         writer.Write(value.SpeedFactor);
         writer.Write(value.Preemptible);
+        if (value.GpuSpeedFactor is { } gpu) writer.Write(gpu);
+        else writer.WriteNil();
     }
 
     public CostModel? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
@@ -84,7 +89,8 @@ internal sealed class CostModelFormatter : IMessagePackFormatter<CostModel?>
             if (!prices.TryAdd(name, reader.ReadDouble())) throw new MessagePackSerializationException($"cost.perUnitPerHour.{name} is repeated");
         }
         var cost = new CostModel { MachinePerHour = machine, PerUnitPerHour = prices, SpeedFactor = reader.ReadDouble(), Preemptible = reader.ReadBoolean() };
-        WireReader.EndObject(ref reader, count, 4);
+        if (count >= 5 && !reader.TryReadNil()) cost = cost with { GpuSpeedFactor = reader.ReadDouble() };
+        WireReader.EndObject(ref reader, count, Math.Min(count, 5));
         return cost;
     }
 }
