@@ -106,8 +106,8 @@ internal sealed record RunStarted(string? RunId);
 
 internal sealed record PendingEntry(string? AppId, string? JobId, int Waiting, Dictionary<string, long>? Reasons, string? Summary);
 
-internal sealed record AgentCostLine(string? AgentId, string? Hostname, double PerHour, double MachinePerHour, double Utilization);
+internal sealed record AgentCostLine(string? AgentId, string? Hostname, double PerHour, double MachinePerHour, int Tasks, bool Idle, double Utilization);
 
 internal sealed record AppCostLine(string? AppId, double PerHour, int Instances);
 
-internal sealed record CostReport(double TotalPerHour, List<AgentCostLine>? ByAgent, List<AppCostLine>? ByApp);
+internal sealed record CostReport(double TotalPerHour, double IdlePerHour, int IdleMachines, List<AgentCostLine>? ByAgent, List<AppCostLine>? ByApp);

@@ -117,15 +117,17 @@ public sealed class JobClusterDebugTests
 
         Assert.Equal(0, result.ExitCode);
         var lines = result.Stdout.Split('\n');
-        Assert.Equal("total: 0.1250 per hour", lines[0]);
+        Assert.Equal("total: 0.2500 per hour", lines[0]);
+        Assert.Equal("idle: 0.0500 per hour on 1 machine(s) running nothing (paid while they are on)", lines[1]);
         var agent = NodeAndTaskTests.Line(result.Stdout, "agent-1");
         Assert.Contains("node-a", agent);
-        Assert.Contains("0.1000", agent);
+        Assert.Contains(" 7 ", agent);
         Assert.Contains("0.2000", agent);
         Assert.Contains("37.5%", agent);
+        Assert.Contains("idle", NodeAndTaskTests.Line(result.Stdout, "agent-2"));
         var app = NodeAndTaskTests.Line(result.Stdout, "/sleep");
         Assert.Contains(" 5 ", app);
-        Assert.Contains("0.0250", app);
+        Assert.Contains("0.0500", app);
         Assert.True(result.Stdout.IndexOf("by agent", StringComparison.Ordinal) < result.Stdout.IndexOf("by app", StringComparison.Ordinal));
     }
 
@@ -137,7 +139,7 @@ public sealed class JobClusterDebugTests
         var result = await CliRunner.Run(master, "cluster", "cost", "--json");
 
         using var doc = JsonDocument.Parse(result.Stdout);
-        Assert.Equal(0.125, doc.RootElement.GetProperty("totalPerHour").GetDouble());
+        Assert.Equal(0.25, doc.RootElement.GetProperty("totalPerHour").GetDouble());
     }
 
     [Fact]

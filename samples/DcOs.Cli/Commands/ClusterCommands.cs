@@ -74,12 +74,14 @@ internal static class ClusterCommands
         }
         var cost = MasterClient.Read<CostReport>(json, "cost report");
         context.Output.Line($"total: [bold]{Output.Money(cost.TotalPerHour)}[/] per hour");
+        if (cost.IdleMachines > 0)
+            context.Output.Line($"idle: {Output.Money(cost.IdlePerHour)} per hour on {Output.Number(cost.IdleMachines)} machine(s) running nothing (paid while they are on)");
         context.Output.Out.WriteLine();
 
-        var agents = Output.Table("AGENT", "HOSTNAME", "TASKS PER HOUR", "MACHINE PER HOUR", "CPU UTILIZATION");
+        var agents = Output.Table("AGENT", "HOSTNAME", "TASKS", "BILL PER HOUR", "CPU UTILIZATION");
         agents.Title("by agent");
         foreach (var agent in cost.ByAgent ?? [])
-            Output.Row(agents, agent.AgentId, agent.Hostname, Output.Money(agent.PerHour), Output.Money(agent.MachinePerHour), Output.Percent(agent.Utilization));
+            Output.Row(agents, agent.AgentId, agent.Hostname, agent.Idle ? "idle" : Output.Number(agent.Tasks), Output.Money(agent.PerHour), Output.Percent(agent.Utilization));
         if ((cost.ByAgent ?? []).Count == 0) context.Output.Line("no agents registered");
         else context.Output.Write(agents);
 

@@ -147,31 +147,54 @@ public static class ApiEndpoints
         ports = t.Spec.Resources.Ports.Values().ToArray(),
     };
 
+    /// <summary>
+    /// The cluster's bill per hour, as the machines charge it (machine billing): every registered agent is a machine that
+    /// is on and paid its price, plus per-unit prices of what its tasks use; an agent running nothing is paid all the
+    /// same (what stopping it would save: <c>idlePerHour</c>). Each busy agent's bill is split among its tasks by
+    /// dominant share, so the apps' parts add up to what their agents cost.
+    /// </summary>
     private static async Task<object> CostAsync(IMaster master, ServicesFramework services)
     {
         var agents = await master.GetAgentsAsync();
-        var byId = agents.ToDictionary(a => a.Info.Id);
         var tasks = (await master.GetTasksAsync()).Where(t => t.State is TaskState.Running or TaskState.Staging or TaskState.Starting).ToList();
-        double Price(TaskView t) => byId.TryGetValue(t.AgentId, out var a) ? a.Info.Cost.TaskPricePerHour(t.Spec.Resources, a.Info.Resources) : 0;
+        var byAgentTasks = tasks.ToLookup(t => t.AgentId);
+        var charge = new Dictionary<TaskId, double>();
         var byAgent = agents.Select(a =>
         {
-            var mine = tasks.Where(t => t.AgentId == a.Info.Id).ToList();
+            var mine = byAgentTasks[a.Info.Id].ToList();
+            var cost = a.Info.Cost;
+            var shares = mine.Sum(t => t.Spec.Resources.DominantShare(a.Info.Resources));
+            foreach (var t in mine)
+            {
+                var share = shares > 0 ? t.Spec.Resources.DominantShare(a.Info.Resources) / shares : 1.0 / mine.Count;
+                charge[t.Spec.Id] = cost.UnitPricePerHour(t.Spec.Resources) + cost.MachinePerHour * share;
+            }
             var totalCpus = a.Info.Resources.Cpus;
             return new
             {
                 agentId = a.Info.Id.Value,
                 hostname = a.Info.Hostname,
-                perHour = Math.Round(mine.Sum(Price), 6),
-                machinePerHour = Math.Round(a.Info.Cost.MachinePricePerHour(a.Info.Resources), 6),
+                perHour = Math.Round(cost.MachinePerHour + mine.Sum(t => cost.UnitPricePerHour(t.Spec.Resources)), 6),
+                machinePerHour = Math.Round(cost.MachinePerHour, 6),
+                tasks = mine.Count,
+                idle = mine.Count == 0,
                 utilization = totalCpus > 0 ? Math.Round(a.Used.Cpus / totalCpus, 4) : 0,
             };
         }).ToList();
-        var byApp = tasks.Where(t => t.Spec.Labels.ContainsKey("app")).GroupBy(t => t.Spec.Labels["app"]).Select(g => new
+        var byApp = tasks.Where(t => t.Spec.Labels.ContainsKey("app") && charge.ContainsKey(t.Spec.Id)).GroupBy(t => t.Spec.Labels["app"]).Select(g => new
         {
             appId = g.Key,
-            perHour = Math.Round(g.Sum(Price), 6),
+            perHour = Math.Round(g.Sum(t => charge[t.Spec.Id]), 6),
             instances = g.Count(),
         }).OrderBy(x => x.appId, StringComparer.Ordinal).ToList();
-        return new { totalPerHour = Math.Round(byAgent.Sum(a => a.perHour), 6), byAgent, byApp };
+        return new
+        {
+            billing = "machine",
+            totalPerHour = Math.Round(byAgent.Sum(a => a.perHour), 6),
+            idlePerHour = Math.Round(byAgent.Where(a => a.idle).Sum(a => a.perHour), 6),
+            idleMachines = byAgent.Count(a => a.idle),
+            byAgent,
+            byApp,
+        };
     }
 }

@@ -86,7 +86,8 @@ public sealed class SampleMasterTests
         Assert.True(cost.Code == 0, cost.Err);
         using (var doc = JsonDocument.Parse(cost.Out))
         {
-            Assert.True(doc.RootElement.GetProperty("totalPerHour").GetDouble() > 0);
+            // The bill: the three local agents are on and paid their prices ($0.10, $0.25 and $0.50 by default).
+            Assert.Equal(0.85, doc.RootElement.GetProperty("totalPerHour").GetDouble(), 6);
             Assert.Equal(3, doc.RootElement.GetProperty("byAgent").GetArrayLength());
             Assert.Contains(doc.RootElement.GetProperty("byApp").EnumerateArray(), a => a.GetProperty("appId").GetString() == "/e2e");
         }
