@@ -27,6 +27,7 @@ var switches = new Dictionary<string, string>
     ["--master-port"] = "DcOs:MasterPort",
     ["--agent-host"] = "DcOs:AgentHost",
     ["--listen"] = "DcOs:Listen",
+    ["--billing"] = "DcOs:Engine:Billing",
     ["--http-listen"] = "DcOs:HttpListen",
     ["--advertise"] = "DcOs:Advertise",
     ["--insecure"] = "DcOs:Insecure",

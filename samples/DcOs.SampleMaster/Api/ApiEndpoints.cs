@@ -72,7 +72,7 @@ public static class ApiEndpoints
         api.MapGet("/pending", (ServicesFramework services, JobsFramework jobs) =>
             services.Pending().Select(p => new { appId = (string?)p.AppId, jobId = (string?)null, waiting = p.Waiting, reasons = p.Reasons.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value), summary = p.Summary ?? Summary(p.Waiting, p.Reasons) })
                 .Concat(jobs.Pending().Select(p => new { appId = (string?)null, jobId = (string?)p.JobId, waiting = p.Waiting, reasons = p.Reasons.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value), summary = p.Summary ?? Summary(p.Waiting, p.Reasons) })));
-        api.MapGet("/cost", async (IMaster master, ServicesFramework services) => await CostAsync(master, services));
+        api.MapGet("/cost", async (IMaster master, Microsoft.Extensions.Options.IOptions<MasterOptions> engine) => await CostAsync(master, engine.Value.Billing));
         // Real usage beside allocation: measured by the agents (cpu time and resident memory per task).
         api.MapGet("/usage", async (UsageSampler sampler) =>
         {
@@ -148,12 +148,14 @@ public static class ApiEndpoints
     };
 
     /// <summary>
-    /// The cluster's bill per hour, as the machines charge it (machine billing): every registered agent is a machine that
-    /// is on and paid its price, plus per-unit prices of what its tasks use; an agent running nothing is paid all the
-    /// same (what stopping it would save: <c>idlePerHour</c>). Each busy agent's bill is split among its tasks by
-    /// dominant share, so the apps' parts add up to what their agents cost.
+    /// The cluster's bill per hour, by the master's billing mode. Machine billing: every registered agent is a machine
+    /// that is on and paid its price, plus per-unit prices of what its tasks use; an agent running nothing is paid all
+    /// the same (what stopping it would save: <c>idlePerHour</c>); each busy agent's bill is split among its tasks by
+    /// dominant share, so the apps' parts add up to what their agents cost. Chargeback: each task is charged its
+    /// share of its agent (and per-unit prices), an agent's line is what its tasks are charged, and
+    /// <c>idlePerHour</c> is what the agents running nothing cost their owner, charged to no one.
     /// </summary>
-    private static async Task<object> CostAsync(IMaster master, ServicesFramework services)
+    private static async Task<object> CostAsync(IMaster master, BillingMode billing)
     {
         var agents = await master.GetAgentsAsync();
         var tasks = (await master.GetTasksAsync()).Where(t => t.State is TaskState.Running or TaskState.Staging or TaskState.Starting).ToList();
@@ -167,14 +169,18 @@ public static class ApiEndpoints
             foreach (var t in mine)
             {
                 var share = shares > 0 ? t.Spec.Resources.DominantShare(a.Info.Resources) / shares : 1.0 / mine.Count;
-                charge[t.Spec.Id] = cost.UnitPricePerHour(t.Spec.Resources) + cost.MachinePerHour * share;
+                charge[t.Spec.Id] = billing == BillingMode.Chargeback
+                    ? cost.TaskPricePerHour(t.Spec.Resources, a.Info.Resources)
+                    : cost.UnitPricePerHour(t.Spec.Resources) + cost.MachinePerHour * share;
             }
             var totalCpus = a.Info.Resources.Cpus;
             return new
             {
                 agentId = a.Info.Id.Value,
                 hostname = a.Info.Hostname,
-                perHour = Math.Round(cost.MachinePerHour + mine.Sum(t => cost.UnitPricePerHour(t.Spec.Resources)), 6),
+                perHour = Math.Round(billing == BillingMode.Chargeback && mine.Count > 0
+                    ? mine.Sum(t => charge[t.Spec.Id])
+                    : cost.MachinePerHour + mine.Sum(t => cost.UnitPricePerHour(t.Spec.Resources)), 6),
                 machinePerHour = Math.Round(cost.MachinePerHour, 6),
                 tasks = mine.Count,
                 idle = mine.Count == 0,
@@ -189,8 +195,8 @@ public static class ApiEndpoints
         }).OrderBy(x => x.appId, StringComparer.Ordinal).ToList();
         return new
         {
-            billing = "machine",
-            totalPerHour = Math.Round(byAgent.Sum(a => a.perHour), 6),
+            billing = billing == BillingMode.Chargeback ? "chargeback" : "machine",
+            totalPerHour = Math.Round(byAgent.Where(a => billing == BillingMode.Machine || !a.idle).Sum(a => a.perHour), 6),
             idlePerHour = Math.Round(byAgent.Where(a => a.idle).Sum(a => a.perHour), 6),
             idleMachines = byAgent.Count(a => a.idle),
             byAgent,

@@ -48,6 +48,13 @@ public sealed class MasterOptions
     /// <summary>Terminal tasks kept per framework for queries after they are acknowledged. Default 1,000.</summary>
     public int CompletedTasksPerFramework { get; set; } = 1000;
 
+    /// <summary>
+    /// How the cluster's machines are paid for, which the master's batch placement minimizes and reports:
+    /// <see cref="Core.Placement.BillingMode.Machine"/> (default: a machine is paid while it runs anything) or
+    /// <see cref="Core.Placement.BillingMode.Chargeback"/> (a fixed cluster whose owners pay for what they reserve).
+    /// </summary>
+    public Core.Placement.BillingMode Billing { get; set; } = Core.Placement.BillingMode.Machine;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -60,6 +67,7 @@ public sealed class MasterOptions
         Require(DrainGracePeriod >= TimeSpan.Zero, nameof(DrainGracePeriod), "must not be negative");
         Require(StoreRetryInterval > TimeSpan.Zero, nameof(StoreRetryInterval), "must be positive");
         Require(CompletedTasksPerFramework >= 0, nameof(CompletedTasksPerFramework), "must not be negative");
+        Require(Enum.IsDefined(Billing), nameof(Billing), $"must be Machine or Chargeback, not {Billing}");
         foreach (var (role, weight) in RoleWeights)
         {
             Require(weight > 0 && double.IsFinite(weight), nameof(RoleWeights), $"the weight of '{role}' must be a positive number");

@@ -39,4 +39,23 @@ public sealed class CostPlacementTests
         // Two on the $0.10 agent, two on the $0.25 one, none on the $0.50 one.
         Assert.Equal(new Dictionary<double, int> { [0.10] = 2, [0.25] = 2 }, placed);
     }
+
+    [Fact]
+    public async Task A_chargeback_cluster_bills_the_apps_their_shares_and_charges_no_one_for_idle_machines()
+    {
+        await using var cluster = await SampleCluster.StartAsync(2, "--billing", "chargeback");
+        var marker = $"{Random.Shared.Next(100000, 999999)}.{Random.Shared.Next(100, 999)}";
+        var response = await cluster.Http.PostAsync("api/apps", JsonContent.Create(new { id = "/share", cmd = $"exec sleep {marker}", cpus = 0.1, mem = 32, instances = 1 }));
+        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+        await cluster.EventuallyAsync(() => Task.FromResult(ProcessTable.Sleeping(marker).Count == 1), TimeSpan.FromSeconds(60), "the instance's process");
+        await cluster.EventuallyAsync(async () => (await cluster.GetAsync("api/cost")).GetProperty("byApp").GetArrayLength() == 1, TimeSpan.FromSeconds(30), "the app in the cost report");
+
+        var cost = await cluster.GetAsync("api/cost");
+        Assert.Equal("chargeback", cost.GetProperty("billing").GetString());
+        var app = cost.GetProperty("byApp")[0].GetProperty("perHour").GetDouble();
+        // One small instance pays a share of its agent, far below the agent's price; the idle agent is charged to no one.
+        Assert.Equal(app, cost.GetProperty("totalPerHour").GetDouble(), 6);
+        Assert.InRange(app, 1e-6, 0.05);
+        Assert.Equal(1, cost.GetProperty("idleMachines").GetInt32());
+    }
 }

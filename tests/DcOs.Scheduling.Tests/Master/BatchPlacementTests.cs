@@ -64,4 +64,43 @@ public sealed class BatchPlacementTests
         await cheap.DisposeAsync();
         await expensive.DisposeAsync();
     }
+
+    [Fact]
+    public async Task A_chargeback_cluster_places_the_batch_by_share_and_answers_with_the_shares()
+    {
+        await using var h = new MasterHarness(o => o.Billing = DcOs.Core.Placement.BillingMode.Chargeback);
+        await h.StartAsync();
+        var fw = await h.AddFrameworkAsync("batch");
+        var expensive = await FakeAgent.RegisterAsync(h.Transport, h.EndPoint, new AgentInfo
+        {
+            Hostname = "expensive", Resources = Resources.Parse("cpus:4;mem:4096"), Cost = new CostModel { MachinePerHour = 4.0 },
+        });
+        var cheap = await FakeAgent.RegisterAsync(h.Transport, h.EndPoint, new AgentInfo
+        {
+            Hostname = "cheap", Resources = Resources.Parse("cpus:2;mem:2048"), Cost = new CostModel { MachinePerHour = 0.5 },
+        });
+        await h.IdleAsync();
+        var o1 = await fw.NextOfferAsync();
+        var o2 = await fw.NextOfferAsync();
+        await fw.Driver.DeclineAsync([o1.Id, o2.Id], new Filters(600));
+        await h.SettleAsync(fw);
+
+        TaskSpec Task(string id) => new() { Id = new TaskId(id), Command = CommandSpec.FromShell("sleep 60"), Resources = Resources.Parse("cpus:1;mem:512") };
+        var result = await fw.Driver.PlaceTasksAsync([Task("a"), Task("b"), Task("c")]);
+
+        // By share a cpu costs $0.25 on the cheap agent and $1 on the expensive one: two go cheap, one expensive.
+        var placed = result.Placed.ToDictionary(p => p.TaskId.Value, p => p.AgentId);
+        Assert.Equal(2, placed.Values.Count(a => a == cheap.Id));
+        Assert.Equal(1, placed.Values.Count(a => a == expensive.Id));
+        Assert.Equal(0.25 + 0.25 + 1.0, result.CostPerHour, 9);
+        await cheap.DisposeAsync();
+        await expensive.DisposeAsync();
+    }
+
+    [Fact]
+    public void An_unknown_billing_mode_is_refused_by_name()
+    {
+        var options = new DcOs.Scheduling.Master.MasterOptions { Billing = (DcOs.Core.Placement.BillingMode)7 };
+        Assert.Contains("Billing", Assert.Throws<ArgumentException>(options.Validate).Message);
+    }
 }

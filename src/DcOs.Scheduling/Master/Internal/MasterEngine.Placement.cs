@@ -71,6 +71,7 @@ internal sealed partial class MasterEngine
                     Machines = machines,
                     Objective = PlacementObjective.For(place.Objective),
                     GroupPlacements = groups,
+                    Billing = _options.Billing,
                 });
             }
             catch (ValidationException e)
