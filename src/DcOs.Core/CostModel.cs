@@ -88,10 +88,8 @@ public sealed record CostModel
     /// <summary>The price per hour of running <paramref name="task"/> on a machine whose total is <paramref name="agentTotal"/>.</summary>
     public double TaskPricePerHour(Resources task, Resources agentTotal)
     {
-        ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(agentTotal);
-        var price = 0.0;
-        foreach (var (name, unitPrice) in _perUnitPerHour) price += unitPrice * task.GetScalar(name).Value;
+        var price = UnitPricePerHour(task);
         if (_machinePerHour > 0) price += _machinePerHour * task.DominantShare(agentTotal);
         return price;
     }
@@ -109,9 +107,7 @@ public sealed record CostModel
     public double MachinePricePerHour(Resources agentTotal)
     {
         ArgumentNullException.ThrowIfNull(agentTotal);
-        var price = _machinePerHour;
-        foreach (var (name, unitPrice) in _perUnitPerHour) price += unitPrice * agentTotal.GetScalar(name).Value;
-        return price;
+        return _machinePerHour + UnitPricePerHour(agentTotal);
     }
 
     /// <summary>How long work of <paramref name="referenceDuration"/> (at speed 1) takes on this machine.</summary>

@@ -118,13 +118,14 @@ internal static class BillCalculator
         if (mode == BillingMode.Chargeback) return bound;
 
         var cover = 0.0;
+        var flatFree = p.Machines.Select(machine => machine.Free.Flatten()).ToArray();
         foreach (var (name, wanted) in demand)
         {
             var running = 0.0;
             var idle = new List<(double Price, double Capacity)>();
             for (var m = 0; m < p.M; m++)
             {
-                var free = p.Machines[m].Free.Flatten().GetScalar(name).Value;
+                var free = flatFree[m].GetScalar(name).Value;
                 if (free <= 0) continue;
                 if (p.InitiallyIdle[m]) idle.Add((p.Machines[m].Cost.MachinePerHour, free));
                 else running += free;
