@@ -23,6 +23,7 @@ var switches = new Dictionary<string, string>(StringComparer.Ordinal)
     ["--mem"] = "Agent:MemMb",
     ["--disk"] = "Agent:DiskMb",
     ["--gpus"] = "Agent:Gpus",
+    ["--gpu-devices"] = "Agent:GpuDevices",
     ["--ports"] = "Agent:Ports",
     ["--attributes"] = "Agent:Attributes",
     ["--zone"] = "Agent:Zone",

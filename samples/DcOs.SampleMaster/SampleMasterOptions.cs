@@ -30,6 +30,13 @@ public sealed class SampleMasterOptions
     /// <summary>Speed factor of local agent i (cycled). Null: 1.0, 1.5, 2.5.</summary>
     public double[]? AgentSpeeds { get; set; }
 
+    /// <summary>
+    /// GPU devices local agent i offers, "model:memoryMb,..." as the agent's <c>--gpu-devices</c> takes them, e.g.
+    /// <c>--DcOs:AgentGpuDevices:0 A100:40960,T4:15360</c>. Agents past the array's end list no devices (a real GPU is
+    /// then found by <c>nvidia-smi</c>, as on any agent). Not cycled: local agents share one machine's GPUs.
+    /// </summary>
+    public string[]? AgentGpuDevices { get; set; }
+
     /// <summary>The price per hour local agent <paramref name="index"/> gets.</summary>
     public double AgentPrice(int index) => Cycled(AgentPrices is { Length: > 0 } p ? p : [0.10, 0.25, 0.50], index);
 
@@ -121,6 +128,7 @@ public sealed class SampleMasterOptions
         if (LocalAgents is < 0 or > 64) throw new ArgumentException($"DcOs:LocalAgents (--local-agents) must be between 0 and 64, not {LocalAgents}");
         if (AgentPrices is not null && AgentPrices.Any(p => !double.IsFinite(p) || p < 0)) throw new ArgumentException("DcOs:AgentPrices must be non-negative numbers");
         if (AgentSpeeds is not null && AgentSpeeds.Any(s => !double.IsFinite(s) || s <= 0)) throw new ArgumentException("DcOs:AgentSpeeds must be positive numbers");
+        if (AgentGpuDevices is not null && AgentGpuDevices.Any(string.IsNullOrWhiteSpace)) throw new ArgumentException("DcOs:AgentGpuDevices: each entry lists devices as \"model:memoryMb,...\"");
         _ = MasterEndPoint;
         _ = HttpEndPoint;
         if (TlsCert is not null && !File.Exists(TlsCert)) throw new ArgumentException($"DcOs:TlsCert (--tls-cert): {TlsCert} does not exist");

@@ -78,8 +78,18 @@ public sealed class AgentOptions
     /// <summary>Disk to offer, in MiB. Default: the free space of the file system holding <see cref="WorkDir"/>.</summary>
     public double? DiskMb { get; set; }
 
-    /// <summary>GPUs to offer. Default: the count <c>nvidia-smi</c> reports, or none when it is absent.</summary>
+    /// <summary>
+    /// GPUs to offer (devices 0 to n-1 of unknown model unless <see cref="GpuDevices"/> describes them). Default: the
+    /// devices <c>nvidia-smi</c> reports, or none when it is absent.
+    /// </summary>
     public double? Gpus { get; set; }
+
+    /// <summary>
+    /// The GPU devices to offer, numbered 0, 1, ... in order: "model:memoryMb" each, comma-separated, e.g.
+    /// "A100:40960,A100:40960,T4:15360" (memory may be left out). Overrides what <c>nvidia-smi</c> reports; when
+    /// <see cref="Gpus"/> is set too it must equal the number of devices.
+    /// </summary>
+    public string? GpuDevices { get; set; }
 
     /// <summary>Port ranges to offer, e.g. "31000-32000" or "31000-31099,32000-32099". Default "31000-32000" (Mesos' default).</summary>
     public string Ports { get; set; } = "31000-32000";
@@ -177,6 +187,11 @@ public sealed class AgentOptions
         RequireAmount(DiskMb, nameof(DiskMb));
         RequireAmount(Gpus, nameof(Gpus));
         Require(Gpus is null || Gpus == Math.Floor(Gpus.Value), nameof(Gpus), "must be a whole number");
+        if (GpuDevices is not null)
+        {
+            var devices = ParseGpuDevices(GpuDevices);
+            Require(Gpus is null || Gpus == devices.Count, nameof(Gpus), $"is {Gpus} but {nameof(GpuDevices)} lists {devices.Count} device(s)");
+        }
         _ = ParsePorts(Ports);
         _ = ParseAttributes(Attributes);
         Require(Region is null || Region.Trim().Length > 0, nameof(Region), "must not be empty when set");
@@ -230,6 +245,31 @@ public sealed class AgentOptions
         {
             throw new ArgumentException($"AgentOptions.{nameof(Ports)}: \"{text}\" is not a list of port ranges ({e.Reason})", nameof(Ports), e);
         }
+    }
+
+    /// <summary>"model:memoryMb,..." as devices 0, 1, ...; throws naming <see cref="GpuDevices"/> and the device at fault.</summary>
+    internal static List<GpuDevice> ParseGpuDevices(string text)
+    {
+        var devices = new List<GpuDevice>();
+        foreach (var item in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            var field = $"AgentOptions.{nameof(GpuDevices)}[{devices.Count}]";
+            var colon = item.LastIndexOf(':');
+            var model = colon < 0 ? item : item[..colon].Trim();
+            var memory = 0.0;
+            if (colon >= 0 && !(double.TryParse(item[(colon + 1)..], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out memory) && double.IsFinite(memory) && memory >= 0))
+                throw new ArgumentException($"{field}: memory \"{item[(colon + 1)..]}\" is not a number of MiB (expected \"model:memoryMb\")", nameof(GpuDevices));
+            if (model.Length == 0) throw new ArgumentException($"{field}: the model must not be empty (expected \"model:memoryMb\")", nameof(GpuDevices));
+            try
+            {
+                devices.Add(new GpuDevice { Index = devices.Count, Model = model, MemoryMb = memory }.Validate(field));
+            }
+            catch (ValidationException e)
+            {
+                throw new ArgumentException(e.Message, nameof(GpuDevices), e);
+            }
+        }
+        return devices;
     }
 
     internal static Attributes ParseAttributes(string? text)

@@ -12,6 +12,12 @@ public sealed record AgentInfo : IPlacementTarget
     /// <summary>Total resources the agent gives to the cluster.</summary>
     public Resources Resources { get; init; } = Resources.Empty;
 
+    /// <summary>
+    /// The agent's GPUs, one entry per device; empty when it has none or does not list them (its <c>gpus</c> are then a
+    /// plain scalar, not placed per device). When listed, <c>resources.gpus</c> equals their number.
+    /// </summary>
+    public IReadOnlyList<GpuDevice> Gpus { get; init; } = [];
+
     /// <summary>Attributes (rack, instance type, os, ...).</summary>
     public Attributes Attributes { get; init; } = Attributes.Empty;
 
@@ -34,6 +40,21 @@ public sealed record AgentInfo : IPlacementTarget
         ArgumentNullException.ThrowIfNull(Resources);
         ArgumentNullException.ThrowIfNull(Attributes);
         ArgumentNullException.ThrowIfNull(Cost);
+        ArgumentNullException.ThrowIfNull(Gpus);
+        if (Gpus.Count > 0)
+        {
+            for (var i = 0; i < Gpus.Count; i++)
+            {
+                var gpu = Gpus[i] ?? Guard.Fail<GpuDevice>($"agent.gpus[{i}]", "is required");
+                gpu.Validate($"agent.gpus[{i}]");
+                for (var j = 0; j < i; j++)
+                {
+                    if (Gpus[j].Index == gpu.Index) Guard.Fail($"agent.gpus[{i}].index", $"repeats device {gpu.Index}");
+                }
+            }
+            if (Resources.Gpus != Gpus.Count)
+                Guard.Fail("agent.gpus", $"lists {Gpus.Count} device(s) but resources.gpus is {Resources.Gpus.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        }
         if (Region is not null) Guard.NotEmpty(Region, "agent.region");
         if (Zone is not null) Guard.NotEmpty(Zone, "agent.zone");
         return this;

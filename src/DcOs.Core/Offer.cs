@@ -32,4 +32,7 @@ public sealed record Offer : IPlacementTarget
 
     /// <summary>The agent's total resources (for apportioning a machine price).</summary>
     public Resources AgentTotal { get; init; } = Resources.Empty;
+
+    /// <summary>The agent's GPU devices and the share of each that is free when the offer was made; empty when it lists none.</summary>
+    public IReadOnlyList<GpuAvailability> Gpus { get; init; } = [];
 }

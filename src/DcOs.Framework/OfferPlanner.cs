@@ -68,7 +68,7 @@ public static class OfferPlanner
         }, cancellationToken);
 
         var tasksOf = new List<TaskSpec>?[machines.Length];
-        foreach (var a in plan.Assignments) (tasksOf[a.MachineIndex] ??= []).Add(tasks[a.TaskIndex].Spec);
+        foreach (var a in plan.Assignments) (tasksOf[a.MachineIndex] ??= []).Add(a.OnPlannedDevices(tasks[a.TaskIndex].Spec));
         var accept = new List<OfferAcceptance>();
         var decline = new List<OfferId>();
         for (var m = 0; m < machines.Length; m++)

@@ -98,15 +98,46 @@ public sealed class ResourceDiscoveryTests : IDisposable
     [Fact]
     public void Gpus_come_from_nvidia_smi_with_their_model_and_memory_as_attributes()
     {
-        var machine = FakeMachine(nvidiaSmi: "#!/bin/sh\nprintf 'Tesla T4, 15360\\nTesla T4, 15360\\n'\n");
+        var machine = FakeMachine(nvidiaSmi: "#!/bin/sh\nprintf '0, Tesla T4, 15360\\n1, Tesla T4, 15360\\n'\n");
 
         var discovered = ResourceDiscovery.Discover(new AgentOptions(), _root, machine);
 
         Assert.Equal(2, discovered.Info.Resources.Gpus);
+        Assert.Equal([(0, "Tesla T4", 15360.0), (1, "Tesla T4", 15360.0)], discovered.Info.Gpus.Select(g => (g.Index, g.Model, g.MemoryMb)));
         Assert.Equal("Tesla T4", discovered.Info.Attributes.GetText("gpu_model"));
         Assert.True(discovered.Info.Attributes.TryGet("gpu_memory_mb", out var memory));
         Assert.Equal(15360, memory.Scalar);
-        Assert.Contains("gpus 2 (Tesla T4) from nvidia-smi", discovered.Notes);
+        Assert.Contains("gpus 2 (0: Tesla T4, 1: Tesla T4) from nvidia-smi", discovered.Notes);
+    }
+
+    [Fact]
+    public void Each_device_keeps_the_index_nvidia_smi_gives_and_a_line_that_does_not_parse_is_left_out_with_a_note()
+    {
+        var machine = FakeMachine(nvidiaSmi: "#!/bin/sh\nprintf '0, A100-SXM4-40GB, 40960\\n3, T4, 15360\\ngarbage\\n3, T4, 15360\\n'\n");
+
+        var discovered = ResourceDiscovery.Discover(new AgentOptions(), _root, machine);
+
+        Assert.Equal([0, 3], discovered.Info.Gpus.Select(g => g.Index));
+        Assert.Equal(2, discovered.Info.Resources.Gpus);
+        Assert.Equal(2, discovered.Notes.Count(n => n.StartsWith("gpus: left out nvidia-smi line", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Devices_given_in_options_are_numbered_in_order_and_bad_ones_are_refused_naming_the_device()
+    {
+        var discovered = ResourceDiscovery.Discover(new AgentOptions { GpuDevices = "A100:40960, T4" }, _root, FakeMachine(nvidiaSmi: "#!/bin/sh\nexit 1\n"));
+        Assert.Equal([(0, "A100", 40960.0), (1, "T4", 0.0)], discovered.Info.Gpus.Select(g => (g.Index, g.Model, g.MemoryMb)));
+        Assert.DoesNotContain(discovered.Notes, n => n.Contains("nvidia-smi", StringComparison.Ordinal));
+
+        var counted = ResourceDiscovery.Discover(new AgentOptions { Gpus = 2 }, _root, FakeMachine());
+        Assert.Equal([(0, ""), (1, "")], counted.Info.Gpus.Select(g => (g.Index, g.Model)));
+
+        var e = Assert.Throws<ArgumentException>(() => new AgentOptions { Master = "127.0.0.1:5050", WorkDir = _root, GpuDevices = "A100:lots" }.Validate());
+        Assert.Contains("GpuDevices[0]: memory \"lots\" is not a number", e.Message);
+        e = Assert.Throws<ArgumentException>(() => new AgentOptions { Master = "127.0.0.1:5050", WorkDir = _root, GpuDevices = "A100,:10" }.Validate());
+        Assert.Contains("GpuDevices[1]: the model must not be empty", e.Message);
+        e = Assert.Throws<ArgumentException>(() => new AgentOptions { Master = "127.0.0.1:5050", WorkDir = _root, GpuDevices = "A100", Gpus = 2 }.Validate());
+        Assert.Contains("GpuDevices lists 1 device(s)", e.Message);
     }
 
     [Fact]
@@ -127,7 +158,7 @@ public sealed class ResourceDiscoveryTests : IDisposable
         var machine = FakeMachine(
             affinity: "0-7",
             memTotal: 8 * GiB,
-            nvidiaSmi: "#!/bin/sh\necho 'Tesla T4, 15360'\n");
+            nvidiaSmi: "#!/bin/sh\necho '0, Tesla T4, 15360'\n");
         var options = new AgentOptions
         {
             Cpus = 3,

@@ -123,6 +123,43 @@ public sealed class SerializationTests
     }
 
     [Fact]
+    public void Gpu_devices_of_agents_offers_and_tasks_round_trip()
+    {
+        GpuDevice[] devices = [new() { Index = 0, Model = "A100-SXM4-40GB", MemoryMb = 40_960 }, new() { Index = 3, Model = "T4", MemoryMb = 15_360 }];
+        var agent = new AgentInfo { Id = new AgentId("a1"), Hostname = "h", Resources = Resources.Parse("cpus:8;gpus:2"), Gpus = devices };
+        Assert.Equal(devices, RoundTrip(new RegisterAgent { Agent = agent }).Agent!.Gpus);
+
+        var offer = new Offer
+        {
+            Id = new OfferId("o1"), FrameworkId = new FrameworkId("fw"), AgentId = agent.Id, Hostname = "h", Resources = agent.Resources,
+            Gpus = [new GpuAvailability(devices[0], 0.25), new GpuAvailability(devices[1], 1)],
+        };
+        Assert.Equal(offer.Gpus, Assert.Single(RoundTrip(new OffersMessage { Offers = [offer] }).Offers).Gpus);
+
+        var task = FullTask() with { Resources = Resources.Parse("cpus:1;gpus:2"), GpuModel = "A100", GpuDevices = [0, 3] };
+        var back = RoundTrip(new RunTask { Task = task }).Task!;
+        Assert.Equal("A100", back.GpuModel);
+        Assert.Equal([0, 3], back.GpuDevices!);
+        Assert.Null(RoundTrip(new RunTask { Task = FullTask() }).Task!.GpuDevices);
+    }
+
+    [Fact]
+    public void A_task_from_a_peer_that_sends_eight_fields_lets_the_master_choose_its_devices()
+    {
+        var bytes = MessagePackSerializer.Serialize(FullTask() with { GpuModel = "T4", GpuDevices = [1] }, DcOsSerializer.Options);
+        // Cut the array header to eight fields and drop the two GPU fields after them.
+        var reader = new MessagePackReader(bytes);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        Assert.Equal(10, reader.ReadArrayHeader());
+        writer.WriteArrayHeader(8);
+        for (var i = 0; i < 8; i++) writer.WriteRaw(reader.ReadRaw());
+        writer.Flush();
+        var old = MessagePackSerializer.Deserialize<TaskSpec>(buffer.WrittenMemory, DcOsSerializer.Options)!;
+        Assert.Equal(("web.1", null, null), (old.Id.Value, old.GpuModel, old.GpuDevices));
+    }
+
+    [Fact]
     public void Agents_frameworks_and_offers_round_trip()
     {
         var agent = new AgentInfo

@@ -20,7 +20,11 @@ public static class ApiEndpoints
     public static void MapDcOsApi(this WebApplication app)
     {
         var api = app.MapGroup("/api");
-        api.MapGet("/agents", async (IMaster master) => (await master.GetAgentsAsync()).Select(AgentJson));
+        api.MapGet("/agents", async (IMaster master) =>
+        {
+            var running = (await master.GetTasksAsync()).Where(t => !t.State.IsTerminal()).ToLookup(t => t.AgentId);
+            return (await master.GetAgentsAsync()).Select(a => AgentJson(a, running[a.Info.Id]));
+        });
         api.MapPost("/agents/{id}/drain", async (string id, IMaster master, HttpRequest request) =>
         {
             double? grace = null;
@@ -112,7 +116,7 @@ public static class ApiEndpoints
         ports = r.Ports.IsEmpty ? "" : r.Ports.ToString(),
     };
 
-    private static object AgentJson(AgentView a) => new
+    private static object AgentJson(AgentView a, IEnumerable<TaskView> running) => new
     {
         id = a.Info.Id.Value,
         hostname = a.Info.Hostname,
@@ -125,6 +129,8 @@ public static class ApiEndpoints
         offered = ResourcesJson(a.Offered),
         activeTasks = a.ActiveTasks,
         isolationWarning = a.IsolationWarning,
+        // Each GPU device with the share its running tasks leave free.
+        gpuDevices = GpuShares.FreeOf(a.Info.Gpus, running.Select(t => t.Spec)).Select(g => new { index = g.Device.Index, model = g.Device.Model, memoryMb = g.Device.MemoryMb, free = g.Free }),
         cost = new { machinePerHour = a.Info.Cost.MachinePerHour, speedFactor = a.Info.Cost.SpeedFactor, preemptible = a.Info.Cost.Preemptible },
         registeredAt = a.RegisteredAt,
     };
@@ -144,6 +150,8 @@ public static class ApiEndpoints
         updatedAt = t.Status.Timestamp == default ? (DateTimeOffset?)null : t.Status.Timestamp,
         cpus = t.Spec.Resources.Cpus,
         mem = t.Spec.Resources.MemMb,
+        gpus = t.Spec.Resources.Gpus,
+        gpuDevices = t.Spec.GpuDevices ?? [],
         ports = t.Spec.Resources.Ports.Values().ToArray(),
     };
 

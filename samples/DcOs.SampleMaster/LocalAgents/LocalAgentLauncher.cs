@@ -52,6 +52,11 @@ public sealed partial class LocalAgentLauncher(IOptions<SampleMasterOptions> opt
             {
                 info.ArgumentList.Add(arg);
             }
+            if (o.AgentGpuDevices is { } gpus && i < gpus.Length)
+            {
+                info.ArgumentList.Add("--gpu-devices");
+                info.ArgumentList.Add(gpus[i]);
+            }
             if (security.Cluster is { } cluster)
             {
                 info.ArgumentList.Add("--token-file");

@@ -155,6 +155,7 @@ internal sealed partial class AgentRuntime : IDcOsAgent, IMessageHandler, IAsync
             Updates = _updates,
             Logger = _logger,
             Hostname = Info.Hostname,
+            HasGpus = Info.Gpus.Count > 0,
             BaseEnvironment = BaseEnvironment(),
             AgentId = () => _agentId,
             Users = TaskUsers.ForThisProcess(_options.TaskUser),

@@ -7,8 +7,9 @@ namespace DcOs.Core.Placement;
 /// </summary>
 public sealed class PlacementMachine
 {
-    private PlacementMachine(AgentId agentId, IPlacementTarget target, IReadOnlyList<OfferId> offerIds, Resources free, Resources total, CostModel cost)
+    private PlacementMachine(AgentId agentId, IPlacementTarget target, IReadOnlyList<OfferId> offerIds, Resources free, Resources total, CostModel cost, IReadOnlyList<GpuAvailability> gpus)
     {
+        Gpus = gpus;
         AgentId = agentId;
         Target = target;
         OfferIds = offerIds;
@@ -33,6 +34,12 @@ public sealed class PlacementMachine
     /// <summary>The machine's total resources, over which a machine price is apportioned.</summary>
     public Resources Total { get; }
 
+    /// <summary>
+    /// The machine's GPU devices and the free share of each; empty when it lists none (its <c>gpus</c> are then placed as
+    /// a plain scalar). Tasks asking for GPUs are placed per device here: a share on one device, whole devices whole.
+    /// </summary>
+    public IReadOnlyList<GpuAvailability> Gpus { get; }
+
     /// <summary>Prices, speed and the preemptible flag.</summary>
     public CostModel Cost { get; }
 
@@ -42,14 +49,19 @@ public sealed class PlacementMachine
     /// </summary>
     public bool IsIdle { get; }
 
-    /// <summary>An agent's capacity: <paramref name="free"/> defaults to all of the agent's resources.</summary>
-    /// <exception cref="ValidationException">The agent has no id or no hostname.</exception>
-    public static PlacementMachine FromAgent(AgentInfo agent, Resources? free = null)
+    /// <summary>
+    /// An agent's capacity: <paramref name="free"/> defaults to all of the agent's resources, <paramref name="gpus"/> (the
+    /// free share of each device) to every device of the agent free.
+    /// </summary>
+    /// <exception cref="ValidationException">The agent has no id or no hostname, or <paramref name="gpus"/> names a device the agent does not list.</exception>
+    public static PlacementMachine FromAgent(AgentInfo agent, Resources? free = null, IReadOnlyList<GpuAvailability>? gpus = null)
     {
         ArgumentNullException.ThrowIfNull(agent);
         if (agent.Id.IsEmpty) throw new ValidationException("agent.id", "must be set (the agent must be registered)");
         if (string.IsNullOrWhiteSpace(agent.Hostname)) throw new ValidationException("agent.hostname", "must not be empty");
-        return new PlacementMachine(agent.Id, agent, [], free ?? agent.Resources, agent.Resources, agent.Cost ?? CostModel.Free);
+        var devices = gpus ?? [.. (agent.Gpus ?? []).Select(d => new GpuAvailability(d, 1))];
+        ValidateGpus(devices, "gpus");
+        return new PlacementMachine(agent.Id, agent, [], free ?? agent.Resources, agent.Resources, agent.Cost ?? CostModel.Free, devices);
     }
 
     /// <summary>One offer's capacity.</summary>
@@ -90,6 +102,23 @@ public sealed class PlacementMachine
             }
         }
         var total = first.AgentTotal is { IsEmpty: false } t ? t : free;
-        return new PlacementMachine(first.AgentId, first, ids, free, total, first.Cost ?? CostModel.Free);
+        var gpus = first.Gpus ?? [];
+        ValidateGpus(gpus, "offers[0].gpus");
+        return new PlacementMachine(first.AgentId, first, ids, free, total, first.Cost ?? CostModel.Free, gpus);
+    }
+
+    private static void ValidateGpus(IReadOnlyList<GpuAvailability> gpus, string field)
+    {
+        for (var i = 0; i < gpus.Count; i++)
+        {
+            if (gpus[i]?.Device is not { } device) throw new ValidationException($"{field}[{i}]", "is required");
+            device.Validate($"{field}[{i}]");
+            var free = gpus[i].Free;
+            if (!(free >= 0 && free <= 1)) throw new ValidationException($"{field}[{i}].free", $"must be between 0 and 1 (got {free})");
+            for (var j = 0; j < i; j++)
+            {
+                if (gpus[j].Device.Index == device.Index) throw new ValidationException($"{field}[{i}].index", $"repeats device {device.Index}");
+            }
+        }
     }
 }

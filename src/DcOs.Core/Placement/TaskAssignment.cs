@@ -28,6 +28,19 @@ public sealed record TaskAssignment
     /// <summary>The task's part of <see cref="PlanBill.PerHour"/>; the assignments' parts add up to it.</summary>
     public required double ChargebackPerHour { get; init; }
 
+    /// <summary>The GPU devices the task uses there (a share of one, or whole devices); empty when it asks for no GPU or the machine lists no devices.</summary>
+    public IReadOnlyList<int> GpuDevices { get; init; } = [];
+
+    /// <summary>
+    /// <paramref name="spec"/> on the devices this assignment chose (<see cref="TaskSpec.GpuDevices"/>), to launch as
+    /// planned; unchanged when it chose none. The master checks the devices again at launch.
+    /// </summary>
+    public TaskSpec OnPlannedDevices(TaskSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return GpuDevices.Count == 0 ? spec : spec with { GpuDevices = GpuDevices };
+    }
+
     /// <summary>The task's runtime there: its reference duration divided by the machine's speed factor.</summary>
     public required TimeSpan Runtime { get; init; }
 

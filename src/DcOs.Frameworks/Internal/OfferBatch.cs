@@ -12,6 +12,7 @@ internal sealed class OfferBatch(IReadOnlyList<Offer> offers)
 {
     private readonly Dictionary<OfferId, List<TaskSpec>> _launches = offers.ToDictionary(o => o.Id, _ => new List<TaskSpec>());
     private readonly Dictionary<OfferId, Resources> _remaining = offers.ToDictionary(o => o.Id, o => o.Resources);
+    private readonly Dictionary<OfferId, IReadOnlyList<GpuAvailability>> _gpus = offers.ToDictionary(o => o.Id, o => o.Gpus);
 
     public IReadOnlyList<Offer> Offers => offers;
 
@@ -23,6 +24,7 @@ internal sealed class OfferBatch(IReadOnlyList<Offer> offers)
     {
         _launches[offer.Id].Add(task);
         _remaining[offer.Id] = _remaining[offer.Id].Subtract(task.Resources);
+        if (task.GpuDevices is not null) _gpus[offer.Id] = GpuShares.After(_gpus[offer.Id], task);
     }
 
     /// <summary>
@@ -33,7 +35,7 @@ internal sealed class OfferBatch(IReadOnlyList<Offer> offers)
         IPlacementOptimizer optimizer, IReadOnlyList<PendingTask> tasks, PlacementObjective objective,
         IReadOnlyDictionary<string, IReadOnlyList<IPlacementTarget>>? groupPlacements = null)
     {
-        var left = offers.Where(o => !_remaining[o.Id].IsEmpty).Select(o => o with { Resources = _remaining[o.Id] }).ToList();
+        var left = offers.Where(o => !_remaining[o.Id].IsEmpty).Select(o => o with { Resources = _remaining[o.Id], Gpus = _gpus[o.Id] }).ToList();
         return OfferPlanner.Plan(optimizer, left, tasks, objective, groupPlacements).Placement;
     }
 

@@ -291,7 +291,7 @@ public sealed class JobsFramework : StoredFramework, IDisposable
         foreach (var a in plan.Assignments)
         {
             var (run, _) = runs[a.TaskIndex];
-            var task = tasks[a.TaskIndex].Spec;
+            var task = a.OnPlannedDevices(tasks[a.TaskIndex].Spec);
             if (batch.OfferFor(a, task.Resources) is not { } offer) continue;
             batch.Launch(offer, task);
             launched.Add(run with

@@ -21,8 +21,10 @@ public sealed record AppDefinition
     public double Mem { get; init; } = 128;
     /// <summary>Disk of one instance, in MiB.</summary>
     public double Disk { get; init; }
-    /// <summary>GPUs of one instance (whole ones).</summary>
+    /// <summary>GPUs of one instance: up to 1 is a share of one device (0.5: half a GPU), more must be whole devices.</summary>
     public double Gpus { get; init; }
+    /// <summary>The GPU model an instance needs (e.g. "A100"), matched ignoring case; null: any model.</summary>
+    public string? GpuModel { get; init; }
     /// <summary>How many instances to keep running. Default 1.</summary>
     public int Instances { get; init; } = 1;
     /// <summary>The ports an instance needs: 0 for any free one, else that port; given to it as PORT0..n.</summary>
@@ -87,7 +89,7 @@ public sealed record AppDefinition
         DefinitionRules.Amount(Cpus, "cpus", DefinitionRules.MaxCpus);
         DefinitionRules.Amount(Mem, "mem", DefinitionRules.MaxMemMb);
         DefinitionRules.Amount(Disk, "disk", DefinitionRules.MaxDiskMb);
-        DefinitionRules.Amount(Gpus, "gpus", DefinitionRules.MaxGpus, whole: true);
+        DefinitionRules.Gpus(Gpus, GpuModel);
         if (Cpus <= 0 && Mem <= 0) throw new ValidationException("cpus", "an app needs cpus or mem greater than zero");
         if (Instances < 0) throw new ValidationException("instances", $"must not be negative (got {Instances})");
         if (Instances > MaxInstances) throw new ValidationException("instances", $"must be at most {MaxInstances} (got {Instances})");
@@ -163,6 +165,7 @@ public sealed record AppDefinition
             Name = Id,
             Command = command with { Environment = Env ?? new Dictionary<string, string>(), User = User },
             Resources = resources,
+            GpuModel = GpuModel,
             Constraints = [.. (Constraints ?? []).Select((c, i) => PlacementConstraint.FromParts(c, $"constraints[{i}]"))],
             HealthCheck = HealthChecks is { Count: > 0 } ? HealthChecks[0].ToSpec("healthChecks[0]", PortCount) : null,
             KillGracePeriod = TimeSpan.FromSeconds(KillGracePeriodSeconds),

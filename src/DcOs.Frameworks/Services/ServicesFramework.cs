@@ -79,7 +79,9 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
         Name = "services",
         Roles = ["*"],
         FailoverTimeout = TimeSpan.FromDays(7),
-        Capabilities = FrameworkCapabilities.PartitionAware,
+        // GPU agents are offered too: apps may ask for GPUs (shares of a device or whole ones), and the planner keeps
+        // cpu-only apps off dear GPU machines by their price rather than by hiding those machines.
+        Capabilities = FrameworkCapabilities.PartitionAware | FrameworkCapabilities.GpuResources,
     };
 
     /// <summary>An app as stored: its definition, the version it runs, the highest version it ever had, its deployment.</summary>
@@ -561,7 +563,7 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
                 Wait(app, PlacementReason.InsufficientPorts, $"no free ports left on {a.AgentId}");
                 continue;
             }
-            var spec = app.Definition.ToTask(planned.Id, ports, app.Version);
+            var spec = a.OnPlannedDevices(app.Definition.ToTask(planned.Id, ports, app.Version));
             if (!batch.Remaining(offer).Contains(spec.Resources))
             {
                 Wait(app, PlacementReason.InsufficientPorts, $"no free ports left on {a.AgentId}");

@@ -24,7 +24,7 @@ internal static class ClassRelaxation
         CompiledProblem p, MachineState state, GroupTracker tracker, List<int> classes, long penaltyUnit, int[] hint, double seconds,
         CancellationToken cancellationToken)
     {
-        var machineClasses = MachineClassSet.Build(p.D, p.StaticKeyOfMachine, state.IdleNow(), state.Free, state.NonScalar, null, Enumerable.Range(0, p.M));
+        var machineClasses = MachineClassSet.Build(p.D, p.StaticKeyOfMachine, state.IdleNow(), state.Free, state.NonScalar, null, Enumerable.Range(0, p.M), state.Gpu, p.GpuModels);
         var classOfMachine = new int[p.M];
         for (var k = 0; k < machineClasses.Count; k++)
         {

@@ -48,6 +48,9 @@ internal sealed class CompiledProblem
 
     public bool HasDynamicConstraints => Groups.Length > 0;
 
+    /// <summary>Per class: the GPU devices a task takes, the thousandths of each, and the model id it needs (-1 any, -2 a model no machine has).</summary>
+    public required TaskGpu[] ClassGpu { get; init; }
+
     // ---- machines
     public required PlacementMachine[] Machines { get; init; }
 
@@ -58,6 +61,21 @@ internal sealed class CompiledProblem
     public required Resources?[]? InitialNonScalar { get; init; }
 
     public required bool[] InitiallyIdle { get; init; }
+
+    /// <summary>
+    /// Per machine that lists GPU devices: each device's free thousandths (null for a machine without a list, whose
+    /// gpus are a plain scalar). Null altogether when no task asks for GPUs or no machine lists devices.
+    /// </summary>
+    public required int[]?[]? InitialGpuFree { get; init; }
+
+    /// <summary>Per machine, each device's model id (interned, case-insensitive), parallel to <see cref="InitialGpuFree"/>.</summary>
+    public required int[]?[]? GpuModels { get; init; }
+
+    /// <summary>Per machine, each device's <see cref="GpuDevice.Index"/> (what a plan reports), parallel to <see cref="InitialGpuFree"/>.</summary>
+    public required int[]?[]? GpuIndexes { get; init; }
+
+    /// <summary>Whether tasks are placed per GPU device (some task asks for GPUs and some machine lists its devices).</summary>
+    public bool HasGpuDevices => InitialGpuFree is not null;
 
     public required CostProfile[] Profiles { get; init; }
 
@@ -117,8 +135,8 @@ internal sealed class CompiledProblem
 
     public long Arc(int c, int m) => ArcCost[c * Profiles.Length + ProfileOfMachine[m]];
 
-    /// <summary>How many tasks of class c fit in <paramref name="free"/> (machine m's slice) and its non-scalar resources.</summary>
-    public int Fit(int c, long[] free, int m, Resources?[]? nonScalar)
+    /// <summary>How many tasks of class c fit in <paramref name="free"/> (machine m's slice), its non-scalar resources and its GPU devices.</summary>
+    public int Fit(int c, long[] free, int m, Resources?[]? nonScalar, int[]?[]? gpuFree)
     {
         var d = D;
         var demandBase = c * d;
@@ -134,6 +152,12 @@ internal sealed class CompiledProblem
                 if (f == 0) return 0;
                 fit = f;
             }
+        }
+        if (gpuFree is not null && ClassGpu[c].Devices > 0)
+        {
+            var deviceFit = ClassGpu[c].Fit(gpuFree[m], GpuModels![m]);
+            if (deviceFit == 0) return 0;
+            fit = Math.Min(fit, deviceFit);
         }
         var ns = Shapes[Classes[c].Shape].NonScalar;
         if (ns is not null)

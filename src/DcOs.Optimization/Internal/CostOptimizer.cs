@@ -39,7 +39,9 @@ internal sealed class CostOptimizer(OptimizerOptions options) : IPlacementOptimi
             };
         }
         cancellationToken.ThrowIfCancellationRequested();
-        return PlanBuilder.Build(p, assignment, state, outcome, Stopwatch.GetElapsedTime(start));
+        int[]?[]? devices = null;
+        if (p.HasGpuDevices) (state, devices) = DevicePacking.Repair(p, assignment, cancellationToken);
+        return PlanBuilder.Build(p, assignment, state, outcome, Stopwatch.GetElapsedTime(start), devices);
     }
 
     /// <summary>
@@ -57,14 +59,14 @@ internal sealed class CostOptimizer(OptimizerOptions options) : IPlacementOptimi
     /// <summary>How many (class, machine) variables the CP-SAT model would have, counted by machine class.</summary>
     internal static long Pairs(CompiledProblem p)
     {
-        var classes = MachineClassSet.Build(p.D, p.StaticKeyOfMachine, p.InitiallyIdle, p.InitialFree, p.InitialNonScalar, null, Enumerable.Range(0, p.M));
+        var classes = MachineClassSet.Build(p.D, p.StaticKeyOfMachine, p.InitiallyIdle, p.InitialFree, p.InitialNonScalar, null, Enumerable.Range(0, p.M), p.InitialGpuFree, p.GpuModels);
         long pairs = 0;
         for (var k = 0; k < classes.Count; k++)
         {
             var rep = classes.Representative(k);
             for (var c = 0; c < p.Classes.Length; c++)
             {
-                if (p.Placeable[c] && p.Allowed(c, rep) && p.Fit(c, p.InitialFree, rep, p.InitialNonScalar) > 0) pairs += classes.Members[k].Count;
+                if (p.Placeable[c] && p.Allowed(c, rep) && p.Fit(c, p.InitialFree, rep, p.InitialNonScalar, p.InitialGpuFree) > 0) pairs += classes.Members[k].Count;
             }
         }
         return pairs;

@@ -324,7 +324,7 @@ internal static class CpSatSolver
         {
             var idle = state.IdleNow();
             var candidates = Enumerable.Range(0, p.M).Where(m => used[m] is not null);
-            var twins = MachineClassSet.Build(p.D, p.StaticKeyOfMachine, idle, state.Free, state.NonScalar, null, candidates);
+            var twins = MachineClassSet.Build(p.D, p.StaticKeyOfMachine, idle, state.Free, state.NonScalar, null, candidates, state.Gpu, p.GpuModels);
             foreach (var members in twins.Members)
             {
                 for (var i = 1; i < members.Count; i++) model.Add(used[members[i - 1]]! >= used[members[i]]!);

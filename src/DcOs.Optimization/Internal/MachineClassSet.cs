@@ -36,7 +36,7 @@ internal sealed class MachineClassSet
         {
             for (var s = 0; s < shapeClasses.Count; s++) fits[m * shapeClasses.Count + s] = state.Fit(shapeClasses[s], m);
         }
-        return Build(shapeClasses.Count, staticKey, idle, fits, state.NonScalar, byLoad ? state.Load : null, machines);
+        return Build(shapeClasses.Count, staticKey, idle, fits, state.NonScalar, byLoad ? state.Load : null, machines, state.Gpu, p.GpuModels);
     }
 
     /// <summary>Free capacity of each class in each dimension, summed over its machines, at [k * dims + d].</summary>
@@ -55,7 +55,8 @@ internal sealed class MachineClassSet
 
     /// <summary>Classifies <paramref name="machines"/> (ascending indices) by the given state.</summary>
     public static MachineClassSet Build(
-        int dims, int[] staticKey, bool[] idle, long[] free, Resources?[]? nonScalar, int[]? load, IEnumerable<int> machines)
+        int dims, int[] staticKey, bool[] idle, long[] free, Resources?[]? nonScalar, int[]? load, IEnumerable<int> machines,
+        int[]?[]? gpuFree = null, int[]?[]? gpuModels = null)
     {
         var members = new List<List<int>>();
         var byHash = new Dictionary<int, List<int>>();
@@ -67,6 +68,10 @@ internal sealed class MachineClassSet
             if (load is not null) hash.Add(load[m]);
             for (var i = 0; i < dims; i++) hash.Add(free[m * dims + i]);
             if (nonScalar?[m] is { } ns) hash.Add(ns);
+            if (gpuFree?[m] is { } g)
+            {
+                foreach (var v in g) hash.Add(v);
+            }
             var h = hash.ToHashCode();
             if (!byHash.TryGetValue(h, out var candidates)) byHash[h] = candidates = [];
             var found = -1;
@@ -84,11 +89,16 @@ internal sealed class MachineClassSet
         }
         return new MachineClassSet(members);
 
+        // Machines are interchangeable for GPU tasks only with the same devices in the same state (same models, same free shares).
+        static bool SameDevices(int[]? a, int[]? b, int[]? modelsA, int[]? modelsB) =>
+            a is null ? b is null : b is not null && a.AsSpan().SequenceEqual(b) && modelsA.AsSpan().SequenceEqual(modelsB);
+
         bool Same(int a, int b)
         {
             if (staticKey[a] != staticKey[b] || idle[a] != idle[b]) return false;
             if (load is not null && load[a] != load[b]) return false;
             if (!free.AsSpan(a * dims, dims).SequenceEqual(free.AsSpan(b * dims, dims))) return false;
+            if (gpuFree is not null && !SameDevices(gpuFree[a], gpuFree[b], gpuModels![a], gpuModels[b])) return false;
             return nonScalar is null || Equals(nonScalar[a], nonScalar[b]);
         }
     }

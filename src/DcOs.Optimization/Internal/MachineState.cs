@@ -12,6 +12,7 @@ internal sealed class MachineState
         _p = p;
         Free = (long[])p.InitialFree.Clone();
         NonScalar = (Resources?[]?)p.InitialNonScalar?.Clone();
+        Gpu = CloneGpu(p.InitialGpuFree);
         Load = new int[p.M];
         Used = new bool[p.M];
     }
@@ -21,6 +22,7 @@ internal sealed class MachineState
         _p = other._p;
         Free = (long[])other.Free.Clone();
         NonScalar = (Resources?[]?)other.NonScalar?.Clone();
+        Gpu = CloneGpu(other.Gpu);
         Load = (int[])other.Load.Clone();
         Used = (bool[])other.Used.Clone();
     }
@@ -29,6 +31,9 @@ internal sealed class MachineState
 
     public Resources?[]? NonScalar { get; }
 
+    /// <summary>Free thousandths of each GPU device per machine (see <see cref="CompiledProblem.InitialGpuFree"/>).</summary>
+    public int[]?[]? Gpu { get; }
+
     /// <summary>Tasks of this problem placed on each machine.</summary>
     public int[] Load { get; }
 
@@ -36,7 +41,7 @@ internal sealed class MachineState
 
     public MachineState Clone() => new(this);
 
-    public int Fit(int c, int m) => _p.Fit(c, Free, m, NonScalar);
+    public int Fit(int c, int m) => _p.Fit(c, Free, m, NonScalar, Gpu);
 
     /// <summary>Whether the machine was idle and still has nothing of this problem on it.</summary>
     public bool IsIdle(int m) => _p.InitiallyIdle[m] && !Used[m];
@@ -48,7 +53,12 @@ internal sealed class MachineState
         return idle;
     }
 
-    public void Place(int c, int m)
+    /// <summary>
+    /// Puts one task of class c on m; returns the positions of the GPU devices it took (null when it takes none). A
+    /// solver that plans in aggregate may place a task whose devices do not fit: it takes none, and the device repair
+    /// (<see cref="DevicePacking"/>) settles the plan.
+    /// </summary>
+    public int[]? Place(int c, int m)
     {
         var d = _p.D;
         var demandBase = c * d;
@@ -57,5 +67,14 @@ internal sealed class MachineState
         if (_p.Shapes[_p.Classes[c].Shape].NonScalar is { } ns) NonScalar![m] = NonScalar[m]!.Subtract(ns);
         Load[m]++;
         Used[m] = true;
+        return Gpu is null ? null : _p.ClassGpu[c].Take(Gpu[m], _p.GpuModels![m]);
+    }
+
+    private static int[]?[]? CloneGpu(int[]?[]? gpu)
+    {
+        if (gpu is null) return null;
+        var copy = new int[]?[gpu.Length];
+        for (var m = 0; m < gpu.Length; m++) copy[m] = (int[]?)gpu[m]?.Clone();
+        return copy;
     }
 }

@@ -6,7 +6,7 @@ namespace DcOs.Optimization.Internal;
 /// <summary>Turns an assignment (machine per task, -1 for none) into the public <see cref="PlacementPlan"/>.</summary>
 internal static class PlanBuilder
 {
-    public static PlacementPlan Build(CompiledProblem p, int[] assignment, MachineState finalState, SolverOutcome outcome, TimeSpan elapsed)
+    public static PlacementPlan Build(CompiledProblem p, int[] assignment, MachineState finalState, SolverOutcome outcome, TimeSpan elapsed, int[]?[]? devices = null)
     {
         var assignments = new List<TaskAssignment>(assignment.Length);
         var unplaced = new List<UnplacedTask>();
@@ -41,6 +41,7 @@ internal static class PlanBuilder
                 OfferIds = machine.OfferIds,
                 Cost = chargeTotal[t],
                 ChargebackPerHour = chargePerHour[t],
+                GpuDevices = devices?[t] ?? [],
                 Runtime = runtime,
                 EstimatedFinish = finish,
             });

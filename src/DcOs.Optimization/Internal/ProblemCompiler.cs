@@ -127,6 +127,14 @@ internal static class ProblemCompiler
             };
         }
 
+        // ---- GPU models: interned case-insensitively over the machines' devices; a task's model no machine has is -2
+        var modelIds = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        foreach (var machine in machines)
+        {
+            foreach (var g in machine.Gpus) modelIds.TryAdd(g.Device.Model, modelIds.Count);
+        }
+        int ModelOf(string? model) => model is null ? -1 : modelIds.TryGetValue(model, out var id) ? id : -2;
+
         // ---- task classes
         var useDuration = weights.Cost > 0 || weights.Time > 0 || weights.Deadlines;
         var refHours = new double[n];
@@ -147,7 +155,8 @@ internal static class ProblemCompiler
                 weights.Deadlines && task.Deadline is { } dl ? dl.UtcTicks : long.MinValue,
                 task.AllowPreemptible,
                 setOfTask[t],
-                groupOfTask[t]);
+                groupOfTask[t],
+                ModelOf(task.Spec.GpuModel));
             if (!classIndex.TryGetValue(key, out var c))
             {
                 c = classMembers.Count;
@@ -159,6 +168,7 @@ internal static class ProblemCompiler
         }
         var classes = new TaskClass[classMembers.Count];
         var classDemand = new long[classes.Length * d];
+        var classGpu = new TaskGpu[classes.Length];
         for (var c = 0; c < classes.Length; c++)
         {
             var first = classMembers[c][0];
@@ -177,6 +187,27 @@ internal static class ProblemCompiler
                 Group = groupOfTask[first],
             };
             shapes[shapeOfTask[first]].Demand.CopyTo(classDemand, c * d);
+            var (devices, thousandths) = GpuShares.Demand(task.Spec.Resources.Gpus);
+            classGpu[c] = devices == 0 ? TaskGpu.None : new TaskGpu(devices, thousandths, ModelOf(task.Spec.GpuModel));
+        }
+
+        // ---- GPU devices per machine, when some task asks for GPUs and some machine lists its devices
+        var anyGpuTask = classGpu.Any(g => g.Devices > 0);
+        int[]?[]? gpuFree = null, gpuModels = null, gpuIndexes = null;
+        // A model asked for where no machine lists devices still needs the arrays: no machine can show it.
+        if (anyGpuTask && (machines.Any(x => x.Gpus.Count > 0) || classGpu.Any(g => g.Model != -1)))
+        {
+            gpuFree = new int[]?[machines.Length];
+            gpuModels = new int[]?[machines.Length];
+            gpuIndexes = new int[]?[machines.Length];
+            for (var i = 0; i < machines.Length; i++)
+            {
+                var list = machines[i].Gpus;
+                if (list.Count == 0) continue;
+                gpuFree[i] = [.. list.Select(g => GpuShares.ToThousandths(g.Free))];
+                gpuModels[i] = [.. list.Select(g => modelIds[g.Device.Model])];
+                gpuIndexes[i] = [.. list.Select(g => g.Device.Index)];
+            }
         }
 
         // ---- machines: free vectors, profiles, static keys
@@ -276,7 +307,7 @@ internal static class ProblemCompiler
         }
 
         // ---- which classes fit somewhere, and the normalizers over the pairs that do
-        var initial = MachineClassSet.Build(d, staticOfMachine, idle, free, nonScalarFree, null, Enumerable.Range(0, m));
+        var initial = MachineClassSet.Build(d, staticOfMachine, idle, free, nonScalarFree, null, Enumerable.Range(0, m), gpuFree, gpuModels);
         var placeable = new bool[classes.Length];
         double maxCost = 0, maxHours = 0, maxPack = 0;
         // Machine billing: how long an idle machine of each profile would be paid for, at most (its longest task there).
@@ -291,6 +322,7 @@ internal static class ProblemCompiler
             for (var c = 0; c < classCount; c++)
             {
                 if (!staticOk[c * skCount + sk] || Fit(classDemand, c, d, free, rep, shapes[classes[c].Shape].NonScalar, nonScalarFree) == 0) continue;
+                if (gpuFree is not null && classGpu[c].Devices > 0 && classGpu[c].Fit(gpuFree[rep], gpuModels![rep]) == 0) continue;
                 placeable[c] = true;
                 maxCost = Math.Max(maxCost, pairPrice[c * pCount + p] * paidHours[c * pCount + p]);
                 if (idle[rep]) fixedHours[p] = Math.Max(fixedHours[p], paidHours[c * pCount + p]);
@@ -346,6 +378,10 @@ internal static class ProblemCompiler
             InitialFree = free,
             InitialNonScalar = nonScalarFree,
             InitiallyIdle = idle,
+            InitialGpuFree = gpuFree,
+            GpuModels = gpuModels,
+            GpuIndexes = gpuIndexes,
+            ClassGpu = classGpu,
             Profiles = [.. profiles],
             ProfileOfMachine = profileOfMachine,
             StaticKeyOfMachine = staticOfMachine,
@@ -385,7 +421,7 @@ internal static class ProblemCompiler
         return fit == long.MaxValue ? 1 : (int)Math.Min(fit, int.MaxValue);
     }
 
-    private readonly record struct ClassKey(int Shape, int Priority, long HoursBits, bool LongRunning, long DeadlineTicks, bool AllowPreemptible, int ConstraintSet, int Group);
+    private readonly record struct ClassKey(int Shape, int Priority, long HoursBits, bool LongRunning, long DeadlineTicks, bool AllowPreemptible, int ConstraintSet, int Group, int GpuModel);
 
     private sealed class ConstraintListComparer : IEqualityComparer<IReadOnlyList<PlacementConstraint>>
     {

@@ -67,7 +67,8 @@ internal static class UnplacedDiagnosis
             var reason = ns.All(r => r.Name == ResourceNames.Ports) ? PlacementReason.InsufficientPorts : PlacementReason.InsufficientOther;
             return (reason, $"needs {ns} which no machine it may use has free");
         }
-        var fitting = eligible.Where(m => p.Fit(c, p.InitialFree, m, p.InitialNonScalar) > 0).ToList();
+        if (p.HasGpuDevices && p.ClassGpu[c].Devices > 0 && DevicesShort(p, c, eligible) is { } devices) return (PlacementReason.InsufficientGpus, devices);
+        var fitting = eligible.Where(m => p.Fit(c, p.InitialFree, m, p.InitialNonScalar, p.InitialGpuFree) > 0).ToList();
         if (fitting.Count == 0)
             return (PlacementReason.InsufficientOther, $"no single machine it may use has {shape.Resources} free at once");
 
@@ -90,7 +91,7 @@ internal static class UnplacedDiagnosis
         for (var m = 0; m < p.M; m++)
         {
             if (!p.Allowed(c, m)) continue;
-            if (p.Fit(c, p.InitialFree, m, p.InitialNonScalar) > 0) fitsInitially++;
+            if (p.Fit(c, p.InitialFree, m, p.InitialNonScalar, p.InitialGpuFree) > 0) fitsInitially++;
             if (finalState.Fit(c, m) > 0) fitsNow++;
         }
         if (cls.Group >= 0 && fitsNow > 0)
@@ -101,6 +102,29 @@ internal static class UnplacedDiagnosis
         }
         return (PlacementReason.CapacityExhausted,
             $"fits on {fitsInitially} machine(s), but their capacity went to other tasks (higher priority, or a cheaper plan overall)");
+    }
+
+    /// <summary>Why no machine's devices hold the task (the machines' totals may): the model, or the most any device (or set of devices) has free; null when some machine's devices hold it.</summary>
+    private static string? DevicesShort(CompiledProblem p, int c, List<int> eligible)
+    {
+        var gpu = p.ClassGpu[c];
+        if (eligible.Any(m => gpu.Fit(p.InitialGpuFree![m], p.GpuModels![m]) > 0)) return null;
+        var model = p.Tasks[p.Classes[c].Members[0]].Spec.GpuModel;
+        if (gpu.Model == -2 || (model is not null && !eligible.Any(m => p.GpuModels![m] is { } models && models.Contains(gpu.Model))))
+            return $"needs GPU model {model}, which no machine it may use lists";
+        var most = 0;
+        foreach (var m in eligible)
+        {
+            if (p.InitialGpuFree![m] is not { } free) continue;
+            for (var i = 0; i < free.Length; i++)
+            {
+                if (gpu.Model == -1 || p.GpuModels![m]![i] == gpu.Model) most = Math.Max(most, free[i]);
+            }
+        }
+        var need = Scalar.FromMilli(gpu.Thousandths);
+        return gpu.Devices == 1
+            ? $"needs {need} of one GPU device; the most free on any device it may use is {Scalar.FromMilli(most)}"
+            : $"needs {gpu.Devices} whole GPU devices on one machine; no machine it may use has that many free";
     }
 
     private static int Rank(string name) => name switch

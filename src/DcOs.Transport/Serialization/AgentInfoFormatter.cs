@@ -4,7 +4,7 @@ using MessagePack.Formatters;
 
 namespace DcOs.Transport.Serialization;
 
-/// <summary><see cref="AgentInfo"/> as <c>[id, hostname, resources, attributes, region, zone, cost]</c>.</summary>
+/// <summary><see cref="AgentInfo"/> as <c>[id, hostname, resources, attributes, region, zone, cost, gpus]</c>; the GPU list came later (an older peer sends seven fields: no devices).</summary>
 internal sealed class AgentInfoFormatter : IMessagePackFormatter<AgentInfo?>
 {
     public static readonly AgentInfoFormatter Instance = new();
@@ -16,7 +16,7 @@ internal sealed class AgentInfoFormatter : IMessagePackFormatter<AgentInfo?>
             writer.WriteNil();
             return;
         }
-        writer.WriteArrayHeader(7);
+        writer.WriteArrayHeader(8);
         writer.Write(value.Id.Value);
         writer.Write(value.Hostname);
         ResourcesFormatter.Instance.Serialize(ref writer, value.Resources, options);
@@ -24,6 +24,7 @@ internal sealed class AgentInfoFormatter : IMessagePackFormatter<AgentInfo?>
         writer.Write(value.Region);
         writer.Write(value.Zone);
         CostModelFormatter.Instance.Serialize(ref writer, value.Cost, options);
+        GpuFormatter.WriteDevices(ref writer, value.Gpus);
     }
 
     public AgentInfo? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
@@ -41,7 +42,8 @@ internal sealed class AgentInfoFormatter : IMessagePackFormatter<AgentInfo?>
             Zone = WireReader.ReadStringOrNil(ref reader),
             Cost = CostModelFormatter.Instance.Deserialize(ref reader, options) ?? CostModel.Free,
         };
-        WireReader.EndObject(ref reader, count, 7);
+        if (count >= 8) info = info with { Gpus = GpuFormatter.ReadDevices(ref reader, options, "agent.gpus") };
+        WireReader.EndObject(ref reader, count, Math.Min(count, 8));
         return info;
     }
 }

@@ -4,7 +4,7 @@ using MessagePack.Formatters;
 
 namespace DcOs.Transport.Serialization;
 
-/// <summary><see cref="Offer"/> as <c>[id, frameworkId, agentId, hostname, resources, attributes, region, zone, cost, agentTotal]</c>.</summary>
+/// <summary><see cref="Offer"/> as <c>[id, frameworkId, agentId, hostname, resources, attributes, region, zone, cost, agentTotal, gpus]</c>; the GPU list came later (ten fields: no devices).</summary>
 internal sealed class OfferFormatter : IMessagePackFormatter<Offer?>
 {
     public static readonly OfferFormatter Instance = new();
@@ -16,7 +16,7 @@ internal sealed class OfferFormatter : IMessagePackFormatter<Offer?>
             writer.WriteNil();
             return;
         }
-        writer.WriteArrayHeader(10);
+        writer.WriteArrayHeader(11);
         writer.Write(value.Id.Value);
         writer.Write(value.FrameworkId.Value);
         writer.Write(value.AgentId.Value);
@@ -27,6 +27,7 @@ internal sealed class OfferFormatter : IMessagePackFormatter<Offer?>
         writer.Write(value.Zone);
         CostModelFormatter.Instance.Serialize(ref writer, value.Cost, options);
         ResourcesFormatter.Instance.Serialize(ref writer, value.AgentTotal, options);
+        GpuFormatter.WriteAvailability(ref writer, value.Gpus);
     }
 
     public Offer? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
@@ -47,7 +48,8 @@ internal sealed class OfferFormatter : IMessagePackFormatter<Offer?>
             Cost = CostModelFormatter.Instance.Deserialize(ref reader, options) ?? CostModel.Free,
             AgentTotal = ResourcesFormatter.Instance.Deserialize(ref reader, options) ?? Resources.Empty,
         };
-        WireReader.EndObject(ref reader, count, 10);
+        if (count >= 11) offer = offer with { Gpus = GpuFormatter.ReadAvailability(ref reader, options, "offer.gpus") };
+        WireReader.EndObject(ref reader, count, Math.Min(count, 11));
         return offer;
     }
 }

@@ -20,7 +20,7 @@ internal sealed class TaskSpecFormatter : IMessagePackFormatter<TaskSpec?>
             writer.WriteNil();
             return;
         }
-        writer.WriteArrayHeader(8);
+        writer.WriteArrayHeader(10);
         writer.Write(value.Id.Value);
         writer.Write(value.Name);
         WriteCommand(ref writer, value.Command);
@@ -36,6 +36,8 @@ internal sealed class TaskSpecFormatter : IMessagePackFormatter<TaskSpec?>
         WriteHealthCheck(ref writer, value.HealthCheck);
         WireReader.WriteTimeSpanMs(ref writer, value.KillGracePeriod);
         WireReader.WriteStringMap(ref writer, value.Labels);
+        writer.Write(value.GpuModel);
+        GpuFormatter.WriteIndexes(ref writer, value.GpuDevices);
     }
 
     public TaskSpec? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
@@ -61,7 +63,10 @@ internal sealed class TaskSpecFormatter : IMessagePackFormatter<TaskSpec?>
         var health = ReadHealthCheck(ref reader, options);
         var grace = WireReader.ReadTimeSpanMs(ref reader);
         var labels = WireReader.ReadStringMap(ref reader, "task.labels");
-        WireReader.EndObject(ref reader, count, 8);
+        // GPU model and devices came later: an eight-field task asks for no model and lets the master choose devices.
+        var gpuModel = count >= 9 ? WireReader.ReadStringOrNil(ref reader) : null;
+        var gpuDevices = count >= 10 ? GpuFormatter.ReadIndexes(ref reader) : null;
+        WireReader.EndObject(ref reader, count, Math.Min(count, 10));
         return new TaskSpec
         {
             Id = id,
@@ -72,6 +77,8 @@ internal sealed class TaskSpecFormatter : IMessagePackFormatter<TaskSpec?>
             HealthCheck = health,
             KillGracePeriod = grace,
             Labels = labels,
+            GpuModel = gpuModel,
+            GpuDevices = gpuDevices,
         };
     }
 

@@ -62,12 +62,13 @@ internal sealed class MasterHarness : IAsyncDisposable
         await IdleAsync();
     }
 
-    public async Task<FakeAgent> AddAgentAsync(string resources, string? attributes = null, string? hostname = null)
+    public async Task<FakeAgent> AddAgentAsync(string resources, string? attributes = null, string? hostname = null, IReadOnlyList<GpuDevice>? gpus = null)
     {
         var agent = await FakeAgent.RegisterAsync(Transport, EndPoint, new AgentInfo
         {
             Hostname = hostname ?? "host-" + Guid.NewGuid().ToString("N")[..6],
             Resources = Resources.Parse(resources),
+            Gpus = gpus ?? [],
             Attributes = attributes is null ? Attributes.Empty : Attributes.Parse(attributes),
         });
         _owned.Add(agent);

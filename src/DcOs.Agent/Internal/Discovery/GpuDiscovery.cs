@@ -1,11 +1,19 @@
 using System.Diagnostics;
 using System.Globalization;
+using DcOs.Core;
 
 namespace DcOs.Agent.Internal.Discovery;
 
-/// <summary>GPUs as <c>nvidia-smi</c> reports them: count, the first one's model and memory.</summary>
-internal sealed record GpuDiscovery(int Count, string? Model, double MemoryMb)
+/// <summary>GPUs as <c>nvidia-smi</c> reports them: each device's index, model and memory.</summary>
+internal sealed record GpuDiscovery(IReadOnlyList<GpuDevice> Devices)
 {
+    public int Count => Devices.Count;
+
+    /// <summary>The first device's model (what the <c>gpu_model</c> attribute says); null without devices.</summary>
+    public string? Model => Devices.Count > 0 ? Devices[0].Model : null;
+
+    public double MemoryMb => Devices.Count > 0 ? Devices[0].MemoryMb : 0;
+
     /// <summary>Runs nvidia-smi when it is found in <paramref name="searchPath"/> (null: PATH); null when absent or failing (with a note).</summary>
     public static GpuDiscovery? Query(string? searchPath, List<string> notes)
     {
@@ -13,7 +21,7 @@ internal sealed record GpuDiscovery(int Count, string? Model, double MemoryMb)
         if (path is null) return null;
         try
         {
-            var start = new ProcessStartInfo(path, ["--query-gpu=name,memory.total", "--format=csv,noheader,nounits"])
+            var start = new ProcessStartInfo(path, ["--query-gpu=index,name,memory.total", "--format=csv,noheader,nounits"])
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
@@ -33,11 +41,21 @@ internal sealed record GpuDiscovery(int Count, string? Model, double MemoryMb)
                 return null;
             }
             var lines = output.GetAwaiter().GetResult().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            if (lines.Length == 0) return new GpuDiscovery(0, null, 0);
-            var first = lines[0].Split(',', StringSplitOptions.TrimEntries);
-            var memory = first.Length > 1 && double.TryParse(first[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var m) ? m : 0;
-            notes.Add($"gpus {lines.Length} ({first[0]}) from nvidia-smi");
-            return new GpuDiscovery(lines.Length, first[0], memory);
+            var devices = new List<GpuDevice>(lines.Length);
+            foreach (var line in lines)
+            {
+                // "index, name, memory.total"; a line that does not parse is left out, with a note, rather than guessed.
+                var parts = line.Split(',', StringSplitOptions.TrimEntries);
+                if (parts.Length < 3 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var index) || devices.Any(d => d.Index == index))
+                {
+                    notes.Add($"gpus: left out nvidia-smi line \"{line}\" (expected index, name, memory)");
+                    continue;
+                }
+                var memory = double.TryParse(parts[2], NumberStyles.Float, CultureInfo.InvariantCulture, out var m) && double.IsFinite(m) && m >= 0 ? m : 0;
+                devices.Add(new GpuDevice { Index = index, Model = parts[1].Length > 256 ? parts[1][..256] : parts[1], MemoryMb = memory });
+            }
+            if (devices.Count > 0) notes.Add($"gpus {devices.Count} ({string.Join(", ", devices.Select(d => d.Index + ": " + d.Model).Distinct())}) from nvidia-smi");
+            return new GpuDiscovery(devices);
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or InvalidOperationException)
         {

@@ -37,8 +37,11 @@ internal static class ResourceDiscovery
         var totalMem = options.MemMb is null ? DiscoverMemoryMb(machine, notes) : 0;
         var mem = options.MemMb ?? Math.Max(0, totalMem - (options.MemReserveMb ?? (totalMem >= 2048 ? 1024 : totalMem / 2)));
         var disk = options.DiskMb ?? DiscoverDiskMb(workDir, notes);
-        var gpu = options.Gpus is null ? GpuDiscovery.Query(machine.SearchPath, notes) : null;
-        var gpus = options.Gpus ?? gpu?.Count ?? 0;
+        var gpu = options.Gpus is null && options.GpuDevices is null ? GpuDiscovery.Query(machine.SearchPath, notes) : null;
+        IReadOnlyList<GpuDevice> devices = options.GpuDevices is { } listed ? AgentOptions.ParseGpuDevices(listed)
+            : options.Gpus is { } count ? [.. Enumerable.Range(0, (int)count).Select(i => new GpuDevice { Index = i })]
+            : gpu?.Devices ?? [];
+        var gpus = devices.Count;
 
         var resources = Resources.FromScalars(Math.Round(cpus, 3), Math.Floor(mem), Math.Floor(disk), gpus);
         var ports = AgentOptions.ParsePorts(options.Ports);
@@ -58,6 +61,7 @@ internal static class ResourceDiscovery
         {
             Hostname = options.Hostname ?? Dns.GetHostName(),
             Resources = resources,
+            Gpus = devices,
             Attributes = attributes,
             Region = options.Region,
             Zone = options.Zone,

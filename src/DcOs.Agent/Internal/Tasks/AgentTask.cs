@@ -133,7 +133,7 @@ internal sealed class AgentTask
             {
                 var watch = string.Create(CultureInfo.InvariantCulture, $"{_services.Paths.AliveFile} {Math.Max(1, (long)_services.Options.RecoveryTimeout.TotalSeconds)}");
                 var argv = TaskWrapper.TaskArgv(Spec.Command, MetaDir, Sandbox, Cgroup?.ProcsFiles ?? [], SwitchTo(account), watch);
-                var env = TaskWrapper.Environment(_services.BaseEnvironment, Framework, Spec, _services.AgentId(), Sandbox, _services.Hostname, UserEnvironment(account));
+                var env = TaskWrapper.Environment(_services.BaseEnvironment, Framework, Spec, _services.AgentId(), Sandbox, _services.Hostname, _services.HasGpus, UserEnvironment(account));
                 pid = ProcessSpawner.Spawn(TaskWrapper.Shell, argv, env,
                     Path.Combine(Sandbox, AgentPaths.StdoutFile), Path.Combine(Sandbox, AgentPaths.StderrFile));
             }
@@ -297,7 +297,7 @@ internal sealed class AgentTask
         var argv = TaskWrapper.CheckArgv(command, Sandbox, Cgroup?.ProcsFiles ?? [], SwitchTo(account));
         var extra = new Dictionary<string, string>(UserEnvironment(account) ?? new Dictionary<string, string>());
         foreach (var (name, value) in command.Environment) extra[name] = value;
-        var env = TaskWrapper.Environment(_services.BaseEnvironment, Framework, Spec, _services.AgentId(), Sandbox, _services.Hostname, extra);
+        var env = TaskWrapper.Environment(_services.BaseEnvironment, Framework, Spec, _services.AgentId(), Sandbox, _services.Hostname, _services.HasGpus, extra);
         return HealthChecker.RunCommandAsync(_services.Reaper, _services.Time, argv, env, timeout, cancellationToken);
     }
 

@@ -29,6 +29,9 @@ internal sealed class TaskServices
 
     public required Func<AgentId> AgentId { get; init; }
 
+    /// <summary>Whether the agent offers GPU devices: tasks given none are then shown none (<c>CUDA_VISIBLE_DEVICES</c> empty).</summary>
+    public bool HasGpus { get; init; }
+
     /// <summary>Which account each task runs as.</summary>
     public required TaskUsers Users { get; init; }
 

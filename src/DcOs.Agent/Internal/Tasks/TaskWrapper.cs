@@ -103,10 +103,12 @@ internal static class TaskWrapper
 
     /// <summary>
     /// The agent's own environment, then DCOS_TASK_ID, DCOS_FRAMEWORK_ID, DCOS_AGENT_ID, DCOS_SANDBOX (and Mesos'
-    /// MESOS_SANDBOX), HOST, PORT0..PORTn, PORT (= PORT0) and PORTS, then the task's own variables, which win.
+    /// MESOS_SANDBOX), HOST, PORT0..PORTn, PORT (= PORT0) and PORTS, then the task's own variables, which win; last the
+    /// GPU devices the master gave the task as CUDA_VISIBLE_DEVICES and NVIDIA_VISIBLE_DEVICES (on an agent with GPUs a
+    /// task given none sees none), which the task cannot widen.
     /// </summary>
     public static List<string> Environment(IReadOnlyDictionary<string, string> baseEnvironment, FrameworkId framework, TaskSpec spec,
-        AgentId agent, string sandbox, string hostname, IReadOnlyDictionary<string, string>? extra = null)
+        AgentId agent, string sandbox, string hostname, bool agentHasGpus = false, IReadOnlyDictionary<string, string>? extra = null)
     {
         var env = new Dictionary<string, string>(baseEnvironment, StringComparer.Ordinal)
         {
@@ -128,6 +130,17 @@ internal static class TaskWrapper
         if (extra is not null)
         {
             foreach (var (name, value) in extra) env[name] = value;
+        }
+        if (spec.GpuDevices is { Count: > 0 } devices)
+        {
+            var list = string.Join(",", devices.Select(d => d.ToString(CultureInfo.InvariantCulture)));
+            env["CUDA_VISIBLE_DEVICES"] = list;
+            env["NVIDIA_VISIBLE_DEVICES"] = list;
+        }
+        else if (agentHasGpus)
+        {
+            env["CUDA_VISIBLE_DEVICES"] = "";
+            env["NVIDIA_VISIBLE_DEVICES"] = "void";
         }
         return [.. env.Select(kv => kv.Key + "=" + kv.Value)];
     }

@@ -40,4 +40,8 @@ internal sealed class AgentState(AgentInfo info, int slot, DateTimeOffset regist
     public bool HasTasks => _tasks is { Count: > 0 };
 
     public IEnumerable<TaskEntry> TaskList => _tasks?.Values ?? Enumerable.Empty<TaskEntry>();
+
+    /// <summary>The free share of each of the agent's GPU devices: what the tasks holding resources here left (empty when it lists none).</summary>
+    public GpuAvailability[] FreeGpus() =>
+        Info.Gpus.Count == 0 ? [] : GpuShares.FreeOf(Info.Gpus, TaskList.Where(t => t.HoldsResources).Select(t => t.Spec));
 }

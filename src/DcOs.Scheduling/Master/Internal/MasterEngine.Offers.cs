@@ -121,10 +121,12 @@ internal sealed partial class MasterEngine
             _offers.Take(offer);
         }
         var launchedIds = new HashSet<TaskId>();
-        foreach (var spec in accept.Launch)
+        GpuAvailability[]? gpus = null;
+        foreach (var requested in accept.Launch)
         {
-            if (spec is null) continue;
-            var error = ValidateLaunch(fw, agent, spec, remaining, launchedIds, out var reason);
+            if (requested is null) continue;
+            var spec = requested;
+            var error = ValidateLaunch(fw, agent, spec, remaining, launchedIds, out var reason) ?? AssignGpus(agent, ref spec, ref gpus, out reason);
             if (error is not null)
             {
                 Send(fw.Connection, new StatusUpdate { FrameworkId = fw.Id, Status = Status(spec.Id, TaskState.Error, reason, agent.Id, error) });

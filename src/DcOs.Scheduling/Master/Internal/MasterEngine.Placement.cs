@@ -55,7 +55,7 @@ internal sealed partial class MasterEngine
                 if (!gpu && agent.Info.Resources.Gpus > 0) continue;
                 var free = _allocator.Free(agent.Slot).AllocatableTo(role);
                 if (free.IsEmpty) continue;
-                machines.Add(PlacementMachine.FromAgent(agent.Info, free));
+                machines.Add(PlacementMachine.FromAgent(agent.Info, free, agent.FreeGpus()));
                 agentsByMachine.Add(agent);
             }
             var groups = candidates.Select(c => c.Group!).Distinct(StringComparer.Ordinal).ToDictionary(
@@ -86,6 +86,14 @@ internal sealed partial class MasterEngine
                 if (!_allocator.Free(agent.Slot).Contains(spec.Resources))
                 {
                     result.Unplaced.Add(new UnplacedTaskInfo { TaskId = spec.Id, TaskIndex = positions[assignment.TaskIndex], Reason = PlacementReason.CapacityExhausted, Detail = $"agent {agent.Id} no longer has room" });
+                    continue;
+                }
+                // The plan chose the devices; they are checked against the agent's devices as a framework's would be.
+                spec = assignment.OnPlannedDevices(spec);
+                GpuAvailability[]? gpus = null;
+                if (AssignGpus(agent, ref spec, ref gpus, out _) is { } gpuError)
+                {
+                    result.Unplaced.Add(new UnplacedTaskInfo { TaskId = spec.Id, TaskIndex = positions[assignment.TaskIndex], Reason = PlacementReason.CapacityExhausted, Detail = gpuError });
                     continue;
                 }
                 _tasks.Add(fw, agent, spec, Status(spec.Id, TaskState.Staging, TaskStatusReason.None, agent.Id, null), role, charge: true);

@@ -30,6 +30,7 @@ internal sealed class OfferBook(HierarchicalAllocator allocator, string runId)
             Zone = agent.Info.Zone,
             Cost = agent.Info.Cost,
             AgentTotal = agent.Info.Resources,
+            Gpus = agent.FreeGpus(),
         };
         var entry = new OfferEntry(offer, fw, agent, role, expiresAt);
         _byId[offer.Id] = entry;
