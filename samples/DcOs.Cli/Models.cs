@@ -110,4 +110,5 @@ internal sealed record AgentCostLine(string? AgentId, string? Hostname, double P
 
 internal sealed record AppCostLine(string? AppId, double PerHour, int Instances);
 
-internal sealed record CostReport(double TotalPerHour, double IdlePerHour, int IdleMachines, List<AgentCostLine>? ByAgent, List<AppCostLine>? ByApp);
+internal sealed record CostReport(double TotalPerHour, double IdlePerHour, int IdleMachines, List<AgentCostLine>? ByAgent, List<AppCostLine>? ByApp,
+    double? FirstFitPerHour = null, int? FirstFitUnplaced = null, double? SavingsVsFirstFitPerHour = null);

@@ -13,7 +13,8 @@ public sealed record OptimizerOptions
 
     /// <summary>
     /// CP-SAT's search budget (all its solves together). With <see cref="Deterministic"/> it is CP-SAT's deterministic
-    /// time (about seconds of one core), with a wall-clock guard at twice the value; otherwise wall-clock time.
+    /// time (about seconds of one core), with a wall-clock guard per solve at four times its share (and at least 2 s
+    /// more), wide enough that a loaded machine does not cut a solve short and change the plan; otherwise wall-clock time.
     /// </summary>
     public TimeSpan TimeLimit { get; init; } = TimeSpan.FromSeconds(5);
 

@@ -119,6 +119,7 @@ public sealed class JobClusterDebugTests
         var lines = result.Stdout.Split('\n');
         Assert.Equal("total: 0.2500 per hour", lines[0]);
         Assert.Equal("idle: 0.0500 per hour on 1 machine(s) running nothing (paid while they are on)", lines[1]);
+        Assert.Equal("first-fit: 0.4500 per hour for the same tasks; this placement saves 0.2500 per hour (idle machines aside)", lines[2]);
         var agent = NodeAndTaskTests.Line(result.Stdout, "agent-1");
         Assert.Contains("node-a", agent);
         Assert.Contains(" 7 ", agent);

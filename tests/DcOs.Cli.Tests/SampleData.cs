@@ -94,6 +94,7 @@ public static class SampleData
 
     public const string Cost = """
         { "billing": "machine", "totalPerHour": 0.25, "idlePerHour": 0.05, "idleMachines": 1,
+          "firstFitPerHour": 0.45, "firstFitUnplaced": 0, "savingsVsFirstFitPerHour": 0.25,
           "byAgent": [ { "agentId": "agent-1", "hostname": "node-a", "perHour": 0.2, "machinePerHour": 0.2, "tasks": 7, "idle": false, "utilization": 0.375 },
                        { "agentId": "agent-2", "hostname": "node-b", "perHour": 0.05, "machinePerHour": 0.05, "tasks": 0, "idle": true, "utilization": 0 } ],
           "byApp": [ { "appId": "/web", "perHour": 0.15, "instances": 2 }, { "appId": "/sleep", "perHour": 0.05, "instances": 5 } ] }

@@ -174,14 +174,19 @@ public sealed class GpuDeviceTests
         PlacementObjective[] objectives = [PlacementObjective.Cheapest, PlacementObjective.Pack, PlacementObjective.Spread];
         Gen.Select(Machines, Tasks).Sample((machines, tasks) =>
         {
-            foreach (var algorithm in algorithms)
+            foreach (var objective in objectives)
             {
-                foreach (var objective in objectives)
+                var placed = new Dictionary<OptimizerAlgorithm, int>();
+                foreach (var algorithm in algorithms)
                 {
                     var plan = Fx.Optimizer(algorithm).Solve(Problem(machines, tasks, objective));
                     Check(machines, tasks, plan);
                     Assert.Equal(tasks.Length, plan.Assignments.Count + plan.Unplaced.Count);
+                    placed[algorithm] = plan.Assignments.Count;
                 }
+                // Placement first: the optimizing algorithms never place fewer than a greedy pass.
+                foreach (var optimizing in new[] { OptimizerAlgorithm.Auto, OptimizerAlgorithm.MinCostFlow, OptimizerAlgorithm.CpSat })
+                    Assert.True(placed[optimizing] >= Math.Max(placed[OptimizerAlgorithm.FirstFit], placed[OptimizerAlgorithm.BestFit]), $"{optimizing} placed {placed[optimizing]} with {objective}; first-fit {placed[OptimizerAlgorithm.FirstFit]}, best-fit {placed[OptimizerAlgorithm.BestFit]}");
             }
         }, iter: 60);
     }

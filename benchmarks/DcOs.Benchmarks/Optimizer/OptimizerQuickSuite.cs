@@ -10,11 +10,14 @@ namespace DcOs.Benchmarks.Optimizer;
 /// <c>quick optimizer</c>: cost saved by the optimizer's Cheapest plan against first-fit and best-fit on the same
 /// tasks (10,000 tasks on 1,000 machines), the time to place 10,000 tasks on 1,000 machines and 100,000 on 12,500
 /// from scratch, and CP-SAT's gap and time for Pack with 1,000 tasks on 200 machines (5 s limit).
-/// <c>bill_ratio_vs_*</c>: the machine bill per hour of the Cheapest plan (machine billing) over another method's, on
-/// the 10,000-task case, each recomputed here from the workload's prices (every machine a plan puts a task on is paid
+/// <c>cpu_bill_ratio_vs_*</c>: the machine bill per hour of the Cheapest plan (machine billing) over another method's, on
+/// the 10,000-task cpu-only case, each recomputed here from the workload's prices (every machine a plan puts a task on is paid
 /// its price), not from the plans' own accounting; <c>bill_ratio_vs_chargeback_objective</c> compares with the
 /// Cheapest plan under chargeback (the share-based objective Cheapest had before the bill).
-/// <c>bill_gap_pct</c> is the plan's reported gap to its lower bound. Time ratios are to first-fit on the same input.
+/// <c>cpu_bill_gap_pct</c> is the plan's reported gap to its lower bound. Time ratios are to first-fit on the same input.
+/// Then the GPU cluster (<see cref="GpuClusterBenchmark"/>): issue 15's metrics at 1,500 nodes / 8,000 pods
+/// (saturated), the same nodes with 3,500 pods (<c>_under</c>), 10x (<c>_10x</c>, without the heuristics), and the
+/// online replay.
 /// </summary>
 public sealed class OptimizerQuickSuite : IQuickSuite
 {
@@ -39,17 +42,17 @@ public sealed class OptimizerQuickSuite : IQuickSuite
         var shareBased = flow.Solve(small with { Billing = BillingMode.Chargeback }, cancellationToken);
         RequireAllPlaced(small, packPlan, shareBased);
         var bill = MachineBill(small, cheapest);
-        output.Write("bill_per_hour", bill, "$/h");
-        output.Write("bill_ratio_vs_firstfit", bill / MachineBill(small, firstFit), "ratio");
-        output.Write("bill_ratio_vs_bestfit", bill / MachineBill(small, bestFit), "ratio");
-        output.Write("bill_ratio_vs_pack", bill / MachineBill(small, packPlan), "ratio");
-        output.Write("bill_ratio_vs_chargeback_objective", bill / MachineBill(small, shareBased), "ratio");
-        output.Write("bill_gap_pct", cheapest.Bill.GapPercent, "%");
+        output.Write("cpu_bill_per_hour", bill, "$/h");
+        output.Write("cpu_bill_ratio_vs_firstfit", bill / MachineBill(small, firstFit), "ratio");
+        output.Write("cpu_bill_ratio_vs_bestfit", bill / MachineBill(small, bestFit), "ratio");
+        output.Write("cpu_bill_ratio_vs_pack", bill / MachineBill(small, packPlan), "ratio");
+        output.Write("cpu_bill_ratio_vs_chargeback_objective", bill / MachineBill(small, shareBased), "ratio");
+        output.Write("cpu_bill_gap_pct", cheapest.Bill.GapPercent, "%");
         var firstFitMs = MedianMs(() => OptimizerWorkload.Optimizer(OptimizerAlgorithm.FirstFit).Solve(small, cancellationToken), 3);
 
         var cheapestMs = MedianMs(() => flow.Solve(small, cancellationToken), 5);
         output.Write("ms_10k_1k", cheapestMs, "ms");
-        output.Write("solve_time_ratio_vs_firstfit", cheapestMs / firstFitMs, "ratio");
+        output.Write("cpu_solve_time_ratio_vs_firstfit", cheapestMs / firstFitMs, "ratio");
         var large = OptimizerWorkload.Problem(100_000, 12_500, PlacementObjective.Cheapest);
         output.Write("ms_100k_12500", MedianMs(() => RequireAllPlaced(large, flow.Solve(large, cancellationToken)), 5), "ms");
 
@@ -59,6 +62,12 @@ public sealed class OptimizerQuickSuite : IQuickSuite
         var ms = MedianMs(() => packed = RequireAllPlaced(pack, cpSat.Solve(pack, cancellationToken)), 3);
         output.Write("cpsat_gap_pct", (packed!.OptimalityGap ?? double.NaN) * 100, "%");
         output.Write("cpsat_ms", ms, "ms");
+
+        GpuClusterBenchmark.Run(output, 1_500, 8_000, "", heuristics: true, cancellationToken);
+        GpuClusterBenchmark.Run(output, 1_500, 3_500, "_under", heuristics: true, cancellationToken);
+        GpuClusterBenchmark.Online(output, 300, 2_500, cancellationToken);
+        if (Environment.GetEnvironmentVariable("DCOS_QUICK_OPTIMIZER_10X") != "0")
+            GpuClusterBenchmark.Run(output, 15_000, 80_000, "_10x", heuristics: false, cancellationToken);
         return Task.CompletedTask;
     }
 

@@ -76,6 +76,10 @@ internal static class ClusterCommands
         context.Output.Line($"total: [bold]{Output.Money(cost.TotalPerHour)}[/] per hour");
         if (cost.IdleMachines > 0)
             context.Output.Line($"idle: {Output.Money(cost.IdlePerHour)} per hour on {Output.Number(cost.IdleMachines)} machine(s) running nothing (paid while they are on)");
+        if (cost.SavingsVsFirstFitPerHour is { } saved)
+            context.Output.Line($"first-fit: {Output.Money(cost.FirstFitPerHour ?? 0)} per hour for the same tasks; this placement saves {Output.Money(saved)} per hour (idle machines aside)");
+        else if (cost.FirstFitUnplaced is > 0)
+            context.Output.Line($"first-fit: could not place {Output.Number(cost.FirstFitUnplaced.Value)} of the running tasks from scratch");
         context.Output.Out.WriteLine();
 
         var agents = Output.Table("AGENT", "HOSTNAME", "TASKS", "BILL PER HOUR", "CPU UTILIZATION");

@@ -39,6 +39,7 @@ internal sealed class CostOptimizer(OptimizerOptions options) : IPlacementOptimi
             };
         }
         cancellationToken.ThrowIfCancellationRequested();
+        if (algorithm is OptimizerAlgorithm.CpSat or OptimizerAlgorithm.MinCostFlow) (state, outcome) = PlaceAtLeastAsMany(p, state, assignment, outcome, cancellationToken);
         int[]?[]? devices = null;
         if (p.HasGpuDevices) (state, devices) = DevicePacking.Repair(p, assignment, cancellationToken);
         return PlanBuilder.Build(p, assignment, state, outcome, Stopwatch.GetElapsedTime(start), devices);
@@ -70,6 +71,73 @@ internal sealed class CostOptimizer(OptimizerOptions options) : IPlacementOptimi
             }
         }
         return pairs;
+    }
+
+    /// <summary>
+    /// Placement comes first, and a solver stopped by its time limit (or a flow rounding its classes) may place less
+    /// than a plain greedy pass would. When the plan leaves tasks out, the cost-aware greedy first tries them in the
+    /// room the plan leaves; if tasks are still out, first-fit and (below <see cref="BestFitMaxPairs"/>) best-fit run
+    /// from scratch, and a plan of theirs that places more weight replaces the solver's (its bill is then theirs, which
+    /// the solver status says).
+    /// </summary>
+    private static (MachineState, SolverOutcome) PlaceAtLeastAsMany(CompiledProblem p, MachineState state, int[] assignment, SolverOutcome outcome, CancellationToken cancellationToken)
+    {
+        var placeable = Enumerable.Range(0, p.Tasks.Length).Where(t => p.Placeable[p.ClassOfTask[t]]).ToList();
+        var all = placeable.Sum(t => p.Classes[p.ClassOfTask[t]].Weight);
+        if (PlacedWeight(p, assignment) == all) return (state, outcome);
+        // First what the solver left out, cost-aware, into the room its plan leaves (replayed per device, largest first).
+        var repaired = (int[])assignment.Clone();
+        var (repairState, _) = DevicePacking.Repair(p, repaired, cancellationToken);
+        var tracker = new GroupTracker(p);
+        for (var t = 0; t < repaired.Length; t++)
+        {
+            if (repaired[t] >= 0) tracker.Place(p.ClassOfTask[t], repaired[t]);
+        }
+        var left = placeable.Where(t => repaired[t] < 0).ToList();
+        GreedySolver.Run(p, repairState, tracker, GreedySolver.ByPriorityThenSize(p, left), GreedyMode.CostAware, repaired, cancellationToken);
+        if (PlacedWeight(p, repaired) > PlacedWeight(p, assignment))
+        {
+            repaired.CopyTo(assignment, 0);
+            state = repairState;
+        }
+        var placed = PlacedWeight(p, assignment);
+        // Best-fit scans every machine for every task: past BestFitMaxPairs it costs more than the solve itself.
+        GreedyMode[] modes = (long)placeable.Count * p.M <= BestFitMaxPairs ? [GreedyMode.FirstFit, GreedyMode.BestFit] : [GreedyMode.FirstFit];
+        foreach (var mode in modes)
+        {
+            if (placed == all) break;
+            var s = new MachineState(p);
+            var other = CpSatSolver.NewPlan(p);
+            GreedySolver.Run(p, s, new GroupTracker(p), GreedySolver.ByPriority(p, placeable), mode, other, cancellationToken);
+            var weight = PlacedWeight(p, other);
+            if (weight <= placed) continue;
+            other.CopyTo(assignment, 0);
+            placed = weight;
+            state = s;
+            var penalty = CpSatSolver.PenaltyUnit(p, new MachineState(p), [.. Enumerable.Range(0, p.Classes.Length).Where(c => p.Placeable[c])]);
+            outcome = outcome with
+            {
+                Status = SolveStatus.Feasible,
+                SolverStatus = outcome.SolverStatus + "+" + (mode == GreedyMode.FirstFit ? "FIRST_FIT" : "BEST_FIT"),
+                Objective = PlanScore.Scaled(p, assignment, penalty),
+                // The solver's bound was on its own scale; the greedy plan is not measured against it.
+                Bound = null,
+            };
+        }
+        return (state, outcome);
+    }
+
+    /// <summary>Tasks times machines up to which the placement guard also runs best-fit (about a second of scanning).</summary>
+    private const long BestFitMaxPairs = 100_000_000;
+
+    private static long PlacedWeight(CompiledProblem p, int[] assignment)
+    {
+        long weight = 0;
+        for (var t = 0; t < assignment.Length; t++)
+        {
+            if (assignment[t] >= 0) weight += p.Classes[p.ClassOfTask[t]].Weight;
+        }
+        return weight;
     }
 
     private static SolverOutcome Greedy(

@@ -150,7 +150,7 @@ internal static class CpSatSolver
     private static string Parameters(OptimizerOptions o, double seconds)
     {
         var text = o.Deterministic
-            ? $"num_workers:1 max_deterministic_time:{F(seconds)} max_time_in_seconds:{F(seconds * 2)}"
+            ? $"num_workers:1 max_deterministic_time:{F(seconds)} max_time_in_seconds:{F(Math.Max(seconds * 4, seconds + 2))}"
             : $"num_workers:{o.Workers} max_time_in_seconds:{F(seconds)}";
         return text + $" relative_gap_limit:{F(o.RelativeGapLimit)} random_seed:1 log_search_progress:false";
 

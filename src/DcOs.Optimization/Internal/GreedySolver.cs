@@ -17,19 +17,43 @@ internal static class GreedySolver
         return order;
     }
 
-    /// <summary>Tasks by priority, then largest first (first-fit decreasing packs better), then input order.</summary>
+    /// <summary>
+    /// Tasks by priority, then those that fit on at most half as many machines as the most flexible class (a GPU model,
+    /// constraints, no preemptible machines) before the others, so the others do not take the few machines they can
+    /// use, then largest first (first-fit decreasing packs better), then input order.
+    /// </summary>
     public static int[] ByPriorityThenSize(CompiledProblem p, IEnumerable<int> tasks)
     {
         var order = tasks.ToArray();
         var size = ClassSizes(p);
+        var restricted = Restricted(p);
         Array.Sort(order, (a, b) =>
         {
             var c = p.Tasks[b].Priority.CompareTo(p.Tasks[a].Priority);
+            if (c != 0) return c;
+            c = restricted[p.ClassOfTask[b]].CompareTo(restricted[p.ClassOfTask[a]]);
             if (c != 0) return c;
             c = size[p.ClassOfTask[b]].CompareTo(size[p.ClassOfTask[a]]);
             return c != 0 ? c : a.CompareTo(b);
         });
         return order;
+    }
+
+    /// <summary>Per class, whether it fits (initially) on at most half as many machines as the most flexible class does.</summary>
+    private static bool[] Restricted(CompiledProblem p)
+    {
+        var machines = new int[p.Classes.Length];
+        var classes = MachineClassSet.Build(p.D, p.StaticKeyOfMachine, p.InitiallyIdle, p.InitialFree, p.InitialNonScalar, null, Enumerable.Range(0, p.M), p.InitialGpuFree, p.GpuModels);
+        for (var k = 0; k < classes.Count; k++)
+        {
+            var rep = classes.Representative(k);
+            for (var c = 0; c < machines.Length; c++)
+            {
+                if (p.Allowed(c, rep) && p.Fit(c, p.InitialFree, rep, p.InitialNonScalar, p.InitialGpuFree) > 0) machines[c] += classes.Members[k].Count;
+            }
+        }
+        var most = machines.Length == 0 ? 0 : machines.Max();
+        return [.. machines.Select(n => 2L * n <= most)];
     }
 
     /// <summary>

@@ -38,6 +38,11 @@ public sealed class CostPlacementTests
             .GroupBy(t => hostOf[t.GetProperty("host").GetString()!]).ToDictionary(g => g.Key, g => g.Count());
         // Two on the $0.10 agent, two on the $0.25 one, none on the $0.50 one.
         Assert.Equal(new Dictionary<double, int> { [0.10] = 2, [0.25] = 2 }, placed);
+
+        // First-fit over the agents by hostname would take local-agent-1 and -2, whatever they cost.
+        var cost = await cluster.GetAsync("api/cost");
+        Assert.Equal(prices[0] + prices[1], cost.GetProperty("firstFitPerHour").GetDouble(), 6);
+        Assert.Equal(prices[0] + prices[1] - 0.35, cost.GetProperty("savingsVsFirstFitPerHour").GetDouble(), 6);
     }
 
     [Fact]
