@@ -112,3 +112,8 @@ internal sealed record AppCostLine(string? AppId, double PerHour, int Instances)
 
 internal sealed record CostReport(double TotalPerHour, double IdlePerHour, int IdleMachines, List<AgentCostLine>? ByAgent, List<AppCostLine>? ByApp,
     double? FirstFitPerHour = null, int? FirstFitUnplaced = null, double? SavingsVsFirstFitPerHour = null);
+
+internal sealed record ConsolidationMove(string TaskId, string? AppId, string From, string To);
+
+internal sealed record ConsolidationReport(int MaxMoves, List<ConsolidationMove>? Moves, List<string>? MachinesSwitchedOff, List<string>? IdleMachines,
+    double IdlePerHour, double BillBeforePerHour, double BillAfterPerHour, double SavingsPerHour);

@@ -133,6 +133,31 @@ public sealed class JobClusterDebugTests
     }
 
     [Fact]
+    public async Task ClusterConsolidate_PrintsTheBillBeforeAndAfterAndEachMove()
+    {
+        var master = new FakeMaster().Get("/api/consolidation", SampleData.Consolidation);
+
+        var result = await CliRunner.Run(master, "cluster", "consolidate", "--max-moves", "3");
+
+        Assert.Equal(0, result.ExitCode);
+        var lines = result.Stdout.Split('\n');
+        Assert.Equal("moving 1 instance(s) switches off 1 machine(s): 0.6000 -> 0.1000 per hour (saves 0.5000)", lines[0]);
+        Assert.Equal("idle already: node-c (0.2500 per hour while on)", lines[1]);
+        var move = NodeAndTaskTests.Line(result.Stdout, "quick.1");
+        Assert.Contains("/quick", move);
+        Assert.True(move.IndexOf("node-b", StringComparison.Ordinal) < move.IndexOf("node-a", StringComparison.Ordinal), move);
+        Assert.Equal("/api/consolidation?maxMoves=3", master.Requests.Single().Uri.PathAndQuery);
+    }
+
+    [Fact]
+    public async Task ClusterConsolidate_RefusesANegativeMaxMoves()
+    {
+        var result = await CliRunner.Run(new FakeMaster(), "cluster", "consolidate", "--max-moves", "-2");
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("--max-moves must be a number from 0 to 10000", result.Stderr);
+    }
+
+    [Fact]
     public async Task ClusterCost_Json_Parses()
     {
         var master = new FakeMaster().Get("/api/cost", SampleData.Cost);

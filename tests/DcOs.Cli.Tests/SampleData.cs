@@ -99,4 +99,9 @@ public static class SampleData
                        { "agentId": "agent-2", "hostname": "node-b", "perHour": 0.05, "machinePerHour": 0.05, "tasks": 0, "idle": true, "utilization": 0 } ],
           "byApp": [ { "appId": "/web", "perHour": 0.15, "instances": 2 }, { "appId": "/sleep", "perHour": 0.05, "instances": 5 } ] }
         """;
+
+    public const string Consolidation = """
+        { "maxMoves": 3, "moves": [ { "taskId": "quick.1", "appId": "/quick", "from": "node-b", "to": "node-a", "fromAgentId": "b", "toAgentId": "a", "gpuDevices": [] } ],
+          "machinesSwitchedOff": ["node-b"], "idleMachines": ["node-c"], "idlePerHour": 0.25, "billBeforePerHour": 0.6, "billAfterPerHour": 0.1, "savingsPerHour": 0.5 }
+        """;
 }

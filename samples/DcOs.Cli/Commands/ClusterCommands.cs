@@ -11,6 +11,7 @@ internal static class ClusterCommands
         var tokenFile = Symbols.Value("--token-file", "FILE", $"a file with the admin token (admin.token in the master's data dir); default ${CliConfig.TokenVariable}");
         var principal = Symbols.Required("principal", "the framework's principal, e.g. team-a");
         var outFile = Symbols.Value("--out", "FILE", "write the token to FILE (readable by you only) rather than print it");
+        var maxMoves = Symbols.Bounded("--max-moves", "K", "move at most K app instances (default 10)", 0, 10_000, "must be a number from 0 to 10000");
         return new CliCommand("cluster", "the cluster as a whole")
         {
             new CliCommand("credential", "mint the credential a framework of another machine connects with",
@@ -19,6 +20,9 @@ internal static class ClusterCommands
                 "other, and no other principal may subscribe with their ids. Needs the admin token.") { principal, outFile }
                 .Runs((context, result) => CredentialAsync(context, result.GetRequiredValue(principal), result.GetValue(outFile))),
             new CliCommand("cost", "what the running tasks cost per hour, by agent and by app").Runs((context, _) => CostAsync(context)),
+            new CliCommand("consolidate", "what moving at most K app instances would save (a dry run: nothing moves)",
+                "Plans moves that empty machines so they can be switched off, dearest per instance first, and prints the bill\nbefore and after. Nothing is moved.") { maxMoves }
+                .Runs((context, result) => ConsolidateAsync(context, result.GetValue(maxMoves))),
             new CliCommand("setup", "remember a master's URL and admin token for every later command",
                 $"Checks the token against the master, then stores both in {CliConfig.DirVariable} (default ~/.config/dcos)/config.json,\nreadable by you only. --master, ${Cli.MasterVariable} and ${CliConfig.TokenVariable} still win over what is stored.") { url, tokenFile }
                 .Runs((context, result) => SetupAsync(context, result.GetRequiredValue(url), result.GetValue(tokenFile))),
@@ -61,6 +65,29 @@ internal static class ClusterCommands
         {
             context.Output.Out.WriteLine(token);
         }
+        return ExitCodes.Ok;
+    }
+
+    private static async Task<int> ConsolidateAsync(CommandContext context, long? maxMoves)
+    {
+        var json = await context.Master.GetAsync($"api/consolidation?maxMoves={maxMoves ?? 10}", null, context.Cancellation);
+        if (context.Json)
+        {
+            context.Output.WriteJson(json);
+            return ExitCodes.Ok;
+        }
+        var plan = MasterClient.Read<ConsolidationReport>(json, "consolidation plan");
+        var moves = plan.Moves ?? [];
+        var off = plan.MachinesSwitchedOff ?? [];
+        context.Output.Line(moves.Count == 0
+            ? $"no move of at most {Output.Number(plan.MaxMoves)} instance(s) lowers the bill ({Output.Money(plan.BillBeforePerHour)} per hour)"
+            : $"moving {Output.Number(moves.Count)} instance(s) switches off {Output.Number(off.Count)} machine(s): {Output.Money(plan.BillBeforePerHour)} -> [bold]{Output.Money(plan.BillAfterPerHour)}[/] per hour (saves {Output.Money(plan.SavingsPerHour)})");
+        if ((plan.IdleMachines ?? []).Count > 0)
+            context.Output.Line($"idle already: {string.Join(", ", plan.IdleMachines!)} ({Output.Money(plan.IdlePerHour)} per hour while on)");
+        if (moves.Count == 0) return ExitCodes.Ok;
+        var table = Output.Table("TASK", "APP", "FROM", "TO");
+        foreach (var move in moves) Output.Row(table, move.TaskId, move.AppId ?? "", move.From, move.To);
+        context.Output.Write(table);
         return ExitCodes.Ok;
     }
 

@@ -77,6 +77,7 @@ public static class ApiEndpoints
             services.Pending().Select(p => new { appId = (string?)p.AppId, jobId = (string?)null, waiting = p.Waiting, reasons = p.Reasons.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value), summary = p.Summary ?? Summary(p.Waiting, p.Reasons) })
                 .Concat(jobs.Pending().Select(p => new { appId = (string?)null, jobId = (string?)p.JobId, waiting = p.Waiting, reasons = p.Reasons.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value), summary = p.Summary ?? Summary(p.Waiting, p.Reasons) })));
         api.MapGet("/cost", async (IMaster master, Microsoft.Extensions.Options.IOptions<MasterOptions> engine) => await CostAsync(master, engine.Value.Billing));
+        api.MapGet("/consolidation", async (IMaster master, IPlacementOptimizer optimizer, int? maxMoves) => await ConsolidationAsync(master, optimizer, maxMoves ?? 10));
         // Real usage beside allocation: measured by the agents (cpu time and resident memory per task).
         api.MapGet("/usage", async (UsageSampler sampler) =>
         {
@@ -218,6 +219,36 @@ public static class ApiEndpoints
             byApp,
         };
     }
+
+    /// <summary>
+    /// What moving at most <paramref name="maxMoves"/> app instances would save (a dry run; nothing moves): the
+    /// consolidation plan over the active agents, app instances (label <c>app</c>) movable, other tasks staying.
+    /// </summary>
+    private static async Task<object> ConsolidationAsync(IMaster master, IPlacementOptimizer optimizer, int maxMoves)
+    {
+        if (maxMoves is < 0 or > MaxConsolidationMoves) throw new ValidationException("maxMoves", $"must be between 0 and {MaxConsolidationMoves} (got {maxMoves})");
+        var agents = (await master.GetAgentsAsync()).Where(a => a.Status == AgentStatus.Active).ToList();
+        var active = agents.Select(a => a.Info.Id).ToHashSet();
+        var tasks = (await master.GetTasksAsync()).Where(t => t.State is TaskState.Running or TaskState.Staging or TaskState.Starting && active.Contains(t.AgentId)).ToList();
+        var running = tasks.Select(t => new DcOs.Framework.RunningPlacement(t.Spec, t.AgentId, Movable: t.Spec.Labels.ContainsKey("app") && t.State == TaskState.Running))
+            .GroupBy(r => r.Spec.Id).Select(g => g.First()).ToList();
+        var plan = DcOs.Framework.ConsolidationPlanner.Plan(optimizer, [.. agents.Select(a => a.Info)], running, maxMoves);
+        var host = agents.ToDictionary(a => a.Info.Id, a => a.Info.Hostname);
+        var app = running.ToDictionary(r => r.Spec.Id, r => r.Spec.Labels.GetValueOrDefault("app"));
+        return new
+        {
+            maxMoves,
+            moves = plan.Moves.Select(m => new { taskId = m.TaskId.Value, appId = app[m.TaskId], from = host[m.From], to = host[m.To], fromAgentId = m.From.Value, toAgentId = m.To.Value, gpuDevices = m.GpuDevices }),
+            machinesSwitchedOff = plan.MachinesSwitchedOff.Select(a => host[a]),
+            idleMachines = plan.IdleMachines.Select(a => host[a]),
+            idlePerHour = Math.Round(plan.IdlePerHour, 6),
+            billBeforePerHour = Math.Round(plan.BillBeforePerHour, 6),
+            billAfterPerHour = Math.Round(plan.BillAfterPerHour, 6),
+            savingsPerHour = Math.Round(plan.SavingsPerHour, 6),
+        };
+    }
+
+    private const int MaxConsolidationMoves = 10_000;
 
     private static readonly IPlacementOptimizer FirstFit = DcOs.Optimization.PlacementOptimizer.Create(new DcOs.Optimization.OptimizerOptions { Algorithm = OptimizerAlgorithm.FirstFit });
 

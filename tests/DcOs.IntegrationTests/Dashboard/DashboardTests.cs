@@ -89,6 +89,14 @@ public sealed class DashboardTests
             await Expect(app.GetByTestId("app-instances")).ToHaveTextAsync("3/3", new() { Timeout = TasksTimeoutMs });
             await Expect(page.GetByTestId("action-error")).ToBeHiddenAsync();
 
+            // Overview: the bill against first-fit on the same tasks, and what consolidation would save (the three
+            // cheap instances share the cheapest agent, so nothing: the plan says so).
+            await page.GetByTestId("tab-overview").ClickAsync();
+            await Expect(page.GetByTestId("cost-firstfit")).ToContainTextAsync("first-fit would pay", new() { Timeout = TasksTimeoutMs });
+            await Expect(page.GetByTestId("cost-idle")).ToContainTextAsync("on 2 machine(s) running nothing");
+            await Expect(page.GetByTestId("cost-consolidation")).ToContainTextAsync("consolidation: no move of up to 10 instances lowers the bill", new() { Timeout = TasksTimeoutMs });
+            await page.GetByTestId("tab-services").ClickAsync();
+
             // The app's detail: real usage from the agents beside allocation, its instances, versions and definition.
             await app.GetByTestId("app-detail-button").ClickAsync();
             var detail = page.GetByTestId("app-detail");

@@ -46,6 +46,43 @@ public sealed class CostPlacementTests
     }
 
     [Fact]
+    public async Task Consolidation_plans_the_move_that_switches_off_the_dear_fast_agent_and_moves_nothing()
+    {
+        // Local agents: $0.10 at speed 1, $0.25 at 1.5, $0.50 at 2.5. A cheapest app lands on the cheap one, then a
+        // fastest app on the dear fast one; moving the second to the cheap agent lets the dear one be switched off.
+        await using var cluster = await SampleCluster.StartAsync(3);
+        var marker = $"{Random.Shared.Next(100000, 999999)}.{Random.Shared.Next(100, 999)}";
+        var running = 0;
+        foreach (var (id, objective) in new[] { ("/thrift", "cheapest"), ("/quick", "fastest") })
+        {
+            var response = await cluster.Http.PostAsync("api/apps", JsonContent.Create(new { id, cmd = $"exec sleep {marker}", cpus = 0.1, mem = 32, instances = 1, costObjective = objective }));
+            Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+            running++;
+            await cluster.EventuallyAsync(async () => ProcessTable.Sleeping(marker).Count == running && (await cluster.GetAsync("api/tasks")).EnumerateArray().Count(t => t.GetProperty("state").GetString() == "TASK_RUNNING") == running,
+                TimeSpan.FromSeconds(60), $"{running} instance(s) running");
+        }
+        string HostOf(System.Text.Json.JsonElement tasks, string app) => tasks.EnumerateArray().Single(t => t.GetProperty("appId").GetString() == app).GetProperty("hostname").GetString()!;
+        var before = await cluster.GetAsync("api/tasks");
+        Assert.Equal(("local-agent-3", "local-agent-1"), (HostOf(before, "/quick"), HostOf(before, "/thrift")));
+
+        var plan = await cluster.GetAsync("api/consolidation?maxMoves=5");
+        var move = Assert.Single(plan.GetProperty("moves").EnumerateArray());
+        Assert.Equal(("/quick", "local-agent-3", "local-agent-1"), (move.GetProperty("appId").GetString(), move.GetProperty("from").GetString(), move.GetProperty("to").GetString()));
+        Assert.Equal(["local-agent-3"], plan.GetProperty("machinesSwitchedOff").EnumerateArray().Select(m => m.GetString()));
+        Assert.Equal(0.60, plan.GetProperty("billBeforePerHour").GetDouble(), 6);
+        Assert.Equal(0.10, plan.GetProperty("billAfterPerHour").GetDouble(), 6);
+        Assert.Equal(0.50, plan.GetProperty("savingsPerHour").GetDouble(), 6);
+        // A dry run: the instance still runs where it was, as the same process.
+        Assert.Equal("local-agent-3", HostOf(await cluster.GetAsync("api/tasks"), "/quick"));
+        Assert.Equal(2, ProcessTable.Sleeping(marker).Count);
+
+        Assert.Empty((await cluster.GetAsync("api/consolidation?maxMoves=0")).GetProperty("moves").EnumerateArray());
+        var refused = await cluster.Http.GetAsync("api/consolidation?maxMoves=-1");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("maxMoves", await refused.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task A_chargeback_cluster_bills_the_apps_their_shares_and_charges_no_one_for_idle_machines()
     {
         await using var cluster = await SampleCluster.StartAsync(2, "--billing", "chargeback");

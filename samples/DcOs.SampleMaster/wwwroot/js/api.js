@@ -94,4 +94,5 @@ export const api = {
 
   pending: () => request('GET', '/api/pending'),
   cost: () => request('GET', '/api/cost'),
+  consolidation: (maxMoves = 10) => request('GET', `/api/consolidation?maxMoves=${maxMoves}`),
 };

@@ -15,9 +15,20 @@ const STATE_ORDER = ['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILL
 
 let root;
 const stat = (name) => root.querySelector(`[data-stat="${name}"]`);
+// What consolidation would save: a plan is a solve per machine tried, so it is asked for every 10 s, not every poll.
+const CONSOLIDATION_MS = 10_000;
+let consolidation = null;
+let consolidationAt = 0;
 const list = (name) => root.querySelector(`[data-list="${name}"]`);
 
 export default {
+  /** The consolidation plan (a dry run), every 10 s while this tab shows. */
+  poll(api) {
+    if (Date.now() - consolidationAt < CONSOLIDATION_MS) return null;
+    consolidationAt = Date.now();
+    return api.consolidation().then((plan) => { consolidation = plan; });
+  },
+
   init(element) {
     root = element;
   },
@@ -63,6 +74,14 @@ export default {
     const cost = state.cost;
     setText(stat('cost'), cost ? `${fmtMoney(cost.totalPerHour)} / hour` : '–');
     setText(stat('cost-note'), cost ? `≈ ${fmtMoney(cost.totalPerHour * 24, 2)} a day at the current load` : '');
+    setText(stat('cost-idle'), cost?.idleMachines > 0 ? `${fmtMoney(cost.idlePerHour)}/h of it on ${cost.idleMachines} machine(s) running nothing` : '');
+    setText(stat('cost-firstfit'), cost?.savingsVsFirstFitPerHour != null
+      ? `first-fit would pay ${fmtMoney(cost.firstFitPerHour)}/h for the same tasks: this placement saves ${fmtMoney(cost.savingsVsFirstFitPerHour)}/h`
+      : '');
+    const c = consolidation;
+    setText(stat('cost-consolidation'), !c ? ''
+      : c.moves.length === 0 ? `consolidation: no move of up to ${c.maxMoves} instances lowers the bill`
+      : `consolidation: moving ${c.moves.length} instance(s) would switch off ${c.machinesSwitchedOff.length} machine(s) and save ${fmtMoney(c.savingsPerHour)}/h (dcos cluster consolidate)`);
     syncRows(list('cost-by-app'), cost?.byApp ?? [], (a) => a.appId,
       () => h('tr', {}, h('td', {}), h('td', { class: 'num' }), h('td', { class: 'num' })),
       (row, a) => {
