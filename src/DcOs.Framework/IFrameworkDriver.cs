@@ -12,6 +12,12 @@ public interface IFrameworkDriver
     /// <summary>The framework's id; empty until first subscribed.</summary>
     FrameworkId FrameworkId { get; }
 
+    /// <summary>
+    /// How the cluster's machines are paid for, as the master said when the framework subscribed (machine billing until
+    /// then, and with a master that does not say): what a planner over offers should minimize.
+    /// </summary>
+    BillingMode Billing { get; }
+
     /// <summary>Whether the driver is subscribed right now.</summary>
     bool IsConnected { get; }
 

@@ -12,7 +12,8 @@ public static class OfferPlanner
 {
     /// <summary>
     /// Plans with <paramref name="optimizer"/>. <paramref name="groupPlacements"/> lists where each group's tasks
-    /// already run, for UNIQUE, CLUSTER, GROUP_BY and MAX_PER.
+    /// already run, for UNIQUE, CLUSTER, GROUP_BY and MAX_PER; <paramref name="billing"/> is the cluster's
+    /// (<see cref="IFrameworkDriver.Billing"/>).
     /// </summary>
     /// <exception cref="ValidationException">An offer or task is invalid; the field is named.</exception>
     public static OfferPlan Plan(
@@ -21,7 +22,8 @@ public static class OfferPlanner
         IReadOnlyList<PendingTask> tasks,
         PlacementObjective? objective = null,
         IReadOnlyDictionary<string, IReadOnlyList<IPlacementTarget>>? groupPlacements = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        BillingMode billing = BillingMode.Machine)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         if (offers is null) throw new ValidationException("offers", "is required");
@@ -65,6 +67,7 @@ public static class OfferPlanner
             Machines = machines,
             Objective = objective ?? PlacementObjective.Cheapest,
             GroupPlacements = groupPlacements ?? new Dictionary<string, IReadOnlyList<IPlacementTarget>>(),
+            Billing = billing,
         }, cancellationToken);
 
         var tasksOf = new List<TaskSpec>?[machines.Length];

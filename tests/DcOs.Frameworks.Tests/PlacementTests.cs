@@ -63,6 +63,32 @@ public sealed class PlacementTests : IDisposable
         Assert.Contains(agents[0].Id, _driver.Declined);
     }
 
+    [Theory]
+    [InlineData(BillingMode.Machine, "small")]
+    [InlineData(BillingMode.Chargeback, "big")]
+    public async Task A_gpu_app_minimizes_the_bill_the_master_names_and_gets_a_device(BillingMode billing, string expected)
+    {
+        // Machine billing pays the small machine whole ($1); chargeback charges 1/8 of the big one ($0.75).
+        _driver.Billing = billing;
+        await StartAsync(_services);
+        _services.Add(new AppDefinition { Id = "/train", Cmd = "sleep 100", Cpus = 1, Mem = 512, Gpus = 1, Instances = 1 });
+        var small = RecordingDriver.OfferOn("small", "cpus:8;mem:8192;gpus:1", new CostModel { MachinePerHour = 1 }) with
+        {
+            Gpus = [new GpuAvailability(new GpuDevice { Index = 0, Model = "T4" }, 1)],
+        };
+        var big = RecordingDriver.OfferOn("big", "cpus:64;mem:65536;gpus:8", new CostModel { MachinePerHour = 6 }) with
+        {
+            Gpus = [.. Enumerable.Range(0, 8).Select(i => new GpuAvailability(new GpuDevice { Index = i, Model = "A100" }, i == 0 ? 0 : 1))],
+        };
+        List<Offer> offers = [small, big];
+
+        await _services.OffersAsync(_driver, offers);
+
+        Assert.Equal(new Dictionary<string, int> { [expected] = 1 }, PlacedPerAgent(offers));
+        // The plan's device goes with the launch: on the big machine device 0 is taken, so the first free one.
+        Assert.Equal([expected == "big" ? 1 : 0], _driver.Launched.Single().GpuDevices!);
+    }
+
     [Fact]
     public async Task Constraints_are_honoured_over_all_offers_at_once_and_say_why_the_rest_waits()
     {

@@ -27,6 +27,8 @@ internal sealed class RecordingDriver : IFrameworkDriver
 
     public bool IsConnected => true;
 
+    public BillingMode Billing { get; set; } = BillingMode.Machine;
+
     public IEnumerable<TaskSpec> Launched => Accepted.SelectMany(a => a.Tasks);
 
     /// <summary>An offer of a whole agent named <paramref name="agent"/>, as the master would make it, priced by <paramref name="cost"/>.</summary>

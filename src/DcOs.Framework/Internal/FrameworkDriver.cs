@@ -49,6 +49,8 @@ internal sealed class FrameworkDriver : IFrameworkClient, IMessageHandler
 
     public FrameworkId FrameworkId => _info.Id;
 
+    public BillingMode Billing { get; private set; } = BillingMode.Machine;
+
     public bool IsConnected => _connection is not null;
 
     public Task Subscribed => _subscribed.Task;
@@ -110,6 +112,7 @@ internal sealed class FrameworkDriver : IFrameworkClient, IMessageHandler
         {
             case FrameworkSubscribed subscribed:
                 _info = _info with { Id = subscribed.FrameworkId };
+                Billing = subscribed.Billing is { } billing && Enum.IsDefined(billing) ? billing : BillingMode.Machine;
                 var reconnected = _everSubscribed;
                 _everSubscribed = true;
                 _connection = connection;

@@ -8,7 +8,7 @@ namespace DcOs.Frameworks.Internal;
 /// One round of offers as the sample frameworks work through them: what is left of each offer, the tasks placed on it,
 /// and why offers were of no use; then one accept per used offer and one decline (with the reasons) per unused one.
 /// </summary>
-internal sealed class OfferBatch(IReadOnlyList<Offer> offers)
+internal sealed class OfferBatch(IReadOnlyList<Offer> offers, BillingMode billing = BillingMode.Machine)
 {
     private readonly Dictionary<OfferId, List<TaskSpec>> _launches = offers.ToDictionary(o => o.Id, _ => new List<TaskSpec>());
     private readonly Dictionary<OfferId, Resources> _remaining = offers.ToDictionary(o => o.Id, o => o.Resources);
@@ -36,7 +36,7 @@ internal sealed class OfferBatch(IReadOnlyList<Offer> offers)
         IReadOnlyDictionary<string, IReadOnlyList<IPlacementTarget>>? groupPlacements = null)
     {
         var left = offers.Where(o => !_remaining[o.Id].IsEmpty).Select(o => o with { Resources = _remaining[o.Id], Gpus = _gpus[o.Id] }).ToList();
-        return OfferPlanner.Plan(optimizer, left, tasks, objective, groupPlacements).Placement;
+        return OfferPlanner.Plan(optimizer, left, tasks, objective, groupPlacements, billing: billing).Placement;
     }
 
     /// <summary>

@@ -207,7 +207,7 @@ public sealed class JobsFramework : StoredFramework, IDisposable
     protected override async Task PlaceAsync(IFrameworkDriver driver, IReadOnlyList<Offer> offers)
     {
         var now = _time.GetUtcNow();
-        var batch = new OfferBatch(offers);
+        var batch = new OfferBatch(offers, driver.Billing);
         bool anyPending;
         lock (_gate)
         {

@@ -465,7 +465,7 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
     protected override async Task PlaceAsync(IFrameworkDriver driver, IReadOnlyList<Offer> offers)
     {
         var now = _time.GetUtcNow();
-        var batch = new OfferBatch(offers);
+        var batch = new OfferBatch(offers, driver.Billing);
         var anyNeed = false;
         lock (_gate)
         {

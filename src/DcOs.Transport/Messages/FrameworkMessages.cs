@@ -1,4 +1,5 @@
 using DcOs.Core;
+using DcOs.Core.Placement;
 using MessagePack;
 
 namespace DcOs.Transport.Messages;
@@ -20,6 +21,9 @@ internal sealed class FrameworkSubscribed : DcOsMessage
 
     // Key 1 (a heartbeat interval nobody read) is retired: liveness is the transport's heartbeats, whose interval the
     // server announces in the handshake's Welcome.
+
+    /// <summary>How the cluster's machines are paid for, so the framework's planner minimizes the same bill; null from a master that predates it (machine billing).</summary>
+    [Key(2)] public BillingMode? Billing { get; set; }
 }
 
 /// <summary>Master to framework: new offers.</summary>

@@ -77,6 +77,17 @@ public sealed class GpuDeviceTests
         Assert.Equal(1.5, next.Resources.Gpus);
     }
 
+    [Theory]
+    [InlineData(Core.Placement.BillingMode.Machine)]
+    [InlineData(Core.Placement.BillingMode.Chargeback)]
+    public async Task A_framework_learns_the_clusters_billing_mode_when_it_subscribes(Core.Placement.BillingMode billing)
+    {
+        await using var h = new MasterHarness(o => o.Billing = billing);
+        await h.StartAsync();
+        var fw = await h.AddFrameworkAsync("f");
+        Assert.Equal(billing, fw.Driver.Billing);
+    }
+
     [Fact]
     public async Task A_model_or_named_devices_cannot_be_honoured_on_an_agent_that_lists_no_devices()
     {

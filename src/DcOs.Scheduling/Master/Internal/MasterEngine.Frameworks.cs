@@ -110,7 +110,7 @@ internal sealed partial class MasterEngine
         _frameworks.Attach(fw, connection);
         _frameworks.Save(fw);
         MasterLog.FrameworkSubscribed(_logger, fw.Id.Value, fw.Info.Name, failover ? " (failover)" : "");
-        Reply(request, new FrameworkSubscribed { FrameworkId = fw.Id });
+        Reply(request, new FrameworkSubscribed { FrameworkId = fw.Id, Billing = _options.Billing });
         _events.Publish(MasterEventKind.FrameworkSubscribed, frameworkId: fw.Id, detail: failover ? "failover" : null);
         _fullRoundDue = true;
     }
