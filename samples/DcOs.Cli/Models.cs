@@ -116,4 +116,4 @@ internal sealed record CostReport(double TotalPerHour, double IdlePerHour, int I
 internal sealed record ConsolidationMove(string TaskId, string? AppId, string From, string To);
 
 internal sealed record ConsolidationReport(int MaxMoves, List<ConsolidationMove>? Moves, List<string>? MachinesSwitchedOff, List<string>? IdleMachines,
-    double IdlePerHour, double BillBeforePerHour, double BillAfterPerHour, double SavingsPerHour);
+    double IdlePerHour, double BillBeforePerHour, double BillAfterPerHour, double SavingsPerHour, List<string>? Started = null);

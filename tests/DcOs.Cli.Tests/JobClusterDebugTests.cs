@@ -150,6 +150,18 @@ public sealed class JobClusterDebugTests
     }
 
     [Fact]
+    public async Task ClusterConsolidate_Apply_PostsAndSaysWhatMoves()
+    {
+        var master = new FakeMaster().Post("/api/consolidation", SampleData.Consolidation.Replace("\"maxMoves\": 3,", "\"maxMoves\": 10, \"started\": [\"quick.1\"],", StringComparison.Ordinal));
+
+        var result = await CliRunner.Run(master, "cluster", "consolidate", "--apply");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(("POST", "/api/consolidation?maxMoves=10"), (master.Requests.Single().Method, master.Requests.Single().Uri.PathAndQuery));
+        Assert.Contains("moving 1 instance(s) now: each is replaced on its target first", result.Stdout);
+    }
+
+    [Fact]
     public async Task ClusterConsolidate_RefusesANegativeMaxMoves()
     {
         var result = await CliRunner.Run(new FakeMaster(), "cluster", "consolidate", "--max-moves", "-2");

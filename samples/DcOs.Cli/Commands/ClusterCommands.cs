@@ -12,6 +12,7 @@ internal static class ClusterCommands
         var principal = Symbols.Required("principal", "the framework's principal, e.g. team-a");
         var outFile = Symbols.Value("--out", "FILE", "write the token to FILE (readable by you only) rather than print it");
         var maxMoves = Symbols.Bounded("--max-moves", "K", "move at most K app instances (default 10)", 0, 10_000, "must be a number from 0 to 10000");
+        var apply = Symbols.Flag("--apply", "carry the moves out: each instance is replaced on its target first, then killed once the replacement is ready");
         return new CliCommand("cluster", "the cluster as a whole")
         {
             new CliCommand("credential", "mint the credential a framework of another machine connects with",
@@ -20,9 +21,9 @@ internal static class ClusterCommands
                 "other, and no other principal may subscribe with their ids. Needs the admin token.") { principal, outFile }
                 .Runs((context, result) => CredentialAsync(context, result.GetRequiredValue(principal), result.GetValue(outFile))),
             new CliCommand("cost", "what the running tasks cost per hour, by agent and by app").Runs((context, _) => CostAsync(context)),
-            new CliCommand("consolidate", "what moving at most K app instances would save (a dry run: nothing moves)",
-                "Plans moves that empty machines so they can be switched off, dearest per instance first, and prints the bill\nbefore and after. Nothing is moved.") { maxMoves }
-                .Runs((context, result) => ConsolidateAsync(context, result.GetValue(maxMoves))),
+            new CliCommand("consolidate", "what moving at most K app instances would save; --apply moves them",
+                "Plans moves that empty machines so they can be switched off, dearest per instance first, and prints the bill\nbefore and after. Nothing moves unless --apply: then each instance gets a replacement on its target first and\nis killed once the replacement is ready (healthy, with a health check), so no app has fewer ready instances.") { maxMoves, apply }
+                .Runs((context, result) => ConsolidateAsync(context, result.GetValue(maxMoves), result.GetValue(apply))),
             new CliCommand("setup", "remember a master's URL and admin token for every later command",
                 $"Checks the token against the master, then stores both in {CliConfig.DirVariable} (default ~/.config/dcos)/config.json,\nreadable by you only. --master, ${Cli.MasterVariable} and ${CliConfig.TokenVariable} still win over what is stored.") { url, tokenFile }
                 .Runs((context, result) => SetupAsync(context, result.GetRequiredValue(url), result.GetValue(tokenFile))),
@@ -68,9 +69,10 @@ internal static class ClusterCommands
         return ExitCodes.Ok;
     }
 
-    private static async Task<int> ConsolidateAsync(CommandContext context, long? maxMoves)
+    private static async Task<int> ConsolidateAsync(CommandContext context, long? maxMoves, bool apply)
     {
-        var json = await context.Master.GetAsync($"api/consolidation?maxMoves={maxMoves ?? 10}", null, context.Cancellation);
+        var path = $"api/consolidation?maxMoves={maxMoves ?? 10}";
+        var json = apply ? await context.Master.PostJsonAsync(path, null, null, context.Cancellation) : await context.Master.GetAsync(path, null, context.Cancellation);
         if (context.Json)
         {
             context.Output.WriteJson(json);
@@ -88,6 +90,8 @@ internal static class ClusterCommands
         var table = Output.Table("TASK", "APP", "FROM", "TO");
         foreach (var move in moves) Output.Row(table, move.TaskId, move.AppId ?? "", move.From, move.To);
         context.Output.Write(table);
+        if (plan.Started is { } started)
+            context.Output.Line($"moving {Output.Number(started.Count)} instance(s) now: each is replaced on its target first (dcos task list shows the progress)");
         return ExitCodes.Ok;
     }
 

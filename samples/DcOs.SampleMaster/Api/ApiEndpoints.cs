@@ -77,7 +77,10 @@ public static class ApiEndpoints
             services.Pending().Select(p => new { appId = (string?)p.AppId, jobId = (string?)null, waiting = p.Waiting, reasons = p.Reasons.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value), summary = p.Summary ?? Summary(p.Waiting, p.Reasons) })
                 .Concat(jobs.Pending().Select(p => new { appId = (string?)null, jobId = (string?)p.JobId, waiting = p.Waiting, reasons = p.Reasons.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value), summary = p.Summary ?? Summary(p.Waiting, p.Reasons) })));
         api.MapGet("/cost", async (IMaster master, Microsoft.Extensions.Options.IOptions<MasterOptions> engine) => await CostAsync(master, engine.Value.Billing));
-        api.MapGet("/consolidation", async (IMaster master, IPlacementOptimizer optimizer, int? maxMoves) => await ConsolidationAsync(master, optimizer, maxMoves ?? 10));
+        api.MapGet("/consolidation", async (IMaster master, IPlacementOptimizer optimizer, int? maxMoves) => await ConsolidationAsync(master, optimizer, maxMoves ?? 10, services: null));
+        // Carries the plan out: the services framework moves each instance as a rolling migration (replacement first).
+        api.MapPost("/consolidation", async (IMaster master, IPlacementOptimizer optimizer, ServicesFramework services, int? maxMoves) =>
+            Results.Json(await ConsolidationAsync(master, optimizer, maxMoves ?? 10, services), statusCode: StatusCodes.Status202Accepted));
         // Real usage beside allocation: measured by the agents (cpu time and resident memory per task).
         api.MapGet("/usage", async (UsageSampler sampler) =>
         {
@@ -221,10 +224,11 @@ public static class ApiEndpoints
     }
 
     /// <summary>
-    /// What moving at most <paramref name="maxMoves"/> app instances would save (a dry run; nothing moves): the
-    /// consolidation plan over the active agents, app instances (label <c>app</c>) movable, other tasks staying.
+    /// What moving at most <paramref name="maxMoves"/> app instances would save: the consolidation plan over the active
+    /// agents, app instances (label <c>app</c>) movable, other tasks staying. A dry run without <paramref name="services"/>;
+    /// with it, the services framework carries the moves out.
     /// </summary>
-    private static async Task<object> ConsolidationAsync(IMaster master, IPlacementOptimizer optimizer, int maxMoves)
+    private static async Task<object> ConsolidationAsync(IMaster master, IPlacementOptimizer optimizer, int maxMoves, ServicesFramework? services)
     {
         if (maxMoves is < 0 or > MaxConsolidationMoves) throw new ValidationException("maxMoves", $"must be between 0 and {MaxConsolidationMoves} (got {maxMoves})");
         var agents = (await master.GetAgentsAsync()).Where(a => a.Status == AgentStatus.Active).ToList();
@@ -235,9 +239,12 @@ public static class ApiEndpoints
         var plan = DcOs.Framework.ConsolidationPlanner.Plan(optimizer, [.. agents.Select(a => a.Info)], running, maxMoves);
         var host = agents.ToDictionary(a => a.Info.Id, a => a.Info.Hostname);
         var app = running.ToDictionary(r => r.Spec.Id, r => r.Spec.Labels.GetValueOrDefault("app"));
+        var started = services?.Migrate([.. plan.Moves.Select(m => (m.TaskId, host[m.To]))]);
         return new
         {
             maxMoves,
+            // With POST: the moves the services framework took on (its running instances); the others stay where they are.
+            started = started?.Select(id => id.Value),
             moves = plan.Moves.Select(m => new { taskId = m.TaskId.Value, appId = app[m.TaskId], from = host[m.From], to = host[m.To], fromAgentId = m.From.Value, toAgentId = m.To.Value, gpuDevices = m.GpuDevices }),
             machinesSwitchedOff = plan.MachinesSwitchedOff.Select(a => host[a]),
             idleMachines = plan.IdleMachines.Select(a => host[a]),

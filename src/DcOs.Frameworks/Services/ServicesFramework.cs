@@ -155,6 +155,18 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
         public DateTimeOffset? UnreachableSince { get; set; }
         public IReadOnlyList<ulong> Ports { get; init; } = [];
         public bool Active => !State.IsTerminal();
+
+        /// <summary>Being moved (consolidation): the hostname its replacement is pinned to.</summary>
+        public string? MoveTo { get; set; }
+
+        /// <summary>The replacement launched for the move, while it lives.</summary>
+        public TaskId? Replacement { get; set; }
+
+        /// <summary>Replacements tried for the move (it is given up after <see cref="MoveAttempts"/>).</summary>
+        public int MoveTries { get; set; }
+
+        /// <summary>For a replacement: the instance it replaces.</summary>
+        public TaskId? Replaces { get; init; }
     }
 
     private static TimeSpan InactiveAfter(AppDefinition d) => TimeSpan.FromSeconds(d.UnreachableStrategy?.InactiveAfterSeconds ?? 300);
@@ -524,6 +536,7 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
     {
         var tasks = new List<PendingTask>();
         var owners = new List<AppState>();
+        var replacing = new List<AppTask?>();
         var groups = new Dictionary<string, IReadOnlyList<IPlacementTarget>>(StringComparer.Ordinal);
         foreach (var app in apps)
         {
@@ -532,12 +545,17 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
                 ? RangeSet.Create([.. p.Where(x => x > 0).Select(x => new ValueRange((ulong)x, (ulong)x))])
                 : RangeSet.Empty;
             groups[app.Definition.Key] = [.. app.Tasks.Values.Where(t => t.Active).Select(t => t.Target)];
+            var move = MoveToLaunch(app);
             for (var i = Need(app, now); i > 0; i--)
             {
                 var id = new TaskId(string.Create(CultureInfo.InvariantCulture, $"{app.Definition.Key}.v{app.Version}.{Guid.NewGuid().ToString("N")[..12]}"));
                 // What the planner matches is resources and constraints; a health check on a port not chosen yet is not.
-                tasks.Add(new PendingTask { Spec = app.Definition.ToTask(id, fixedPorts, app.Version) with { HealthCheck = null }, Group = app.Definition.Key });
+                var spec = app.Definition.ToTask(id, fixedPorts, app.Version) with { HealthCheck = null };
+                // The first is a move's replacement, when one is due: pinned to its target.
+                if (i == 1 && move is not null) spec = spec with { Constraints = [.. spec.Constraints, Pin(move.MoveTo!)] };
+                tasks.Add(new PendingTask { Spec = spec, Group = app.Definition.Key });
                 owners.Add(app);
+                replacing.Add(i == 1 ? move : null);
             }
         }
         var plan = batch.Plan(_optimizer ?? throw NoOptimizer(), tasks, PlacementObjective.For(apps[0].Definition.CostObjective), groups);
@@ -563,16 +581,27 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
                 Wait(app, PlacementReason.InsufficientPorts, $"no free ports left on {a.AgentId}");
                 continue;
             }
-            var spec = a.OnPlannedDevices(app.Definition.ToTask(planned.Id, ports, app.Version));
+            var spec = a.OnPlannedDevices(app.Definition.ToTask(planned.Id, ports, app.Version) with { Constraints = planned.Constraints });
             if (!batch.Remaining(offer).Contains(spec.Resources))
             {
                 Wait(app, PlacementReason.InsufficientPorts, $"no free ports left on {a.AgentId}");
                 continue;
             }
             batch.Launch(offer, spec);
-            launches.Add((app, new AppTask(spec.Id, app.Version, offer.AgentId, offer) { Ports = [.. ports.Values()] }));
+            var old = replacing[a.TaskIndex];
+            launches.Add((app, new AppTask(spec.Id, app.Version, offer.AgentId, offer) { Ports = [.. ports.Values()], Replaces = old?.Id }));
+            if (old is not null)
+            {
+                old.Replacement = spec.Id;
+                old.MoveTries++;
+            }
         }
-        foreach (var u in plan.Unplaced) Wait(owners[u.TaskIndex], u.Reason, u.ToString());
+        foreach (var u in plan.Unplaced)
+        {
+            Wait(owners[u.TaskIndex], u.Reason, u.ToString());
+            // A move whose target cannot take the replacement is given up after a few rounds, not retried forever.
+            if (replacing[u.TaskIndex] is { } stuck && ++stuck.MoveTries >= MoveAttempts) stuck.MoveTo = null;
+        }
         foreach (var app in apps)
         {
             app.Waiting = waiting[app];
@@ -601,13 +630,54 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
         return dynamic is null ? null : set.Union(dynamic);
     }
 
-    /// <summary>How many instances to launch now: the wanted count, or during a rolling upgrade what over-capacity allows.</summary>
-    private static int Need(AppState app, DateTimeOffset now)
+    /// <summary>Replacements tried per move before the move is given up (the target cannot take it, or it keeps failing there).</summary>
+    private const int MoveAttempts = 3;
+
+    /// <summary>
+    /// Moves app instances to other agents (a consolidation plan carried out), as a rolling migration: for each moved
+    /// instance a replacement is launched pinned to the target (<c>hostname:IS</c>), and the instance is killed
+    /// only once the replacement runs and, with a health check, is healthy, so an app never has fewer ready instances
+    /// than before. One move per app at a time; a move whose replacement cannot be placed or fails
+    /// <see cref="MoveAttempts"/> times is given up. Returns the instances accepted (running app instances not moving already).
+    /// </summary>
+    public IReadOnlyList<TaskId> Migrate(IReadOnlyList<(TaskId TaskId, string ToHostname)> moves)
+    {
+        ArgumentNullException.ThrowIfNull(moves);
+        var accepted = new List<TaskId>();
+        lock (_gate)
+        {
+            for (var i = 0; i < moves.Count; i++)
+            {
+                var (id, host) = moves[i];
+                if (string.IsNullOrWhiteSpace(host)) throw new ValidationException($"moves[{i}].to", "must name the target's hostname");
+                if (KeyOf(id) is not { } key || !_apps.TryGetValue(key, out var app) || !app.Tasks.TryGetValue(id, out var task)) continue;
+                if (task.State != TaskState.Running || task.KillRequested || task.MoveTo is not null || task.Target.Hostname == host) continue;
+                task.MoveTo = host;
+                task.MoveTries = 0;
+                accepted.Add(id);
+            }
+        }
+        if (accepted.Count > 0) Converge();
+        return accepted;
+    }
+
+    /// <summary>The app's instance whose move needs a replacement launched now (one move in flight per app), or null.</summary>
+    private static AppTask? MoveToLaunch(AppState app)
+    {
+        if (app.Removed || app.Tasks.Values.Any(t => t.MoveTo is not null && t.Replacement is not null)) return null;
+        return app.Tasks.Values.Where(t => t.MoveTo is not null && t.Active && !t.KillRequested).OrderBy(t => t.Id.Value, StringComparer.Ordinal).FirstOrDefault();
+    }
+
+    /// <summary>How many instances to launch now: the wanted count, or during a rolling upgrade what over-capacity allows, plus a move's replacement.</summary>
+    private static int Need(AppState app, DateTimeOffset now) => Missing(app, now) + (MoveToLaunch(app) is null ? 0 : 1);
+
+    private static int Missing(AppState app, DateTimeOffset now)
     {
         if (app.Removed) return 0;
         var wanted = app.Definition.Instances;
-        var active = app.Tasks.Values.Count(t => Counts(t, app.Definition, now));
-        var current = app.Tasks.Values.Count(t => Counts(t, app.Definition, now) && t.Version == app.Version);
+        // A moving instance whose replacement lives is leaving: the replacement counts instead.
+        var active = app.Tasks.Values.Count(t => Counts(t, app.Definition, now) && t.Replacement is null);
+        var current = app.Tasks.Values.Count(t => Counts(t, app.Definition, now) && t.Replacement is null && t.Version == app.Version);
         if (active == current) return wanted - active;
         var over = (int)Math.Ceiling(wanted * (app.Definition.UpgradeStrategy?.MaximumOverCapacity ?? 1));
         return Math.Min(wanted - current, wanted + over - active);
@@ -653,6 +723,12 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
                 if (ended)
                 {
                     app.Tasks.Remove(status.TaskId);
+                    // A replacement that ended frees its move for another try (or gives it up).
+                    if (task.Replaces is { } replaced && app.Tasks.TryGetValue(replaced, out var moving) && moving.Replacement == task.Id)
+                    {
+                        moving.Replacement = null;
+                        if (moving.MoveTries >= MoveAttempts) moving.MoveTo = null;
+                    }
                     // An instance the master answers for in reconciliation did not fail: it was lost (often never
                     // launched) while the framework was away, and is replaced without a launch delay.
                     if (!task.KillRequested && status.Reason != TaskStatusReason.Reconciliation) Backoff(app, task);
@@ -701,7 +777,13 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
                     }
                 }
                 var wanted = app.Definition.Instances;
-                var active = app.Tasks.Values.Where(t => Counts(t, app.Definition, now)).ToList();
+                // A move completes when its replacement is ready: the moved instance goes then, never before.
+                foreach (var moving in app.Tasks.Values.Where(t => t.Replacement is not null && !t.KillRequested).ToList())
+                {
+                    if (app.Tasks.TryGetValue(moving.Replacement!.Value, out var replacement) && IsReady(replacement, app.Definition)) Kill(moving, kills);
+                }
+                // A moving instance whose replacement lives is leaving: it does not count against the wanted number.
+                var active = app.Tasks.Values.Where(t => Counts(t, app.Definition, now) && t.Replacement is null).ToList();
                 var old = active.Where(t => t.Version != app.Version).OrderBy(t => t.State == TaskState.Running).ThenBy(t => t.Id.Value, StringComparer.Ordinal).ToList();
                 var current = active.Where(t => t.Version == app.Version).ToList();
                 if (old.Count == 0 && current.Count > wanted)
@@ -769,6 +851,9 @@ public sealed class ServicesFramework : StoredFramework, IDisposable
     /// </summary>
     private static bool IsReady(AppTask t, AppDefinition d) =>
         t.State == TaskState.Running && (d.HealthChecks is not { Count: > 0 } || t.Healthy == true);
+
+    /// <summary>The constraint that pins a move's replacement to its target.</summary>
+    private static PlacementConstraint Pin(string hostname) => new("hostname", ConstraintOperator.Is, hostname, "moveTo");
 
     private static void Kill(AppTask task, List<(TaskId, AgentId)> kills)
     {

@@ -80,6 +80,24 @@ public sealed class CostPlacementTests
         var refused = await cluster.Http.GetAsync("api/consolidation?maxMoves=-1");
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Contains("maxMoves", await refused.Content.ReadAsStringAsync());
+
+        // Carried out: the replacement starts on local-agent-1 first; /quick never has no running instance meanwhile.
+        var applied = await cluster.Http.PostAsync("api/consolidation?maxMoves=5", null);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, applied.StatusCode);
+        var started = (await applied.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("started");
+        Assert.Equal(move.GetProperty("taskId").GetString(), Assert.Single(started.EnumerateArray()).GetString());
+        var fewest = int.MaxValue;
+        await cluster.EventuallyAsync(async () =>
+        {
+            var quick = (await cluster.GetAsync("api/tasks")).EnumerateArray()
+                .Where(t => t.GetProperty("appId").GetString() == "/quick" && t.GetProperty("state").GetString() == "TASK_RUNNING").ToList();
+            fewest = Math.Min(fewest, quick.Count);
+            return quick.Count == 1 && quick[0].GetProperty("hostname").GetString() == "local-agent-1" && ProcessTable.Sleeping(marker).Count == 2;
+        }, TimeSpan.FromSeconds(60), "/quick moved to local-agent-1 and the old process gone");
+        Assert.Equal(1, fewest);
+        var after = await cluster.GetAsync("api/cost");
+        Assert.Equal(2, after.GetProperty("idleMachines").GetInt32());
+        Assert.Equal(0.10, after.GetProperty("totalPerHour").GetDouble() - after.GetProperty("idlePerHour").GetDouble(), 6);
     }
 
     [Fact]
