@@ -95,10 +95,19 @@ internal sealed class CostOptimizer(OptimizerOptions options) : IPlacementOptimi
         }
         var left = placeable.Where(t => repaired[t] < 0).ToList();
         GreedySolver.Run(p, repairState, tracker, GreedySolver.ByPriorityThenSize(p, left), GreedyMode.CostAware, repaired, cancellationToken);
+        // CP-SAT's objective and bound are on this penalty's scale; the flow's are on its own.
+        var penalty = CpSatSolver.PenaltyUnit(p, new MachineState(p), [.. Enumerable.Range(0, p.Classes.Length).Where(c => p.Placeable[c])]);
         if (PlacedWeight(p, repaired) > PlacedWeight(p, assignment))
         {
             repaired.CopyTo(assignment, 0);
             state = repairState;
+            outcome = outcome with
+            {
+                Status = SolveStatus.Feasible,
+                SolverStatus = outcome.SolverStatus + "+REPAIR",
+                Objective = PlanScore.Scaled(p, assignment, penalty),
+                Bound = outcome.Algorithm == OptimizerAlgorithm.CpSat ? outcome.Bound : null,
+            };
         }
         var placed = PlacedWeight(p, assignment);
         // Best-fit scans every machine for every task: past BestFitMaxPairs it costs more than the solve itself.
@@ -114,7 +123,6 @@ internal sealed class CostOptimizer(OptimizerOptions options) : IPlacementOptimi
             other.CopyTo(assignment, 0);
             placed = weight;
             state = s;
-            var penalty = CpSatSolver.PenaltyUnit(p, new MachineState(p), [.. Enumerable.Range(0, p.Classes.Length).Where(c => p.Placeable[c])]);
             outcome = outcome with
             {
                 Status = SolveStatus.Feasible,
