@@ -49,4 +49,23 @@ public sealed class GpuDeviceTests : IAsyncLifetime
         Assert.Contains("CUDA_VISIBLE_DEVICES=", cpuEnv);
         Assert.Contains("NVIDIA_VISIBLE_DEVICES=void", cpuEnv);
     }
+
+    [Fact]
+    public async Task A_master_that_names_a_device_the_agent_lacks_or_overfills_one_is_refused_and_nothing_starts()
+    {
+        TaskSpec Gpu(string id, double gpus, IReadOnlyList<int>? devices, string? model = null) =>
+            Tasks.Shell(id, "sleep 600") with { Resources = Resources.Parse($"cpus:0.1;mem:32;gpus:{gpus.ToString(System.Globalization.CultureInfo.InvariantCulture)}"), GpuDevices = devices, GpuModel = model };
+        await _master.RunAsync("fw1", Gpu("holds", 0.7, [0]));
+        await _master.WaitForStateAsync("holds", TaskState.Running);
+
+        await _master.RunAsync("fw1", Gpu("missing", 0.5, [7]));
+        await _master.RunAsync("fw1", Gpu("overfull", 0.5, [0]));
+        await _master.RunAsync("fw1", Gpu("wrong-model", 0.5, [1], model: "A100"));
+        await _master.RunAsync("fw1", Gpu("unnamed", 1, null));
+        Assert.Contains("GPU device 7 does not exist", (await _master.TerminalAsync("missing"))[^1].Message);
+        Assert.Contains("GPU device 0 has 0.3 free but the task needs 0.5", (await _master.TerminalAsync("overfull"))[^1].Message);
+        Assert.Contains("GPU device 1 is a T4, not a A100", (await _master.TerminalAsync("wrong-model"))[^1].Message);
+        Assert.Contains("names no GPU device", (await _master.TerminalAsync("unnamed"))[^1].Message);
+        Assert.All(new[] { "missing", "overfull", "wrong-model", "unnamed" }, id => Assert.False(Directory.Exists(_agent.Sandbox("fw1", id)), id + " got a sandbox"));
+    }
 }

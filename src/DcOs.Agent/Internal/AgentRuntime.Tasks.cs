@@ -7,6 +7,19 @@ namespace DcOs.Agent.Internal;
 /// <summary>Launches, refusals, kills, the books of free resources, and sandbox collection.</summary>
 internal sealed partial class AgentRuntime
 {
+    /// <summary>
+    /// On an agent that lists GPU devices, the devices a task was given must exist here and have the room its share
+    /// needs beside the tasks already holding them (a master is not trusted with that); null when they do.
+    /// </summary>
+    private string? WhyNotOnDevices(TaskSpec spec)
+    {
+        var gpus = spec.Resources.Gpus;
+        if (gpus <= 0 || Info!.Gpus.Count == 0) return null;
+        if (spec.GpuDevices is not { } named) return $"the task asks for gpus {gpus.ToString(System.Globalization.CultureInfo.InvariantCulture)} but names no GPU device; this agent lists {Info.Gpus.Count} (the master gives each GPU task its devices)";
+        var free = GpuShares.FreeOf(Info.Gpus, _tasks.Values.Where(t => t.HoldsResources).Select(t => t.Spec));
+        return GpuShares.CheckPinned(free, gpus, spec.GpuModel, named) is { } error ? "gpuDevices: " + error : null;
+    }
+
     private ValueTask Run(RunTask run)
     {
         var framework = run.FrameworkId;
@@ -44,7 +57,7 @@ internal sealed partial class AgentRuntime
                 return ValueTask.CompletedTask;
             }
             var free = Info!.Resources.Flatten().Subtract(_allocated);
-            var why = WhyNotFits(spec.Resources.Flatten(), free);
+            var why = WhyNotFits(spec.Resources.Flatten(), free) ?? WhyNotOnDevices(spec);
             if (why is not null)
             {
                 Refuse(framework, spec.Id, TaskStatusReason.AgentRefused, why);
