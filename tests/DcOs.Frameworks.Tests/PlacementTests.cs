@@ -158,6 +158,30 @@ public sealed class PlacementTests : IDisposable
     }
 
     [Fact]
+    public async Task A_job_run_asking_for_a_share_of_a_model_gets_a_device_of_that_model()
+    {
+        await StartAsync(_jobs);
+        _jobs.Add(new JobDefinition { Id = "infer", Run = new JobRunSpec { Cmd = "true", Cpus = 1, Gpus = 0.5, GpuModel = "T4" } });
+        var run = _jobs.RunNow("infer");
+        // The A100 machine is cheaper, but the run names T4; device 0 of the T4 machine is full, device 1 has room.
+        var a100 = RecordingDriver.OfferOn("a100", "cpus:8;mem:8192;gpus:1", new CostModel { MachinePerHour = 0.5 }) with
+        {
+            Gpus = [new GpuAvailability(new GpuDevice { Index = 0, Model = "A100" }, 1)],
+        };
+        var t4 = RecordingDriver.OfferOn("t4", "cpus:8;mem:8192;gpus:1", new CostModel { MachinePerHour = 2 }) with
+        {
+            Gpus = [new GpuAvailability(new GpuDevice { Index = 0, Model = "T4" }, 0), new GpuAvailability(new GpuDevice { Index = 1, Model = "T4" }, 1)],
+        };
+
+        await _jobs.OffersAsync(_driver, [a100, t4]);
+
+        Assert.Equal("t4", _jobs.History("infer").Single(r => r.RunId == run).AgentId);
+        var launched = _driver.Launched.Single();
+        Assert.Equal(("T4", 1), (launched.GpuModel, launched.GpuDevices!.Single()));
+        Assert.Throws<ValidationException>(() => _jobs.Add(new JobDefinition { Id = "bad", Run = new JobRunSpec { Cmd = "true", Gpus = 1.5 } }));
+    }
+
+    [Fact]
     public async Task A_framework_without_an_optimizer_launches_nothing_and_says_why()
     {
         using var apiOnly = new ServicesFramework(FrameworkStores.InMemory(), _time);

@@ -40,13 +40,13 @@ internal static partial class DefinitionRules
     }
 
     /// <summary>GPUs as a device takes them: a share of one device up to 1, whole devices above; a model only with GPUs.</summary>
-    public static void Gpus(double gpus, string? model)
+    public static void Gpus(double gpus, string? model, string prefix = "")
     {
-        Amount(gpus, "gpus", MaxGpus);
-        if (gpus > 1 && gpus != Math.Floor(gpus)) throw new ValidationException("gpus", $"more than one GPU must be a whole number of devices; up to 1 is a share of one device (got {Text(gpus)})");
+        Amount(gpus, prefix + "gpus", MaxGpus);
+        if (gpus > 1 && gpus != Math.Floor(gpus)) throw new ValidationException(prefix + "gpus", $"more than one GPU must be a whole number of devices; up to 1 is a share of one device (got {Text(gpus)})");
         if (model is null) return;
-        if (string.IsNullOrWhiteSpace(model) || model.Length > 256) throw new ValidationException("gpuModel", "must be a model name of 1 to 256 characters");
-        if (gpus <= 0) throw new ValidationException("gpuModel", "is set but gpus is 0");
+        if (string.IsNullOrWhiteSpace(model) || model.Length > 256) throw new ValidationException(prefix + "gpuModel", "must be a model name of 1 to 256 characters");
+        if (gpus <= 0) throw new ValidationException(prefix + "gpuModel", "is set but gpus is 0");
     }
 
     /// <summary>Checks a duration in seconds: finite, within [<paramref name="min"/>, <paramref name="max"/>] (positive when <paramref name="min"/> is 0 and <paramref name="positive"/>).</summary>

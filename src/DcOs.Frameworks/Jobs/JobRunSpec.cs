@@ -15,6 +15,10 @@ public sealed record JobRunSpec
     public double Mem { get; init; } = 32;
     /// <summary>Disk of one run, in MiB.</summary>
     public double Disk { get; init; }
+    /// <summary>GPUs of one run: up to 1 is a share of one device, more must be whole devices.</summary>
+    public double Gpus { get; init; }
+    /// <summary>The GPU model a run needs (e.g. "A100"), matched ignoring case; null: any model.</summary>
+    public string? GpuModel { get; init; }
     /// <summary>Retries after a failed attempt (at most 100). Default 0.</summary>
     public int MaxRetries { get; init; }
     /// <summary>How long a run is expected to take on a machine of speed factor 1, in seconds: the cost estimate and the deadline check use it. Default 60.</summary>
@@ -36,6 +40,7 @@ public sealed record JobRunSpec
         DefinitionRules.Amount(Cpus, "run.cpus", DefinitionRules.MaxCpus);
         DefinitionRules.Amount(Mem, "run.mem", DefinitionRules.MaxMemMb);
         DefinitionRules.Amount(Disk, "run.disk", DefinitionRules.MaxDiskMb);
+        DefinitionRules.Gpus(Gpus, GpuModel, "run.");
         DefinitionRules.Seconds(EstimatedDurationSeconds, "run.estimatedDurationSeconds", max: MaxRunSeconds);
         if (Cpus <= 0 && Mem <= 0) throw new ValidationException("run.cpus", "a job needs cpus or mem greater than zero");
         if (MaxRetries < 0) throw new ValidationException("run.maxRetries", $"must not be negative (got {MaxRetries})");
@@ -57,5 +62,5 @@ public sealed record JobRunSpec
 
     /// <summary>The resources of one run.</summary>
     [JsonIgnore]
-    public Resources Resources => Resources.FromScalars(Cpus, Mem, Disk);
+    public Resources Resources => Resources.FromScalars(Cpus, Mem, Disk, Gpus);
 }

@@ -64,6 +64,8 @@ public sealed class JobsFramework : StoredFramework, IDisposable
         Name = "jobs",
         Roles = ["*"],
         FailoverTimeout = TimeSpan.FromDays(7),
+        // GPU agents are offered too, for runs asking for GPUs; the planner keeps the others off them by price.
+        Capabilities = FrameworkCapabilities.GpuResources,
     };
 
     // ---- the HTTP API's operations ----
@@ -327,6 +329,7 @@ public sealed class JobsFramework : StoredFramework, IDisposable
         Name = job.Id,
         Command = CommandSpec.FromShell(job.Run!.Cmd!) with { Environment = job.Run.Env ?? new Dictionary<string, string>(), User = job.Run.User },
         Resources = job.Run.Resources,
+        GpuModel = job.Run.GpuModel,
         Labels = new Dictionary<string, string> { [TaskLabels.Group] = job.Id, ["job"] = job.Id, ["run"] = run.RunId },
     };
 
