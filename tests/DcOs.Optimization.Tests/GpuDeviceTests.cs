@@ -188,6 +188,6 @@ public sealed class GpuDeviceTests
                 foreach (var optimizing in new[] { OptimizerAlgorithm.Auto, OptimizerAlgorithm.MinCostFlow, OptimizerAlgorithm.CpSat })
                     Assert.True(placed[optimizing] >= Math.Max(placed[OptimizerAlgorithm.FirstFit], placed[OptimizerAlgorithm.BestFit]), $"{optimizing} placed {placed[optimizing]} with {objective}; first-fit {placed[OptimizerAlgorithm.FirstFit]}, best-fit {placed[OptimizerAlgorithm.BestFit]}");
             }
-        }, iter: 60);
+        }, iter: 60, seed: "fT_BmqHKJPo3");  // fixed: a seed that once found best-fit placing more than CP-SAT (device replay order)
     }
 }

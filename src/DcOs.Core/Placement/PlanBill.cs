@@ -27,6 +27,12 @@ public sealed record PlanBill
     public required IReadOnlyList<AgentId> MachinesSwitchedOn { get; init; }
 
     /// <summary>
+    /// The idle machines the plan leaves running nothing: what can be switched off (or stay off) with this plan, and,
+    /// under <see cref="BillingMode.Machine"/>, stop being paid for.
+    /// </summary>
+    public IReadOnlyList<AgentId> MachinesLeftIdle { get; init; } = [];
+
+    /// <summary>
     /// A proven lower bound on <see cref="PerHour"/> for placing the same tasks: the cheapest per-unit price of each
     /// task plus, per resource, the cheapest fractional cover of the demand that does not fit on machines already
     /// running by idle machines (machine billing), or each task's cheapest charge (chargeback).

@@ -22,10 +22,12 @@ internal static class BillCalculator
         var share = new double[n];
         // The plan's tasks on each machine, to split a machine switched on among them.
         var onMachine = new List<int>?[p.M];
+        var used = new bool[p.M];
         for (var t = 0; t < n; t++)
         {
             var m = assignment[t];
             if (m < 0) continue;
+            used[m] = true;
             var machine = p.Machines[m];
             var resources = p.Tasks[t].Spec.Resources;
             hours[t] = p.PaidHours[p.ClassOfTask[t] * p.Profiles.Length + p.ProfileOfMachine[m]];
@@ -41,8 +43,10 @@ internal static class BillCalculator
             (onMachine[m] ??= []).Add(t);
         }
         var switchedOn = new List<AgentId>();
+        var leftIdle = new List<AgentId>();
         for (var m = 0; m < p.M; m++)
         {
+            if (p.InitiallyIdle[m] && !used[m]) leftIdle.Add(p.Machines[m].AgentId);
             if (onMachine[m] is not { } tasks || !p.InitiallyIdle[m]) continue;
             var machine = p.Machines[m];
             switchedOn.Add(machine.AgentId);
@@ -65,6 +69,7 @@ internal static class BillCalculator
             PerHour = perHour.Sum(),
             Total = total.Sum(),
             MachinesSwitchedOn = switchedOn,
+            MachinesLeftIdle = leftIdle,
             LowerBoundPerHour = Math.Max(LowerBound(p, assignment), SolverBound(p, assignment, outcome) ?? 0),
         };
         return (bill, perHour, total);

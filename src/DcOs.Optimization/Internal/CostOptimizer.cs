@@ -39,9 +39,9 @@ internal sealed class CostOptimizer(OptimizerOptions options) : IPlacementOptimi
             };
         }
         cancellationToken.ThrowIfCancellationRequested();
-        if (algorithm is OptimizerAlgorithm.CpSat or OptimizerAlgorithm.MinCostFlow) (state, outcome) = PlaceAtLeastAsMany(p, state, assignment, outcome, cancellationToken);
-        int[]?[]? devices = null;
-        if (p.HasGpuDevices) (state, devices) = DevicePacking.Repair(p, assignment, cancellationToken);
+        int[]?[]? devices;
+        if (algorithm is OptimizerAlgorithm.CpSat or OptimizerAlgorithm.MinCostFlow) (state, outcome, devices) = PlaceAtLeastAsMany(p, state, assignment, outcome, cancellationToken);
+        else (state, devices) = Finish(p, state, assignment, cancellationToken);
         return PlanBuilder.Build(p, assignment, state, outcome, Stopwatch.GetElapsedTime(start), devices);
     }
 
@@ -80,27 +80,31 @@ internal sealed class CostOptimizer(OptimizerOptions options) : IPlacementOptimi
     /// from scratch, and a plan of theirs that places more weight replaces the solver's (its bill is then theirs, which
     /// the solver status says).
     /// </summary>
-    private static (MachineState, SolverOutcome) PlaceAtLeastAsMany(CompiledProblem p, MachineState state, int[] assignment, SolverOutcome outcome, CancellationToken cancellationToken)
+    private static (MachineState, SolverOutcome, int[]?[]?) PlaceAtLeastAsMany(CompiledProblem p, MachineState state, int[] assignment, SolverOutcome outcome, CancellationToken cancellationToken)
     {
+        // Plans are compared as they will be returned: replayed per device first, since that may drop tasks.
+        var (finalState, devices) = Finish(p, state, assignment, cancellationToken);
         var placeable = Enumerable.Range(0, p.Tasks.Length).Where(t => p.Placeable[p.ClassOfTask[t]]).ToList();
         var all = placeable.Sum(t => p.Classes[p.ClassOfTask[t]].Weight);
-        if (PlacedWeight(p, assignment) == all) return (state, outcome);
-        // First what the solver left out, cost-aware, into the room its plan leaves (replayed per device, largest first).
+        var placed = PlacedWeight(p, assignment);
+        if (placed == all) return (finalState, outcome, devices);
+        // CP-SAT's objective and bound are on this penalty's scale; the flow's are on its own.
+        var penalty = CpSatSolver.PenaltyUnit(p, new MachineState(p), [.. Enumerable.Range(0, p.Classes.Length).Where(c => p.Placeable[c])]);
+
+        // First what the solver left out, cost-aware, into the room its plan leaves.
         var repaired = (int[])assignment.Clone();
-        var (repairState, _) = DevicePacking.Repair(p, repaired, cancellationToken);
         var tracker = new GroupTracker(p);
         for (var t = 0; t < repaired.Length; t++)
         {
             if (repaired[t] >= 0) tracker.Place(p.ClassOfTask[t], repaired[t]);
         }
-        var left = placeable.Where(t => repaired[t] < 0).ToList();
-        GreedySolver.Run(p, repairState, tracker, GreedySolver.ByPriorityThenSize(p, left), GreedyMode.CostAware, repaired, cancellationToken);
-        // CP-SAT's objective and bound are on this penalty's scale; the flow's are on its own.
-        var penalty = CpSatSolver.PenaltyUnit(p, new MachineState(p), [.. Enumerable.Range(0, p.Classes.Length).Where(c => p.Placeable[c])]);
-        if (PlacedWeight(p, repaired) > PlacedWeight(p, assignment))
+        var fill = finalState.Clone();
+        GreedySolver.Run(p, fill, tracker, GreedySolver.ByPriorityThenSize(p, placeable.Where(t => repaired[t] < 0)), GreedyMode.CostAware, repaired, cancellationToken);
+        var (repairedState, repairedDevices) = Finish(p, fill, repaired, cancellationToken);
+        if (PlacedWeight(p, repaired) > placed)
         {
             repaired.CopyTo(assignment, 0);
-            state = repairState;
+            (finalState, devices, placed) = (repairedState, repairedDevices, PlacedWeight(p, repaired));
             outcome = outcome with
             {
                 Status = SolveStatus.Feasible,
@@ -109,7 +113,6 @@ internal sealed class CostOptimizer(OptimizerOptions options) : IPlacementOptimi
                 Bound = outcome.Algorithm == OptimizerAlgorithm.CpSat ? outcome.Bound : null,
             };
         }
-        var placed = PlacedWeight(p, assignment);
         // Best-fit scans every machine for every task: past BestFitMaxPairs it costs more than the solve itself.
         GreedyMode[] modes = (long)placeable.Count * p.M <= BestFitMaxPairs ? [GreedyMode.FirstFit, GreedyMode.BestFit] : [GreedyMode.FirstFit];
         foreach (var mode in modes)
@@ -118,11 +121,11 @@ internal sealed class CostOptimizer(OptimizerOptions options) : IPlacementOptimi
             var s = new MachineState(p);
             var other = CpSatSolver.NewPlan(p);
             GreedySolver.Run(p, s, new GroupTracker(p), GreedySolver.ByPriority(p, placeable), mode, other, cancellationToken);
+            var (otherState, otherDevices) = Finish(p, s, other, cancellationToken);
             var weight = PlacedWeight(p, other);
             if (weight <= placed) continue;
             other.CopyTo(assignment, 0);
-            placed = weight;
-            state = s;
+            (finalState, devices, placed) = (otherState, otherDevices, weight);
             outcome = outcome with
             {
                 Status = SolveStatus.Feasible,
@@ -132,8 +135,12 @@ internal sealed class CostOptimizer(OptimizerOptions options) : IPlacementOptimi
                 Bound = null,
             };
         }
-        return (state, outcome);
+        return (finalState, outcome, devices);
     }
+
+    /// <summary>The plan as it is returned: replayed per GPU device when tasks are placed per device (which may drop and re-place tasks), else as it is.</summary>
+    private static (MachineState, int[]?[]?) Finish(CompiledProblem p, MachineState state, int[] assignment, CancellationToken cancellationToken) =>
+        p.HasGpuDevices ? DevicePacking.Repair(p, assignment, cancellationToken) : (state, null);
 
     /// <summary>Tasks times machines up to which the placement guard also runs best-fit (about a second of scanning).</summary>
     private const long BestFitMaxPairs = 100_000_000;
