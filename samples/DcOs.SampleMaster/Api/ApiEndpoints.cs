@@ -22,8 +22,12 @@ public static class ApiEndpoints
         var api = app.MapGroup("/api");
         api.MapGet("/agents", async (IMaster master) =>
         {
-            var running = (await master.GetTasksAsync()).Where(t => !t.State.IsTerminal()).ToLookup(t => t.AgentId);
-            return (await master.GetAgentsAsync()).Select(a => AgentJson(a, running[a.Info.Id]));
+            var agents = await master.GetAgentsAsync();
+            // The tasks are read only for the devices' free shares: not at all on a cluster without GPU devices.
+            var running = agents.Any(a => a.Info.Gpus.Count > 0)
+                ? (await master.GetTasksAsync()).Where(t => !t.State.IsTerminal()).ToLookup(t => t.AgentId)
+                : Array.Empty<TaskView>().ToLookup(t => t.AgentId);
+            return agents.Select(a => AgentJson(a, running[a.Info.Id]));
         });
         api.MapPost("/agents/{id}/drain", async (string id, IMaster master, HttpRequest request) =>
         {
