@@ -107,9 +107,11 @@ public sealed class DashboardTests
             await Expect(detail.GetByTestId("app-version-row")).ToHaveCountAsync(1);
             await Expect(detail.GetByTestId("app-edit-json")).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("\"instances\":\\s*3"));
 
-            // Edit the definition as JSON: a version whose instances exit at once, so the rolling upgrade cannot finish
-            // and keeps the old instances; the deployment shows its progress and is cancelled, which rolls back.
-            await page.EvalOnSelectorAsync("[data-testid='app-edit-json']", "el => { const d = JSON.parse(el.value); d.cmd = 'echo e2e-v2; exit 1'; el.value = JSON.stringify(d, null, 2); el.dispatchEvent(new Event('input')); }");
+            // Edit the definition as JSON: a version whose instances never pass their health check, so the rolling
+            // upgrade cannot finish and keeps the old instances; the deployment shows its progress and is cancelled,
+            // which rolls back. (Instances that merely exit at once are not enough: without a check an instance counts
+            // as ready while it runs, as in Marathon, and three new ones running for an instant let all old ones go.)
+            await page.EvalOnSelectorAsync("[data-testid='app-edit-json']", "el => { const d = JSON.parse(el.value); d.cmd = 'echo e2e-v2; sleep 600'; d.healthChecks = [{ protocol: 'COMMAND', command: { value: 'exit 1' }, delaySeconds: 0, intervalSeconds: 1, gracePeriodSeconds: 600 }]; el.value = JSON.stringify(d, null, 2); el.dispatchEvent(new Event('input')); }");
             await detail.GetByTestId("app-edit-save").ClickAsync();
             await Expect(detail.GetByTestId("app-deployment-text")).ToContainTextAsync("version 1 → 2", new() { Timeout = TasksTimeoutMs });
             await Expect(detail.GetByTestId("app-deployment-text")).ToContainTextAsync("3 old left");
