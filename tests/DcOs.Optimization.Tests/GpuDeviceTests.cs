@@ -157,6 +157,85 @@ public sealed class GpuDeviceTests
         }
     }
 
+    /// <summary>
+    /// A plan as a solver left it (machine per task, -1 out) made valid per device, then given to the ejection repair;
+    /// returns the plan as the optimizer would return it and how many the repair placed.
+    /// </summary>
+    private static (PlacementPlan Plan, int Placed) Eject(RawMachine[] machines, RawTask[] tasks, int[] start)
+    {
+        var options = Fx.Options();
+        var p = Internal.ProblemCompiler.Compile(Problem(machines, tasks, PlacementObjective.Cheapest), options, Fx.Now);
+        var assignment = (int[])start.Clone();
+        var (state, devices) = Internal.DevicePacking.Repair(p, assignment, CancellationToken.None);
+        Assert.Equal(start, assignment);
+        var placed = Internal.EjectionRepair.Run(p, state, assignment, devices, CancellationToken.None);
+        var outcome = new Internal.SolverOutcome { Algorithm = OptimizerAlgorithm.CpSat, Status = SolveStatus.Feasible, SolverStatus = "TEST" };
+        return (Internal.PlanBuilder.Build(p, assignment, state, outcome, TimeSpan.Zero, devices), placed);
+    }
+
+    private static string MachineOf(PlacementPlan plan, int task) => plan.Assignments.Single(a => a.TaskIndex == task).AgentId.Value;
+
+    [Fact]
+    public void A_gpu_task_left_out_for_cpus_gets_them_when_a_cpu_only_task_moves_to_a_machine_without_gpus()
+    {
+        // The cheap plan put the cpu-only task on the GPU machine (it runs anyway); the share then lacks cpus there.
+        RawMachine[] machines = [new(8, [("A", 1)], 3), new(8, [], 0.5)];
+        RawTask[] tasks = [new(6, 0, null), new(1, 0.5, null), new(4, 0.5, null)];
+        var (plan, placed) = Eject(machines, tasks, [0, 0, -1]);
+        Check(machines, tasks, plan);
+        Assert.Equal(1, placed);
+        Assert.Empty(plan.Unplaced);
+        Assert.Equal(("m1", "m0", "m0"), (MachineOf(plan, 0), MachineOf(plan, 1), MachineOf(plan, 2)));
+        Assert.Equal(["m1"], plan.Bill.MachinesSwitchedOn.Select(a => a.Value).Where(a => a == "m1"));
+    }
+
+    [Fact]
+    public void A_whole_device_task_gets_a_device_when_the_share_on_it_moves_to_another_devices_free_room()
+    {
+        // m0's only device holds a 0.3 share; m1's device has 0.5 free: the share moves, the whole-device task takes m0's.
+        RawMachine[] machines = [new(8, [("A", 1)], 1), new(8, [("A", 0.5)], 1)];
+        RawTask[] tasks = [new(1, 0.3, null), new(1, 1, null)];
+        var (plan, placed) = Eject(machines, tasks, [0, -1]);
+        Check(machines, tasks, plan);
+        Assert.Equal(1, placed);
+        Assert.Equal(("m1", "m0"), (MachineOf(plan, 0), MachineOf(plan, 1)));
+        Assert.Equal([0], plan.Assignments.Single(a => a.TaskIndex == 1).GpuDevices);
+    }
+
+    [Fact]
+    public void A_move_that_cannot_finish_is_undone_and_the_plan_stays_as_it_was()
+    {
+        // Room for the 3-cpu task on m0 means moving the 6-cpu one, and m1 is too small for it; the whole-device task
+        // is never moved (nor is the share, which would need that device). So the try is undone, to the last cpu.
+        RawMachine[] machines = [new(8, [("A", 1)], 1), new(2, [], 0.5)];
+        RawTask[] tasks = [new(6, 0, null), new(1, 1, null), new(4, 0.5, null), new(3, 0, null)];
+        var (plan, placed) = Eject(machines, tasks, [0, 0, -1, -1]);
+        Check(machines, tasks, plan);
+        Assert.Equal(0, placed);
+        Assert.Equal([0, 1], plan.Assignments.Select(a => a.TaskIndex).Order());
+        Assert.All(plan.Assignments, a => Assert.Equal("m0", a.AgentId.Value));
+        Assert.Equal([0], plan.Assignments.Single(a => a.TaskIndex == 1).GpuDevices);
+        Assert.Equal([2, 3], plan.Unplaced.Select(u => u.TaskIndex).Order());
+        Assert.Equal(PlacementReason.CapacityExhausted, plan.Unplaced.Single(u => u.TaskIndex == 3).Reason);
+    }
+
+    [Fact]
+    public void Ejection_repair_keeps_every_plan_valid_per_device_and_never_places_fewer()
+    {
+        Gen.Select(Machines, Tasks).Sample((machines, tasks) =>
+        {
+            // Start from a first-fit plan in input order (what an online scheduler leaves), valid per device.
+            var p = Internal.ProblemCompiler.Compile(Problem(machines, tasks, PlacementObjective.Cheapest), Fx.Options(), Fx.Now);
+            var start = Internal.CpSatSolver.NewPlan(p);
+            Internal.GreedySolver.Run(p, new Internal.MachineState(p), new Internal.GroupTracker(p), [.. Enumerable.Range(0, tasks.Length)], Internal.GreedyMode.FirstFit, start, CancellationToken.None);
+            var before = start.Count(m => m >= 0);
+            var (plan, placed) = Eject(machines, tasks, start);
+            Check(machines, tasks, plan);
+            Assert.Equal(before + placed, plan.Assignments.Count);
+            Assert.Equal(tasks.Length, plan.Assignments.Count + plan.Unplaced.Count);
+        }, iter: 300, seed: "0N3dXoQvV1ap");
+    }
+
     private static readonly Gen<RawMachine[]> Machines =
         Gen.Select(Gen.Double[2, 16], Gen.Int[0, 4].SelectMany(n => Gen.Select(Gen.OneOfConst("A100", "T4"), Gen.Int[0, 10].Select(f => f / 10.0)).Array[n]), Gen.Double[0.1, 5])
             .Select((cpus, devices, price) => new RawMachine(Math.Round(cpus, 1), devices, Math.Round(price, 2)))

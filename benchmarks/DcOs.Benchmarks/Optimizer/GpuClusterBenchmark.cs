@@ -61,13 +61,13 @@ public static class GpuClusterBenchmark
         {
             output.Write($"gpu_placed_{name}{suffix}", r.Placed, "pods");
             output.Write($"gpu_bill_{name}{suffix}", r.Bill, "$/h");
+            output.Write($"unallocated_gpu_pct_{name}{suffix}", r.Unallocated * 100, "%");
         }
         foreach (var name in results.Keys.Where(k => k != "cheapest"))
             output.Write($"bill_ratio_vs_{name}{suffix}", cheapest.Bill / results[name].Bill, "ratio");
         output.Write("placed_ratio_vs_best" + suffix, cheapest.Placed / (double)results.Where(r => r.Key != "cheapest").Max(r => r.Value.Placed), "ratio");
         if (results.TryGetValue("fgd", out var fgd))
             output.Write("unallocated_gpu_ratio_vs_fgd" + suffix, cheapest.Unallocated / fgd.Unallocated, "ratio");
-        output.Write("unallocated_gpu_pct_cheapest" + suffix, cheapest.Unallocated * 100, "%");
         output.Write("solve_time_ratio_vs_firstfit" + suffix, cheapest.Ms / results["firstfit"].Ms, "ratio");
         output.Write("gpu_cheapest_ms" + suffix, cheapest.Ms, "ms");
     }

@@ -78,7 +78,7 @@ internal sealed class CostOptimizer(OptimizerOptions options) : IPlacementOptimi
     /// than a plain greedy pass would. When the plan leaves tasks out, the cost-aware greedy first tries them in the
     /// room the plan leaves; if tasks are still out, first-fit and (below <see cref="BestFitMaxPairs"/>) best-fit run
     /// from scratch, and a plan of theirs that places more weight replaces the solver's (its bill is then theirs, which
-    /// the solver status says).
+    /// the solver status says). Tasks still out then get room made by moving a few planned tasks (<see cref="EjectionRepair"/>).
     /// </summary>
     private static (MachineState, SolverOutcome, int[]?[]?) PlaceAtLeastAsMany(CompiledProblem p, MachineState state, int[] assignment, SolverOutcome outcome, CancellationToken cancellationToken)
     {
@@ -88,8 +88,8 @@ internal sealed class CostOptimizer(OptimizerOptions options) : IPlacementOptimi
         var all = placeable.Sum(t => p.Classes[p.ClassOfTask[t]].Weight);
         var placed = PlacedWeight(p, assignment);
         if (placed == all) return (finalState, outcome, devices);
-        // CP-SAT's objective and bound are on this penalty's scale; the flow's are on its own.
-        var penalty = CpSatSolver.PenaltyUnit(p, new MachineState(p), [.. Enumerable.Range(0, p.Classes.Length).Where(c => p.Placeable[c])]);
+        // A plan changed here is scored on the solver's scale, so its bound (a bound on every plan) still applies.
+        var penalty = outcome.PenaltyUnit > 0 ? outcome.PenaltyUnit : CpSatSolver.PenaltyUnit(p, new MachineState(p), [.. Enumerable.Range(0, p.Classes.Length).Where(c => p.Placeable[c])]);
 
         // First what the solver left out, cost-aware, into the room its plan leaves.
         var repaired = (int[])assignment.Clone();
@@ -110,7 +110,7 @@ internal sealed class CostOptimizer(OptimizerOptions options) : IPlacementOptimi
                 Status = SolveStatus.Feasible,
                 SolverStatus = outcome.SolverStatus + "+REPAIR",
                 Objective = PlanScore.Scaled(p, assignment, penalty),
-                Bound = outcome.Algorithm == OptimizerAlgorithm.CpSat ? outcome.Bound : null,
+                Bound = BoundFor(outcome, PlanScore.Scaled(p, assignment, penalty)),
             };
         }
         // Best-fit scans every machine for every task: past BestFitMaxPairs it costs more than the solve itself.
@@ -135,8 +135,21 @@ internal sealed class CostOptimizer(OptimizerOptions options) : IPlacementOptimi
                 Bound = null,
             };
         }
+        if (placed < all && EjectionRepair.Run(p, finalState, assignment, devices, cancellationToken) > 0)
+        {
+            outcome = outcome with
+            {
+                Status = SolveStatus.Feasible,
+                SolverStatus = outcome.SolverStatus + "+EJECT",
+                Objective = PlanScore.Scaled(p, assignment, penalty),
+                Bound = BoundFor(outcome, PlanScore.Scaled(p, assignment, penalty)),
+            };
+        }
         return (finalState, outcome, devices);
     }
+
+    /// <summary>The solver's bound for a plan it did not find: still a bound on every plan, at most that plan's objective.</summary>
+    private static long? BoundFor(SolverOutcome outcome, long objective) => outcome.Bound is { } b ? Math.Min(b, objective) : null;
 
     /// <summary>The plan as it is returned: replayed per GPU device when tasks are placed per device (which may drop and re-place tasks), else as it is.</summary>
     private static (MachineState, int[]?[]?) Finish(CompiledProblem p, MachineState state, int[] assignment, CancellationToken cancellationToken) =>

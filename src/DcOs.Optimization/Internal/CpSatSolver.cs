@@ -103,6 +103,7 @@ internal static class CpSatSolver
         return new SolverOutcome
         {
             Algorithm = OptimizerAlgorithm.CpSat,
+            PenaltyUnit = penaltyUnit,
             Status = bound >= objective ? SolveStatus.Optimal : solvedByCpSat ? SolveStatus.Feasible : SolveStatus.Fallback,
             SolverStatus = statusText,
             ModelSize = modelSize,

@@ -90,6 +90,7 @@ internal static class FlowSolver
         return new SolverOutcome
         {
             Algorithm = OptimizerAlgorithm.MinCostFlow,
+            PenaltyUnit = penaltyUnit,
             Status = failed ? SolveStatus.Fallback : exact || (bound is { } b && b >= objective) ? SolveStatus.Optimal : SolveStatus.Feasible,
             SolverStatus = !failed && classLp ? "OPTIMAL_WITH_CLASS_LP" : solverStatus,
             ModelSize = modelSize,

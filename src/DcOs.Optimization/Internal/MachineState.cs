@@ -70,6 +70,32 @@ internal sealed class MachineState
         return Gpu is null ? null : _p.ClassGpu[c].Take(Gpu[m], _p.GpuModels![m]);
     }
 
+    /// <summary>Puts one task of class c on m on the given device positions (as an earlier <see cref="Place"/> took them): how a move is undone.</summary>
+    public void PlaceOn(int c, int m, int[]? positions)
+    {
+        Adjust(c, m, -1);
+        if (_p.Shapes[_p.Classes[c].Shape].NonScalar is { } ns) NonScalar![m] = NonScalar[m]!.Subtract(ns);
+        Load[m]++;
+        Used[m] = true;
+        if (positions is not null) _p.ClassGpu[c].TakeAt(Gpu![m]!, positions);
+    }
+
+    /// <summary>Takes one task of class c, holding the device positions given, off m.</summary>
+    public void Remove(int c, int m, int[]? positions)
+    {
+        Adjust(c, m, +1);
+        if (_p.Shapes[_p.Classes[c].Shape].NonScalar is { } ns) NonScalar![m] = NonScalar[m]!.Add(ns);
+        Load[m]--;
+        Used[m] = Load[m] > 0;
+        if (positions is not null) _p.ClassGpu[c].Give(Gpu![m]!, positions);
+    }
+
+    private void Adjust(int c, int m, int sign)
+    {
+        var d = _p.D;
+        for (var i = 0; i < d; i++) Free[m * d + i] += sign * _p.ClassDemand[c * d + i];
+    }
+
     private static int[]?[]? CloneGpu(int[]?[]? gpu)
     {
         if (gpu is null) return null;

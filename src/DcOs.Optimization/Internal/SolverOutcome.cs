@@ -18,6 +18,9 @@ internal sealed record SolverOutcome
     /// <summary>The scaled objective of the final plan, penalties included (0 for greedy).</summary>
     public long Objective { get; init; }
 
+    /// <summary>What one task left out adds to <see cref="Objective"/> (0 for greedy): a plan changed afterwards is scored with it, so the bound still applies.</summary>
+    public long PenaltyUnit { get; init; }
+
     /// <summary>A proven lower bound on <see cref="Objective"/>'s scale, or null.</summary>
     public long? Bound { get; init; }
 

@@ -30,6 +30,21 @@ internal readonly record struct TaskGpu(int Devices, int Thousandths, int Model)
         return IsShare ? fit : fit / Devices;
     }
 
+    /// <summary>Takes one task's part of the devices at <paramref name="positions"/> (chosen by an earlier <see cref="Take"/>).</summary>
+    public void TakeAt(int[] free, int[] positions)
+    {
+        foreach (var i in positions) free[i] -= IsShare ? Thousandths : GpuShares.Whole;
+    }
+
+    /// <summary>Gives back what one task held on the devices at <paramref name="positions"/>.</summary>
+    public void Give(int[] free, int[] positions)
+    {
+        foreach (var i in positions) free[i] += IsShare ? Thousandths : GpuShares.Whole;
+    }
+
+    /// <summary>A share of one device (not whole devices).</summary>
+    public bool Shares => IsShare;
+
     /// <summary>Takes the devices one task uses from <paramref name="free"/>; their positions, or null when they do not fit (nothing is taken then).</summary>
     public int[]? Take(int[]? free, int[]? models)
     {
