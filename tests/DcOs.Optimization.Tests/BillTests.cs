@@ -137,6 +137,73 @@ public sealed class BillTests
         Assert.Equal(TimeSpan.FromMinutes(15), byTask["train"].Runtime);
     }
 
+    [Fact]
+    public void The_bound_sees_that_a_gpu_machines_cpus_go_to_its_gpu_task_so_the_cpu_only_task_needs_another_machine()
+    {
+        // Covering the GPU ($4) or the 16 cpus ($1 per 8) alone bounds the bill at $4; the GPU task takes all eight
+        // cpus of the GPU machine, so the cpu-only task switches on a $1 machine: $5, which the class LP proves.
+        var prices = new Dictionary<string, double> { ["g"] = 4, ["c0"] = 1, ["c1"] = 1 };
+        PlacementMachine[] machines = [Gpu("g", 1, 8, 4), Gpu("c0", 0, 8, 1), Gpu("c1", 0, 8, 1)];
+        var problem = new PlacementProblem { Tasks = [GpuTask("train", 1, cpus: 8), GpuTask("web", 0, cpus: 8)], Machines = machines, Objective = PlacementObjective.Cheapest };
+        var plan = Fx.Optimizer().Solve(problem);
+        Assert.Equal(2, plan.Assignments.Count);
+        Assert.Equal(5, MachineBill(problem, plan, prices), 9);
+        Assert.Equal(5, plan.Bill.PerHour, 9);
+        Assert.InRange(plan.Bill.LowerBoundPerHour, 5 - 1e-4, 5);
+    }
+
+    /// <summary>The least any valid assignment of the plan's placed tasks bills, by enumeration (cpus and memory only), from the test's own prices.</summary>
+    private static double LeastBill(PlacementProblem problem, PlacementPlan plan, IReadOnlyDictionary<string, double> prices)
+    {
+        var tasks = plan.Assignments.Select(a => problem.Tasks[a.TaskIndex].Spec.Resources).ToArray();
+        var machines = problem.Machines;
+        var at = new int[tasks.Length];
+        var least = double.MaxValue;
+        while (true)
+        {
+            var cpus = new double[machines.Count];
+            var mem = new double[machines.Count];
+            for (var i = 0; i < tasks.Length; i++)
+            {
+                cpus[at[i]] += tasks[i].Cpus;
+                mem[at[i]] += tasks[i].MemMb;
+            }
+            if (Enumerable.Range(0, machines.Count).All(m => cpus[m] <= machines[m].Free.Cpus + 1e-9 && mem[m] <= machines[m].Free.MemMb + 1e-9))
+                least = Math.Min(least, Enumerable.Range(0, machines.Count).Where(m => cpus[m] > 0 || mem[m] > 0).Sum(m => prices[machines[m].AgentId.Value]));
+            var j = 0;
+            while (j < at.Length && at[j] == machines.Count - 1) at[j++] = 0;
+            if (j == at.Length) break;
+            at[j]++;
+        }
+        return least;
+    }
+
+    private static readonly Gen<(double[] Prices, double[] Cpus, double[] Tasks)> Small =
+        Gen.Select(
+            Gen.Int[1, 4].SelectMany(m => Gen.Select(Gen.Double[0.05, 4].Array[m], Gen.Int[1, 8].Select(c => (double)c).Array[m])),
+            Gen.Int[1, 4].Select(c => c * 0.5).Array[1, 6],
+            (machines, tasks) => (machines.Item1, machines.Item2, tasks));
+
+    [Fact]
+    public void The_lower_bound_never_exceeds_the_least_bill_any_assignment_of_the_same_tasks_has()
+    {
+        Small.Sample(instance =>
+        {
+            var (prices, cpus, tasks) = instance;
+            var priceOf = new Dictionary<string, double>();
+            var machines = prices.Select((price, i) =>
+            {
+                priceOf["m" + i] = Math.Round(price, 2);
+                return Fx.Machine("m" + i, cpus: cpus[i], mem: 1024 * cpus[i], pricePerHour: Math.Round(price, 2));
+            }).ToList();
+            var problem = Fx.Problem(PlacementObjective.Cheapest, [.. tasks.Select((c, i) => Fx.Task("t" + i, cpus: c, mem: 700 * c))], machines);
+            var plan = Fx.Optimizer().Solve(problem);
+            var least = LeastBill(problem, plan, priceOf);
+            Assert.True(plan.Bill.LowerBoundPerHour <= least + 1e-9, $"bound {plan.Bill.LowerBoundPerHour} above the least bill {least}");
+            Assert.True(least <= plan.Bill.PerHour + 1e-9);
+        }, iter: 200, seed: "7Qm2sLrN0aB4");
+    }
+
     private static readonly Gen<(double[] Prices, double[] Cpus, double[] Tasks)> Instances =
         Gen.Select(
             Gen.Int[1, 5].SelectMany(m => Gen.Select(Gen.Double[0.05, 4].Array[m], Gen.Int[1, 8].Select(c => (double)c).Array[m])),

@@ -70,7 +70,7 @@ internal static class BillCalculator
             Total = total.Sum(),
             MachinesSwitchedOn = switchedOn,
             MachinesLeftIdle = leftIdle,
-            LowerBoundPerHour = Math.Max(LowerBound(p, assignment), SolverBound(p, assignment, outcome) ?? 0),
+            LowerBoundPerHour = Math.Max(LowerBound(p, assignment, perHour.Sum(), switchedOn.Count > 0), SolverBound(p, assignment, outcome) ?? 0),
         };
         return (bill, perHour, total);
     }
@@ -100,9 +100,10 @@ internal static class BillCalculator
     /// cheapest charge under chargeback) on any machine. Under machine billing, the demand of each scalar resource that
     /// the free room of machines already running cannot hold must come from idle machines, each paid in full if used
     /// at all: covering it fractionally, cheapest price per unit of that resource first, costs no more than any plan;
-    /// the largest such cover over the resources is added.
+    /// the largest such cover over the resources is added. Where that leaves a gap and the plan switches machines on,
+    /// the linear relaxation over classes (<see cref="BillBoundLp"/>) is solved and the larger bound kept.
     /// </summary>
-    private static double LowerBound(CompiledProblem p, int[] assignment)
+    private static double LowerBound(CompiledProblem p, int[] assignment, double bill, bool switchesOn)
     {
         // By task class: the tasks of one class have one shape, so one price on each cost profile.
         var count = new int[p.Classes.Length];
@@ -146,6 +147,10 @@ internal static class BillCalculator
             }
             cover = Math.Max(cover, cost);
         }
-        return bound + cover;
+        // The linear relaxation over task and machine classes is tighter where machines are switched on; it costs a
+        // GLOP solve, so only when this simple bound leaves a gap.
+        var simple = bound + cover;
+        if (!switchesOn || bill - simple <= 1e-4 * bill) return simple;
+        return Math.Max(simple, BillBoundLp.Solve(p, count) ?? 0);
     }
 }
