@@ -28,6 +28,9 @@ internal interface IMessageConnection : IAsyncDisposable
     /// <summary>Completes, never faulted, with the reason once the connection has closed.</summary>
     Task<CloseReason> Closed { get; }
 
+    /// <summary>The largest frame this connection writes or reads (<see cref="TransportOptions.MaxFrameSize"/>): a sender of big fan-outs splits them below it.</summary>
+    int MaxFrameSize { get; }
+
     /// <summary>Starts the receive, send and heartbeat loops; call once, before or after queuing first messages.</summary>
     void Start(IMessageHandler handler);
 

@@ -81,6 +81,8 @@ internal sealed class MessageConnection : IMessageConnection
 
     public string Id { get; }
 
+    public int MaxFrameSize => _options.MaxFrameSize;
+
     public EndPoint? RemoteEndPoint { get; }
 
     public string Principal { get; }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using MessagePack;
 using MessagePack.Resolvers;
+using DcOs.Core;
 using DcOs.Transport.Messages;
 
 namespace DcOs.Transport.Serialization;
@@ -40,6 +41,19 @@ internal static class DcOsSerializer
 
     /// <summary>Serializes to a new array (tests, tools).</summary>
     public static byte[] ToBytes(DcOsMessage message) => MessagePackSerializer.Serialize(message, Options);
+
+    [ThreadStatic] private static ArrayBufferWriter<byte>? _sizing;
+
+    /// <summary>The bytes <paramref name="offer"/> takes inside a message, exactly (it is written to a scratch buffer).</summary>
+    public static int SizeOf(Offer offer)
+    {
+        var buffer = _sizing ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        var writer = new MessagePackWriter(buffer);
+        OfferFormatter.Instance.Serialize(ref writer, offer, Options);
+        writer.Flush();
+        return buffer.WrittenCount;
+    }
 
     /// <summary>
     /// The union key at the start of <paramref name="body"/>, or null when the body is not shaped as

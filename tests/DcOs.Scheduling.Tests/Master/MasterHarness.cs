@@ -139,8 +139,12 @@ internal sealed class TestScheduler : FrameworkScheduler
         return Task.CompletedTask;
     }
 
+    /// <summary>How many offers each delivery carried, in order.</summary>
+    public Channel<int> OfferBatches { get; } = Channel.CreateUnbounded<int>();
+
     public override Task OffersAsync(IFrameworkDriver driver, IReadOnlyList<Offer> offers)
     {
+        OfferBatches.Writer.TryWrite(offers.Count);
         foreach (var o in offers) Offers.Writer.TryWrite(o);
         return Task.CompletedTask;
     }

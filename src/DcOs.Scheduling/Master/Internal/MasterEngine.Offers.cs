@@ -1,5 +1,7 @@
 using DcOs.Core;
+using DcOs.Transport;
 using DcOs.Transport.Messages;
+using DcOs.Transport.Serialization;
 
 namespace DcOs.Scheduling.Master.Internal;
 
@@ -34,7 +36,36 @@ internal sealed partial class MasterEngine
         _allocator.Round(now, _decisions, slots);
         if (_decisions.Count == 0) return;
         var expires = _options.OfferTimeout is { } timeout ? now + timeout : (DateTimeOffset?)null;
-        foreach (var (fw, offers) in _offers.AddAll(_decisions, _agents, _frameworks, expires)) Send(fw.Connection, new OffersMessage { Offers = offers });
+        foreach (var (fw, offers) in _offers.AddAll(_decisions, _agents, _frameworks, expires)) SendOffers(fw.Connection, offers);
+    }
+
+    /// <summary>Largest offers message sent, whatever the frame limit: a framework takes big rounds as several messages.</summary>
+    internal const int MaxOffersMessageBytes = 1024 * 1024;
+
+    /// <summary>
+    /// Sends a round's offers to one framework as messages of at most <see cref="MaxOffersMessageBytes"/> (and half the
+    /// connection's frame limit), each offer measured as written: one message per round outgrew the frame at ~50,000
+    /// agents, the connection closed, and the framework got no offers at all.
+    /// </summary>
+    private void SendOffers(IMessageConnection? connection, List<Offer> offers)
+    {
+        if (connection is null) return;
+        var budget = Math.Min(MaxOffersMessageBytes, connection.MaxFrameSize / 2);
+        var chunk = new List<Offer>();
+        long bytes = 0;
+        foreach (var offer in offers)
+        {
+            var size = DcOsSerializer.SizeOf(offer) + 8;
+            if (chunk.Count > 0 && bytes + size > budget)
+            {
+                Send(connection, new OffersMessage { Offers = chunk });
+                chunk = [];
+                bytes = 0;
+            }
+            chunk.Add(offer);
+            bytes += size;
+        }
+        if (chunk.Count > 0) Send(connection, new OffersMessage { Offers = chunk });
     }
 
     /// <summary>Withdraws an offer and returns its resources; the framework is told when <paramref name="notify"/>.</summary>

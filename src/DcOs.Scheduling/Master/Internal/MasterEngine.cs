@@ -35,6 +35,7 @@ internal sealed partial class MasterEngine : IMaster
     private readonly Channel<WorkItem> _work = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
     private readonly StoreChangeSet _changes = new();
     private readonly List<(IMessageConnection Connection, DcOsMessage Message)> _outbox = [];
+    private readonly SendSpill _spill;
     private readonly MasterEvents _events;
     private readonly MasterMetrics _metrics;
     private readonly List<AllocationDecision> _decisions = [];
@@ -72,6 +73,11 @@ internal sealed partial class MasterEngine : IMaster
         _time = time;
         _optimizer = optimizer;
         _logger = loggers.CreateLogger("DcOs.Master");
+        _spill = new SendSpill(connection =>
+        {
+            MasterLog.SlowPeer(_logger, connection.ToString() ?? connection.Id);
+            _ = connection.CloseAsync($"send queue full: the peer is not reading fast enough (more than {SendSpill.DefaultMaxSpilled} messages waiting)");
+        });
         _events = new MasterEvents(time);
         _metrics = new MasterMetrics(time, () => InvokeAsync(() =>
         {
@@ -254,14 +260,8 @@ internal sealed partial class MasterEngine : IMaster
                 return false;
             }
         }
-        foreach (var (connection, message) in _outbox)
-        {
-            if (!connection.TrySend(message))
-            {
-                MasterLog.SlowPeer(_logger, connection.ToString() ?? connection.Id);
-                _ = connection.CloseAsync("send queue full: the peer is not reading fast enough");
-            }
-        }
+        _spill.Sweep();
+        foreach (var (connection, message) in _outbox) _spill.Send(connection, message);
         _outbox.Clear();
         _events.Flush();
         return true;
