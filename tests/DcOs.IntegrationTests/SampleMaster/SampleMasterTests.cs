@@ -63,7 +63,10 @@ public sealed class SampleMasterTests
             return Regex.IsMatch(metrics, @"^dcos_agents\{[^}]*status=""Active""[^}]*\} 3$", RegexOptions.Multiline)
                 && Regex.IsMatch(metrics, @"^dcos_tasks\{[^}]*state=""TASK_RUNNING""[^}]*\} 5$", RegexOptions.Multiline)
                 && Regex.IsMatch(metrics, @"^dcos_resources_used\{[^}]*resource=""cpus""[^}]*\} 0\.5$", RegexOptions.Multiline)
-                && metrics.Contains("dcos_transport_messages_received_total", StringComparison.Ordinal);
+                && metrics.Contains("dcos_transport_messages_received_total", StringComparison.Ordinal)
+                && metrics.Contains("dcos_loop_lag", StringComparison.Ordinal)
+                && metrics.Contains("dcos_allocation_duration", StringComparison.Ordinal)
+                && metrics.Contains("dcos_offers_outstanding", StringComparison.Ordinal);
         }, TimeSpan.FromSeconds(30), "the metrics to show 3 active agents and 5 running tasks");
 
         var scale = await DcosAsync(cluster, "app", "scale", "e2e", "2", "--timeout", "120");

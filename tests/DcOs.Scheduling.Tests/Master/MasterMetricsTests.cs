@@ -45,5 +45,35 @@ public sealed class MasterMetricsTests
         Assert.Equal(6, seen["dcos.resources.total{resource=cpus}"]);
         Assert.Equal(0.3, seen["dcos.resources.used{resource=cpus}"]);
         Assert.Equal(96, seen["dcos.resources.used{resource=mem}"]);
+        // The accepted offer is gone; the second agent's is still out. Nothing waits for a slow peer.
+        Assert.Equal(1, seen["dcos.offers.outstanding{}"]);
+        Assert.Equal(0, seen["dcos.sends.waiting{}"]);
+        Assert.True(seen.ContainsKey("dcos.loop.queue{}"));
+    }
+
+    [Fact]
+    public async Task Loop_lag_and_allocation_rounds_are_recorded_as_they_happen()
+    {
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meters = services.GetRequiredService<IMeterFactory>();
+        await using var h = new MasterHarness(meters: meters);
+        await h.StartAsync();
+        var recorded = new System.Collections.Concurrent.ConcurrentBag<(string Name, double Value, string Tags)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument.Meter.Scope, meters) && instrument is Histogram<double>) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
+            recorded.Add((instrument.Name, value, string.Join(",", tags.ToArray().Select(t => $"{t.Key}={t.Value}")))));
+        listener.Start();
+
+        var fw = await h.AddFrameworkAsync("f");
+        await h.AddAgentAsync("cpus:2;mem:1024");
+        await fw.NextOfferAsync();
+
+        Assert.Contains(recorded, r => r.Name == "dcos.loop.lag" && r.Value >= 0);
+        Assert.Contains(recorded, r => r.Name == "dcos.allocation.duration" && r.Value >= 0 && r.Tags == "full=True");
+        Assert.DoesNotContain(recorded, r => r.Value < 0 || !double.IsFinite(r.Value));
     }
 }

@@ -31,12 +31,16 @@ internal sealed partial class MasterEngine
     /// <summary>One allocation round, turned into offers: one per agent, grouped into one message per framework.</summary>
     private void RunRound(IReadOnlyCollection<int>? slots)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         _decisions.Clear();
         var now = Now;
         _allocator.Round(now, _decisions, slots);
-        if (_decisions.Count == 0) return;
-        var expires = _options.OfferTimeout is { } timeout ? now + timeout : (DateTimeOffset?)null;
-        foreach (var (fw, offers) in _offers.AddAll(_decisions, _agents, _frameworks, expires)) SendOffers(fw.Connection, offers);
+        if (_decisions.Count > 0)
+        {
+            var expires = _options.OfferTimeout is { } timeout ? now + timeout : (DateTimeOffset?)null;
+            foreach (var (fw, offers) in _offers.AddAll(_decisions, _agents, _frameworks, expires)) SendOffers(fw.Connection, offers);
+        }
+        _metrics.Round(System.Diagnostics.Stopwatch.GetElapsedTime(started), full: slots is null);
     }
 
     /// <summary>Largest offers message sent, whatever the frame limit: a framework takes big rounds as several messages.</summary>

@@ -81,9 +81,9 @@ internal sealed partial class MasterEngine : IMaster
         _events = new MasterEvents(time);
         _metrics = new MasterMetrics(time, () => InvokeAsync(() =>
         {
-            _metrics!.Refresh(_agents, _frameworks);
+            _metrics!.Refresh(_agents, _frameworks, _offers.Count, _spill.Waiting);
             return 0;
-        }), meters);
+        }), () => Volatile.Read(ref _queued), meters);
         ResetState();
     }
 
@@ -157,10 +157,25 @@ internal sealed partial class MasterEngine : IMaster
     // ---- the event loop ----
 
     /// <summary>One step of the loop. <paramref name="EvenWhenUnavailable"/>: it runs while the store is failing too (stop, store checks).</summary>
-    private readonly record struct WorkItem(Func<ValueTask> Action, TaskCompletionSource? Done, bool EvenWhenUnavailable = false);
+    private readonly record struct WorkItem(Func<ValueTask> Action, TaskCompletionSource? Done, bool EvenWhenUnavailable = false)
+    {
+        /// <summary>When it was queued (real time: the loop's lag is what a peer waits, whatever the master's clock says).</summary>
+        public long Queued { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>Work items queued and not yet taken by the loop (the single-reader channel cannot count them).</summary>
+    private int _queued;
+
+    private bool Queue(WorkItem item)
+    {
+        Interlocked.Increment(ref _queued);
+        if (_work.Writer.TryWrite(item)) return true;
+        Interlocked.Decrement(ref _queued);
+        return false;
+    }
 
     /// <summary>Queues work for the loop (timers, connection closes).</summary>
-    private void Post(Action action) => _work.Writer.TryWrite(new WorkItem(() =>
+    private void Post(Action action) => Queue(new WorkItem(() =>
     {
         action();
         return ValueTask.CompletedTask;
@@ -188,7 +203,7 @@ internal sealed partial class MasterEngine : IMaster
     private Task PostAndWaitAsync(Func<ValueTask> action, bool evenWhenUnavailable = false)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_work.Writer.TryWrite(new WorkItem(action, done, evenWhenUnavailable))) done.TrySetException(new ObjectDisposedException("the master is stopped"));
+        if (!Queue(new WorkItem(action, done, evenWhenUnavailable))) done.TrySetException(new ObjectDisposedException("the master is stopped"));
         return done.Task;
     }
 
@@ -214,11 +229,13 @@ internal sealed partial class MasterEngine : IMaster
         {
             while (reader.TryRead(out var item))
             {
+                Interlocked.Decrement(ref _queued);
                 if (_storeFailure is not null && !item.EvenWhenUnavailable)
                 {
                     item.Done?.TrySetException(Unavailable());
                     continue;
                 }
+                _metrics.LoopLag(System.Diagnostics.Stopwatch.GetElapsedTime(item.Queued));
                 Exception? failure = null;
                 try
                 {
@@ -287,7 +304,7 @@ internal sealed partial class MasterEngine : IMaster
         _events.Publish(MasterEventKind.StoreFailed, detail: cause.Message);
         _events.Flush();
         _storeRetryTimer?.Dispose();
-        _storeRetryTimer = _time.CreateTimer(_ => _work.Writer.TryWrite(new WorkItem(CheckStoreAsync, null, EvenWhenUnavailable: true)), null, _options.StoreRetryInterval, _options.StoreRetryInterval);
+        _storeRetryTimer = _time.CreateTimer(_ => Queue(new WorkItem(CheckStoreAsync, null, EvenWhenUnavailable: true)), null, _options.StoreRetryInterval, _options.StoreRetryInterval);
     }
 
     /// <summary>

@@ -4,8 +4,10 @@ using DcOs.Core;
 namespace DcOs.Scheduling.Master.Internal;
 
 /// <summary>
-/// The master's gauges on the "DcOs.Master" meter: agents by status, tasks by state, frameworks by connection, and
-/// the resources of active agents and those their tasks hold. The master's state lives on its loop and an exporter
+/// The master's instruments on the "DcOs.Master" meter: agents by status, tasks by state, frameworks by connection, the
+/// resources of active agents and those their tasks hold, outstanding offers and messages waiting for slow peers
+/// (gauges); the loop's work-queue depth (a gauge read off the loop); how long work waited for the loop and how long
+/// allocation rounds took (histograms, seconds of real time). The master's state lives on its loop and an exporter
 /// reads gauges from its own thread, so a read asks the loop for a fresh count (at most once a second) and waits for
 /// it briefly: counting costs the loop only when someone reads the metrics.
 /// </summary>
@@ -21,12 +23,15 @@ internal sealed class MasterMetrics : IDisposable
     private readonly Meter _meter;
     private readonly TimeProvider _time;
     private readonly Func<Task> _refreshOnLoop;
+    private readonly Histogram<double> _loopLag;
+    private readonly Histogram<double> _rounds;
     private volatile Snapshot _snapshot = Snapshot.Empty;
 
     /// <param name="time">The master's clock (the age of a count).</param>
     /// <param name="refreshOnLoop">Runs <see cref="Refresh"/> on the master's loop.</param>
     /// <param name="factory">Where the meter comes from (DI), or null for a meter of its own.</param>
-    public MasterMetrics(TimeProvider time, Func<Task> refreshOnLoop, IMeterFactory? factory = null)
+    /// <param name="queueDepth">Work items waiting for the loop (safe to read from any thread).</param>
+    public MasterMetrics(TimeProvider time, Func<Task> refreshOnLoop, Func<int> queueDepth, IMeterFactory? factory = null)
     {
         _time = time;
         _refreshOnLoop = refreshOnLoop;
@@ -36,10 +41,21 @@ internal sealed class MasterMetrics : IDisposable
         _meter.CreateObservableGauge("dcos.frameworks", () => Measure(Current().Frameworks, "connected"), "{framework}", "Frameworks by connection");
         _meter.CreateObservableGauge("dcos.resources.total", () => Measure(Current().Total, "resource"), null, "Resources of active agents");
         _meter.CreateObservableGauge("dcos.resources.used", () => Measure(Current().Used, "resource"), null, "Resources held by tasks");
+        _meter.CreateObservableGauge("dcos.offers.outstanding", () => (double)Current().Offers, "{offer}", "Offers made and not yet accepted, declined or rescinded");
+        _meter.CreateObservableGauge("dcos.sends.waiting", () => (double)Current().SendsWaiting, "{message}", "Messages waiting for peers whose connection queue is full");
+        _meter.CreateObservableGauge("dcos.loop.queue", () => (double)queueDepth(), "{item}", "Work items waiting for the master's loop");
+        _loopLag = _meter.CreateHistogram<double>("dcos.loop.lag", "s", "How long a work item waited for the master's loop");
+        _rounds = _meter.CreateHistogram<double>("dcos.allocation.duration", "s", "How long an allocation round took, offers included");
     }
 
+    /// <summary>A work item waited <paramref name="lag"/> before the loop took it.</summary>
+    public void LoopLag(TimeSpan lag) => _loopLag.Record(lag.TotalSeconds);
+
+    /// <summary>An allocation round (over every agent when <paramref name="full"/>) took <paramref name="elapsed"/>.</summary>
+    public void Round(TimeSpan elapsed, bool full) => _rounds.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("full", full));
+
     /// <summary>Counts the state anew; runs on the master's loop.</summary>
-    public void Refresh(AgentTable agents, FrameworkTable frameworks)
+    public void Refresh(AgentTable agents, FrameworkTable frameworks, int offers, int sendsWaiting)
     {
         var byStatus = Enum.GetValues<AgentStatus>().ToDictionary(s => s.ToString(), _ => 0.0);
         var byState = new Dictionary<string, double>();
@@ -71,7 +87,7 @@ internal sealed class MasterMetrics : IDisposable
                 byState[state] = byState.GetValueOrDefault(state) + 1;
             }
         }
-        _snapshot = new Snapshot(byStatus, byState, new Dictionary<string, double> { ["true"] = connected, ["false"] = disconnected }, ByName(total), ByName(used), _time.GetUtcNow());
+        _snapshot = new Snapshot(byStatus, byState, new Dictionary<string, double> { ["true"] = connected, ["false"] = disconnected }, ByName(total), ByName(used), offers, sendsWaiting, _time.GetUtcNow());
     }
 
     /// <summary>The latest count, refreshed first when it is older than a second (a stopped master keeps its last one).</summary>
@@ -109,8 +125,10 @@ internal sealed class MasterMetrics : IDisposable
         Dictionary<string, double> Frameworks,
         Dictionary<string, double> Total,
         Dictionary<string, double> Used,
+        int Offers,
+        int SendsWaiting,
         DateTimeOffset TakenAt)
     {
-        public static readonly Snapshot Empty = new([], [], [], [], [], DateTimeOffset.MinValue);
+        public static readonly Snapshot Empty = new([], [], [], [], [], 0, 0, DateTimeOffset.MinValue);
     }
 }
