@@ -19,7 +19,8 @@ public interface IFrameworkScheduler
 
     /// <summary>
     /// A task's status changed. Each update reaches the scheduler once (duplicates from resends are dropped by update
-    /// id) and is acknowledged after this returns, unless automatic acknowledgement is off. When this throws, the update
+    /// id, remembered per task: for every task that has not ended, and for the last 100,000 that have) and is
+    /// acknowledged after this returns, unless automatic acknowledgement is off. When this throws, the update
     /// is not acknowledged: the agent sends it again and it is delivered again (e.g. after the scheduler's store failed).
     /// </summary>
     Task StatusUpdateAsync(IFrameworkDriver driver, TaskStatusUpdate status);

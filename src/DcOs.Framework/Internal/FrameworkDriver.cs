@@ -16,16 +16,13 @@ namespace DcOs.Framework.Internal;
 /// </summary>
 internal sealed class FrameworkDriver : IFrameworkClient, IMessageHandler
 {
-    private const int RememberedUpdates = 100_000;
-
     private readonly IDcOsTransport _transport;
     private readonly FrameworkOptions _options;
     private readonly IFrameworkScheduler _scheduler;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Channel<Func<Task>> _events = Channel.CreateUnbounded<Func<Task>>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly HashSet<Guid> _delivered = [];
-    private readonly Queue<Guid> _deliveredOrder = new();
+    private readonly DeliveredUpdates _delivered = new();
     private readonly Lock _offersGate = new();
     private readonly HashSet<OfferId> _unanswered = [];
     private volatile FrameworkCallbackError? _lastError;
@@ -217,7 +214,7 @@ internal sealed class FrameworkDriver : IFrameworkClient, IMessageHandler
 
     private async Task DeliverStatusAsync(TaskStatusUpdate status)
     {
-        if (status.NeedsAcknowledgement && !Remember(status.UpdateId))
+        if (status.NeedsAcknowledgement && !_delivered.TryRemember(status))
         {
             // A resend of an update the scheduler already handled: acknowledge again so the agent stops resending.
             if (_options.AutoAcknowledge) await AcknowledgeAsync(status).ConfigureAwait(false);
@@ -231,18 +228,10 @@ internal sealed class FrameworkDriver : IFrameworkClient, IMessageHandler
         {
             // The scheduler did not handle it (its store may be failing): not acknowledged, so the agent sends it again,
             // and not remembered, so that resend is delivered rather than taken for a duplicate.
-            if (status.NeedsAcknowledgement) _delivered.Remove(status.UpdateId);
+            if (status.NeedsAcknowledgement) _delivered.Forget(status);
             throw;
         }
         if (_options.AutoAcknowledge && status.NeedsAcknowledgement) await AcknowledgeAsync(status).ConfigureAwait(false);
-    }
-
-    private bool Remember(Guid updateId)
-    {
-        if (!_delivered.Add(updateId)) return false;
-        _deliveredOrder.Enqueue(updateId);
-        if (_deliveredOrder.Count > RememberedUpdates) _delivered.Remove(_deliveredOrder.Dequeue());
-        return true;
     }
 
     private void Enqueue(Func<Task> callback) => _events.Writer.TryWrite(callback);
