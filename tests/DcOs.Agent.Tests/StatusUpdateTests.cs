@@ -43,6 +43,26 @@ public sealed class StatusUpdateTests
     }
 
     [Fact]
+    public async Task By_default_an_unacknowledged_update_waits_mesos_ten_seconds_doubling_before_it_is_resent()
+    {
+        await using var master = await MasterDouble.StartTcpAsync();
+        master.ShouldAck = _ => false;
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var agent = await TestAgent.StartAsync(master, time: time);
+        var defaults = new AgentOptions();
+        Assert.Equal((TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(10)), (defaults.StatusUpdateRetryInitial, defaults.StatusUpdateRetryMax));
+
+        await master.RunAsync("fw1", Tasks.Argv("quick", "true"));
+        await master.WaitUntilAsync(() => master.RawUpdates.Count == 1, "the first update");
+        // Between half and all of 10 s, then of 20 s.
+        time.Advance(TimeSpan.FromSeconds(10));
+        await master.WaitUntilAsync(() => master.RawUpdates.Count == 2, "a resend after 10 s");
+        time.Advance(TimeSpan.FromSeconds(20));
+        await master.WaitUntilAsync(() => master.RawUpdates.Count == 3, "a resend after 20 s more");
+        Assert.All(master.RawUpdates, u => Assert.Equal(master.RawUpdates[0].Status!.UpdateId, u.Status!.UpdateId));
+    }
+
+    [Fact]
     public async Task Unacknowledged_updates_are_resent_after_a_reconnect()
     {
         await using var master = await MasterDouble.StartTcpAsync();
