@@ -27,6 +27,14 @@ public sealed class MasterOptions
     /// <summary>Unanswered pings after which an agent is unreachable. Default 5 (Mesos' max_agent_ping_timeouts).</summary>
     public int MaxAgentPingTimeouts { get; set; } = 5;
 
+    /// <summary>
+    /// At most <see cref="AgentRemovalRateLimit.Agents"/> agents declared unreachable per
+    /// <see cref="AgentRemovalRateLimit.Per"/> (Mesos' <c>--agent_removal_rate_limit</c>, e.g. 1 per 20 minutes): when a
+    /// switch or a rack fails, agents go one at a time and an operator has time to act; an agent that answers again
+    /// before its turn is not removed. Null (the default, as Mesos): no limit.
+    /// </summary>
+    public AgentRemovalRateLimit? AgentRemovalRateLimit { get; set; }
+
     /// <summary>After a master restart, how long agents have to re-register before they are unreachable. Default 10 min.</summary>
     public TimeSpan AgentReregisterTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
@@ -63,6 +71,11 @@ public sealed class MasterOptions
         Require(OfferTimeout is null || OfferTimeout > TimeSpan.Zero, nameof(OfferTimeout), "must be positive when set");
         Require(AgentPingTimeout > TimeSpan.Zero, nameof(AgentPingTimeout), "must be positive");
         Require(MaxAgentPingTimeouts >= 1, nameof(MaxAgentPingTimeouts), "must be at least 1");
+        if (AgentRemovalRateLimit is { } limit)
+        {
+            Require(limit.Agents >= 1, nameof(AgentRemovalRateLimit) + ".Agents", "must be at least 1");
+            Require(limit.Per > TimeSpan.Zero, nameof(AgentRemovalRateLimit) + ".Per", "must be positive");
+        }
         Require(AgentReregisterTimeout > TimeSpan.Zero, nameof(AgentReregisterTimeout), "must be positive");
         Require(DrainGracePeriod >= TimeSpan.Zero, nameof(DrainGracePeriod), "must not be negative");
         Require(StoreRetryInterval > TimeSpan.Zero, nameof(StoreRetryInterval), "must be positive");

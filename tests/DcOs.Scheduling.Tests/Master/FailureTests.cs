@@ -270,4 +270,41 @@ public sealed class FailureTests
         await second.AdvanceAsync(TimeSpan.FromMinutes(2));
         Assert.Equal(AgentStatus.Unreachable, (await second.Master.GetAgentsAsync()).Single().Status);
     }
+
+    [Fact]
+    public async Task The_removal_rate_limit_declares_silent_agents_unreachable_one_turn_at_a_time_and_spares_one_that_answers_again()
+    {
+        // Two per minute: one every 30 s, i.e. every second ping tick (15 s).
+        await using var h = new MasterHarness(o => o.AgentRemovalRateLimit = new AgentRemovalRateLimit(2, TimeSpan.FromMinutes(1)));
+        await h.StartAsync();
+        var agents = new List<FakeAgent>();
+        for (var i = 0; i < 6; i++) agents.Add(await h.AddAgentAsync("cpus:1;mem:512", hostname: $"rack1-{i}"));
+        var steady = await h.AddAgentAsync("cpus:1;mem:512", hostname: "rack2-0");
+        foreach (var a in agents) a.AnswerPings = false;
+
+        async Task<int> UnreachableAsync() => (await h.Master.GetAgentsAsync()).Count(a => a.Status == AgentStatus.Unreachable);
+        async Task TickAsync()
+        {
+            await h.AdvanceAsync(h.Options.AgentPingTimeout);
+            // The agents that answer have had their pongs handled before the next tick (the silent ones get closed).
+            await h.SettleAsync(steady, agents[^1]);
+        }
+
+        // Without a limit all six would go at the sixth tick; with it, one then, one more every 30 s.
+        for (var i = 0; i < h.Options.MaxAgentPingTimeouts + 1; i++) await TickAsync();
+        Assert.Equal(1, await UnreachableAsync());
+        await TickAsync();
+        Assert.Equal(1, await UnreachableAsync());
+        await TickAsync();
+        Assert.Equal(2, await UnreachableAsync());
+
+        // One of the waiting ones answers again before its turn: it stays, and the turn goes to the next.
+        var back = agents[^1];
+        back.AnswerPings = true;
+        for (var i = 0; i < 12; i++) await TickAsync();
+        var view = await h.Master.GetAgentsAsync();
+        Assert.Equal(5, view.Count(a => a.Status == AgentStatus.Unreachable));
+        Assert.Equal(AgentStatus.Active, view.Single(a => a.Info.Id == back.Id).Status);
+        Assert.Equal(AgentStatus.Active, view.Single(a => a.Info.Id == steady.Id).Status);
+    }
 }

@@ -193,8 +193,54 @@ internal sealed partial class MasterEngine
         // Not unreachable yet: pings keep counting; a reconnect within the ping budget loses nothing.
     }
 
+    /// <summary>Agents due to be declared unreachable, waiting for the removal rate limit, oldest first; each with why and whether it still is due.</summary>
+    private readonly Queue<(AgentState Agent, string Reason, Func<AgentState, bool> StillDue)> _removals = new();
+    private readonly HashSet<AgentState> _removalPending = [];
+    private DateTimeOffset _nextRemovalAt = DateTimeOffset.MinValue;
+
+    /// <summary>
+    /// Declares <paramref name="agent"/> unreachable now, or, under <see cref="MasterOptions.AgentRemovalRateLimit"/>,
+    /// once its turn comes (each ping tick hands out the turns that are due), if it is <paramref name="stillDue"/> then.
+    /// </summary>
+    private void RemoveWhenAllowed(AgentState agent, string reason, Func<AgentState, bool> stillDue)
+    {
+        if (_options.AgentRemovalRateLimit is null)
+        {
+            MarkUnreachable(agent, reason);
+            return;
+        }
+        if (_removalPending.Add(agent))
+        {
+            MasterLog.RemovalPending(_logger, agent.Id.Value, reason, _removals.Count);
+            _removals.Enqueue((agent, reason, stillDue));
+        }
+        RemoveDueAgents();
+    }
+
+    /// <summary>Declares unreachable the waiting agents whose turn has come; one that answered meanwhile gives its turn to the next.</summary>
+    private void RemoveDueAgents()
+    {
+        if (_options.AgentRemovalRateLimit is not { } limit) return;
+        while (_removals.Count > 0)
+        {
+            var (agent, reason, stillDue) = _removals.Peek();
+            if (agent.Status == AgentStatus.Unreachable || !_agents.TryGet(agent.Id, out var current) || !ReferenceEquals(current, agent) || !stillDue(agent))
+            {
+                _removals.Dequeue();
+                _removalPending.Remove(agent);
+                continue;
+            }
+            if (Now < _nextRemovalAt) return;
+            _removals.Dequeue();
+            _removalPending.Remove(agent);
+            _nextRemovalAt = Now + limit.Interval;
+            MarkUnreachable(agent, reason);
+        }
+    }
+
     private void PingAgents()
     {
+        RemoveDueAgents();
         foreach (var agent in _agents.All.ToList())
         {
             if (agent.Status is AgentStatus.Unreachable or AgentStatus.Recovering) continue;
@@ -203,8 +249,8 @@ internal sealed partial class MasterEngine
                 agent.MissedPings++;
                 if (agent.MissedPings >= _options.MaxAgentPingTimeouts)
                 {
-                    MarkUnreachable(agent, $"missed {agent.MissedPings} pings ({_options.AgentPingTimeout.TotalSeconds:0.###} s each)");
-                    continue;
+                    RemoveWhenAllowed(agent, $"missed {agent.MissedPings} pings ({_options.AgentPingTimeout.TotalSeconds:0.###} s each)", a => a.AwaitingPong || a.Connection is null);
+                    if (agent.Status == AgentStatus.Unreachable) continue;
                 }
             }
             if (agent.Connection is not null)

@@ -93,7 +93,7 @@ internal sealed partial class MasterEngine
             _reregisterTimer = _time.CreateTimer(_ => PostForEpoch(epoch, () =>
             {
                 foreach (var agent in _agents.All.Where(a => a.Status == AgentStatus.Recovering).ToList())
-                    MarkUnreachable(agent, $"did not re-register within {_options.AgentReregisterTimeout.TotalSeconds:0.###} s of the master's restart");
+                    RemoveWhenAllowed(agent, $"did not re-register within {_options.AgentReregisterTimeout.TotalSeconds:0.###} s of the master's restart", a => a.Status == AgentStatus.Recovering);
             }), null, _options.AgentReregisterTimeout, Timeout.InfiniteTimeSpan);
         }
     }

@@ -98,6 +98,8 @@ internal sealed partial class MasterEngine : IMaster
         _nextAgent = 0;
         _nextFramework = 0;
         _fullRoundDue = false;
+        _removals.Clear();
+        _removalPending.Clear();
         _allocator = new HierarchicalAllocator(new Dictionary<string, double>(_options.RoleWeights), new Dictionary<string, RoleQuota>(_options.RoleQuotas));
         _agents = new AgentTable(_allocator, _changes);
         _frameworks = new FrameworkTable(_allocator, _changes);

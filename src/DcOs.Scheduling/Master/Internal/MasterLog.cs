@@ -50,4 +50,7 @@ internal static partial class MasterLog
 
     [LoggerMessage(114, LogLevel.Warning, "The store accepts writes again: the master reloaded {Agents} agents, {Frameworks} frameworks, {Tasks} tasks from it and closed {Connections} connections for their peers to register again")]
     public static partial void StoreResumed(ILogger logger, int agents, int frameworks, int tasks, int connections);
+
+    [LoggerMessage(140, LogLevel.Warning, "Agent {AgentId} is due to be declared unreachable ({Reason}); the removal rate limit holds it back behind {Waiting} other(s)")]
+    public static partial void RemovalPending(ILogger logger, string agentId, string reason, int waiting);
 }
