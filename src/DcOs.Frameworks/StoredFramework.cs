@@ -85,13 +85,28 @@ public abstract class StoredFramework : FrameworkScheduler
         ArgumentNullException.ThrowIfNull(driver);
         ArgumentNullException.ThrowIfNull(offers);
         Driver = driver;
-        if (!_reconciled)
+        await _answering.WaitAsync().ConfigureAwait(false);
+        try
         {
-            await driver.DeclineAsync([.. offers.Select(o => o.Id)], new Filters(1)).ConfigureAwait(false);
-            return;
+            if (!_reconciled)
+            {
+                await driver.DeclineAsync([.. offers.Select(o => o.Id)], new Filters(1)).ConfigureAwait(false);
+                return;
+            }
+            await PlaceAsync(driver, offers).ConfigureAwait(false);
         }
-        await PlaceAsync(driver, offers).ConfigureAwait(false);
+        finally
+        {
+            _answering.Release();
+        }
     }
+
+    /// <summary>
+    /// Held while offers are placed and answered. A revive waits for it: work added while offers were found idle (an
+    /// app posted just then) must not have its revive reach the master before that decline, whose filter would then
+    /// keep the declined agents from the new work (a cheapest app landed on the dearer agents that way).
+    /// </summary>
+    private readonly SemaphoreSlim _answering = new(1, 1);
 
     /// <summary>Places the framework's waiting work on <paramref name="offers"/> and answers every one of them.</summary>
     protected abstract Task PlaceAsync(IFrameworkDriver driver, IReadOnlyList<Offer> offers);
@@ -103,6 +118,15 @@ public abstract class StoredFramework : FrameworkScheduler
     /// <summary>Asks for offers again (new work, or a backoff that ended).</summary>
     protected async Task ReviveAsync()
     {
-        if (Driver is { } driver) await driver.ReviveAsync().ConfigureAwait(false);
+        if (Driver is not { } driver) return;
+        await _answering.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await driver.ReviveAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _answering.Release();
+        }
     }
 }

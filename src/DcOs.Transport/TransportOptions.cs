@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Security;
 
 namespace DcOs.Transport;
@@ -44,8 +45,25 @@ public sealed class TransportOptions
     /// <summary>Time a graceful close waits for queued messages to be written. Default 2 s.</summary>
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Connections a listener keeps open at once; more are refused with a reason. Default 100,000.</summary>
+    /// <summary>
+    /// Connections a listener keeps open at once; more are refused with a reason. Default 100,000. Each one is a file
+    /// descriptor: the process's open-file limit (<c>ulimit -n</c>, <c>LimitNOFILE</c>) must be above this, or accepts
+    /// fail first (see docs/deploy.md).
+    /// </summary>
     public int MaxConnections { get; set; } = 100_000;
+
+    /// <summary>
+    /// Connections the kernel queues for a TCP listener before they are accepted. Default 4,096 (Linux caps it at
+    /// <c>net.core.somaxconn</c>): thousands of agents reconnecting after a master restart arrive within a second.
+    /// </summary>
+    public int ListenBacklog { get; set; } = 4096;
+
+    /// <summary>
+    /// The local address a TCP client binds before it connects (its source address), or null for the system's choice.
+    /// One source address reaches a master through about 28,000 ephemeral ports; a host simulating more agents, or an
+    /// agent that must use one interface of several, sets it.
+    /// </summary>
+    public IPAddress? LocalAddress { get; set; }
 
     /// <summary>
     /// Principals a server accepts, with their secrets and roles. Empty: the server runs open and accepts any principal
@@ -81,6 +99,7 @@ public sealed class TransportOptions
         Require(HandshakeTimeout > TimeSpan.Zero, nameof(HandshakeTimeout), "must be positive");
         Require(CloseTimeout >= TimeSpan.Zero, nameof(CloseTimeout), "must not be negative");
         Require(MaxConnections >= 1, nameof(MaxConnections), "must be at least 1");
+        Require(ListenBacklog >= 1, nameof(ListenBacklog), "must be at least 1");
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var c in Credentials)
         {

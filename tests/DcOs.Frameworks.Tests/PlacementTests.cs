@@ -220,4 +220,37 @@ public sealed class PlacementTests : IDisposable
 
         Assert.Equal(rack2.Id, Assert.Single(Assert.Single(_driver.Accepted).Offers));
     }
+
+    [Fact]
+    public async Task An_app_posted_while_idle_offers_are_being_declined_revives_only_after_that_decline()
+    {
+        // With no app, offers are declined (with a filter). An app posted while such a decline is on its way must
+        // revive after it: a revive first, then the decline's filter, would keep those agents from the new app.
+        await StartAsync(_services);
+        var inFlight = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _driver.DeclineGate = async () =>
+        {
+            inFlight.TrySetResult();
+            await release.Task;
+        };
+        lock (_driver) _driver.Calls.Clear();
+        var answering = _services.OffersAsync(_driver, [Priced("cheap", 0.10)]);
+        await inFlight.Task.WaitAsync(TimeSpan.FromSeconds(20));
+
+        _services.Add(new AppDefinition { Id = "/thrifty", Cmd = "sleep 60", Cpus = 0.3, Mem = 32, Instances = 2, CostObjective = ObjectiveKind.Cheapest });
+        lock (_driver) Assert.Empty(_driver.Calls);
+        release.SetResult();
+        await answering.WaitAsync(TimeSpan.FromSeconds(20));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            lock (_driver)
+            {
+                if (_driver.Calls.Count >= 2) break;
+            }
+            await Task.Delay(5);
+        }
+        lock (_driver) Assert.Equal(["decline", "revive"], _driver.Calls);
+    }
 }

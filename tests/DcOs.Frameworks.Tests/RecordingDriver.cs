@@ -58,15 +58,29 @@ internal sealed class RecordingDriver : IFrameworkDriver
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask DeclineAsync(IReadOnlyList<OfferId> offerIds, Filters? filters = null, IReadOnlyDictionary<PlacementReason, long>? reasons = null)
+    /// <summary>Declines and revives in the order they were sent ("decline", "revive").</summary>
+    public List<string> Calls { get; } = [];
+
+    /// <summary>Awaited inside each decline before it counts as sent (a test holds a decline in flight with it).</summary>
+    public Func<Task>? DeclineGate { get; set; }
+
+    public async ValueTask DeclineAsync(IReadOnlyList<OfferId> offerIds, Filters? filters = null, IReadOnlyDictionary<PlacementReason, long>? reasons = null)
     {
-        lock (this) Declined.AddRange(offerIds);
-        return ValueTask.CompletedTask;
+        if (DeclineGate is { } gate) await gate();
+        lock (this)
+        {
+            Declined.AddRange(offerIds);
+            Calls.Add("decline");
+        }
     }
 
     public ValueTask ReviveAsync(params string[] roles)
     {
-        lock (this) Revives++;
+        lock (this)
+        {
+            Revives++;
+            Calls.Add("revive");
+        }
         return ValueTask.CompletedTask;
     }
 

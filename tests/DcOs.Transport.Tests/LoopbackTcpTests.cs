@@ -48,4 +48,27 @@ public sealed class LoopbackTcpTests
         Assert.True(reason.ByPeer);
         Assert.Contains("done", reason.Message);
     }
+
+    [Fact]
+    public async Task A_client_given_a_local_address_connects_from_it()
+    {
+        // 127.0.0.2 is on the loopback interface too (127/8): a simulator spreads agents over such source addresses.
+        var server = DcOsTransports.CreateTcp(new TransportOptions { ListenBacklog = 16 });
+        await using var listening = new TestServer(await server.ListenAsync(AnyLoopbackPort), () => new RecordingHandler());
+        var source = IPAddress.Parse("127.0.0.2");
+        var client = await DcOsTransports.CreateTcp(new TransportOptions { LocalAddress = source }).ConnectAsync(listening.EndPoint, new ClientCredentials("agent-1", PeerRole.Agent));
+        client.Start(new RecordingHandler());
+        var (serverSide, _) = await listening.NextConnectionAsync();
+        Assert.Equal(source, ((IPEndPoint)serverSide.RemoteEndPoint!).Address);
+        await client.CloseAsync("done");
+    }
+
+    [Theory]
+    [InlineData(0, "ListenBacklog")]
+    [InlineData(-5, "ListenBacklog")]
+    public void A_listen_backlog_below_one_is_refused_naming_the_option(int backlog, string field)
+    {
+        var e = Assert.ThrowsAny<ArgumentException>(() => DcOsTransports.CreateTcp(new TransportOptions { ListenBacklog = backlog }));
+        Assert.Contains(field, e.Message);
+    }
 }

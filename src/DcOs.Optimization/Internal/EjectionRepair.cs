@@ -46,7 +46,9 @@ internal static class EjectionRepair
         private readonly long[] _noPlaceSince;
         private readonly bool[] _neverPlaced;
         private readonly int[]?[] _candidates;
-        private readonly Dictionary<(int Class, int Machine), long> _failedOn = [];
+        private readonly Dictionary<(int Class, int Signature), long> _failedOn = [];
+        /// <summary>Puts, and takes off, tasks as a move is tried, to undo it if some task finds no place.</summary>
+        private readonly List<(int Task, int Machine, int[]? Positions, bool Put)> _journal = [];
         private long _commits;
         private long _work;
 
@@ -191,9 +193,6 @@ internal static class EjectionRepair
             _neverPlaced[ce] = true;
             return false;
         }
-
-        /// <summary>Puts, and takes off, tasks as a move is tried, to undo it if some task finds no place.</summary>
-        private readonly List<(int Task, int Machine, int[]? Positions, bool Put)> _journal = [];
 
         private void Undo(int mark)
         {

@@ -28,7 +28,7 @@ internal sealed class TcpConnectionListener : IConnectionListener
         try
         {
             _socket.Bind(endPoint);
-            _socket.Listen(1024);
+            _socket.Listen(builder.Options.ListenBacklog);
         }
         catch
         {

@@ -23,6 +23,7 @@ internal sealed class TcpTransport(ConnectionBuilder builder) : IDcOsTransport
         };
         try
         {
+            if (builder.Options.LocalAddress is { } local) socket.Bind(new IPEndPoint(local, 0));
             await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
         }
         catch

@@ -28,7 +28,7 @@ internal sealed partial class MasterEngine
         }
     }
 
-    /// <summary>One allocation round, turned into offers: one per agent, grouped into one message per framework.</summary>
+    /// <summary>One allocation round, turned into offers: one per agent, sent per framework in bounded messages (timed for the metrics).</summary>
     private void RunRound(IReadOnlyCollection<int>? slots)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -44,7 +44,7 @@ internal sealed partial class MasterEngine
     }
 
     /// <summary>Largest offers message sent, whatever the frame limit: a framework takes big rounds as several messages.</summary>
-    internal const int MaxOffersMessageBytes = 1024 * 1024;
+    private const int MaxOffersMessageBytes = 1024 * 1024;
 
     /// <summary>
     /// Sends a round's offers to one framework as messages of at most <see cref="MaxOffersMessageBytes"/> (and half the

@@ -46,6 +46,8 @@ internal sealed class SendSpill(Action<IMessageConnection> onSlowPeer, int maxSp
             }
         }
         if (connection.TrySend(message)) return;
+        // A closed connection takes nothing (the master learns of the close on its loop soon): no spill for it.
+        if (connection.Closed.IsCompleted) return;
         spill = new Spill(connection, maxSpilled);
         _spills[connection] = spill;
         spill.TryAdd(message, out _);
