@@ -46,11 +46,12 @@ public sealed class TransportOptions
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
-    /// Connections a listener keeps open at once; more are refused with a reason. Default 100,000. Each one is a file
-    /// descriptor: the process's open-file limit (<c>ulimit -n</c>, <c>LimitNOFILE</c>) must be above this, or accepts
-    /// fail first (see docs/deploy.md).
+    /// Connections a listener keeps open at once; more are refused with a reason. Default 1,000,000: at 100,000 (the
+    /// old default) a master with 100,000 agents refused every framework. Over TCP each connection is a file
+    /// descriptor, so the process's open-file limit (<c>ulimit -n</c>, <c>LimitNOFILE</c>) is the bound in practice
+    /// (see docs/deploy.md); set this below it to be refused with a reason rather than fail accepts.
     /// </summary>
-    public int MaxConnections { get; set; } = 100_000;
+    public int MaxConnections { get; set; } = 1_000_000;
 
     /// <summary>
     /// Connections the kernel queues for a TCP listener before they are accepted. Default 4,096 (Linux caps it at

@@ -16,6 +16,7 @@ public static class QuickRunner
         new DcOs.Benchmarks.Optimizer.OptimizerQuickSuite(),
         new DcOs.Benchmarks.Cluster.ClusterQuickSuite(),
         new DcOs.Benchmarks.Frameworks.FrameworksQuickSuite(),
+        new DcOs.Benchmarks.Scale.ScaleQuickSuite(),
     ];
 
     public static async Task<int> RunAsync(string[] names, TextWriter output)
