@@ -15,7 +15,9 @@ namespace DcOs.Benchmarks.Scale;
 /// agents of realistic size (8 cpus, a port range, six attributes), registered 256 at a time, then one SDK framework
 /// that subscribes and counts the offers it gets. <c>register_s_N</c>: all N registered; <c>offers_all_agents_N</c>: 1
 /// when the framework got an offer of every agent within two minutes of subscribing (one message per round outgrew the
-/// frame above ~50,000 agents and it got none), <c>first_round_s_N</c>: subscribe to the last of them. One run each (the
+/// frame above ~50,000 agents and it got none), <c>first_round_s_N</c>: subscribe to the last of them;
+/// <c>reconcile_100k_ok_N</c>: 1 when an explicit reconciliation of 100,000 tasks got every answer on the first
+/// connection (it used to close the framework as "send queue full" after ~32,000). One run each (the
 /// registration of 50,000 is the slow part); the process holds the master, the agents and both ends of every pipe, so
 /// <c>process_kb_per_agent_N</c> bounds, not measures, the master's own memory per agent.
 /// </summary>
@@ -69,6 +71,15 @@ public sealed class ScaleQuickSuite : IQuickSuite
         output.Write($"offered_agents_{agents / 1000}k", scheduler.Agents, "agents");
         if (all) output.Write($"first_round_s_{agents / 1000}k", clock.Elapsed.TotalSeconds, "s");
         output.Write($"offer_messages_{agents / 1000}k", scheduler.Messages, "messages");
+
+        // An explicit reconciliation of 100,000 tasks the master does not know: 100,000 answers, six times the send queue.
+        const int Reconciled = 100_000;
+        clock.Restart();
+        scheduler.ExpectUpdates(Reconciled);
+        await framework.ReconcileAsync([.. Enumerable.Range(0, Reconciled).Select(i => (new TaskId($"ghost-{i:D6}"), default(AgentId)))]);
+        var answered = await Task.WhenAny(scheduler.Updated.Task, Task.Delay(TimeSpan.FromMinutes(2), cancellationToken)) == scheduler.Updated.Task;
+        output.Write($"reconcile_100k_ok_{agents / 1000}k", answered && scheduler.Subscriptions == 1 ? 1 : 0, "bool");
+        if (answered) output.Write($"reconcile_100k_s_{agents / 1000}k", clock.Elapsed.TotalSeconds, "s");
         await framework.StopAsync(CancellationToken.None);
         foreach (var agent in registered) await agent.CloseAsync();
     }
@@ -91,6 +102,28 @@ public sealed class ScaleQuickSuite : IQuickSuite
         public int Agents => _agents.Count;
 
         public int Messages => _messages;
+
+        private int _updates;
+        private int _expectedUpdates = int.MaxValue;
+        private int _subscriptions;
+
+        public TaskCompletionSource Updated { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Subscriptions => _subscriptions;
+
+        public void ExpectUpdates(int count) => Volatile.Write(ref _expectedUpdates, count);
+
+        public override Task SubscribedAsync(IFrameworkDriver driver, FrameworkId frameworkId, bool reconnected)
+        {
+            Interlocked.Increment(ref _subscriptions);
+            return Task.CompletedTask;
+        }
+
+        public override Task StatusUpdateAsync(IFrameworkDriver driver, TaskStatusUpdate status)
+        {
+            if (Interlocked.Increment(ref _updates) >= Volatile.Read(ref _expectedUpdates)) Updated.TrySetResult();
+            return Task.CompletedTask;
+        }
 
         public override Task OffersAsync(IFrameworkDriver driver, IReadOnlyList<Offer> offers)
         {
