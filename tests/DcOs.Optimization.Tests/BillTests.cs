@@ -178,11 +178,26 @@ public sealed class BillTests
         return least;
     }
 
-    private static readonly Gen<(double[] Prices, double[] Cpus, double[] Tasks)> Small =
+    /// <summary>Clusters of up to <paramref name="machines"/> priced machines and up to <paramref name="tasks"/> cpu tasks, as raw numbers.</summary>
+    private static Gen<(double[] Prices, double[] Cpus, double[] Tasks)> Clusters(int machines, int tasks) =>
         Gen.Select(
-            Gen.Int[1, 4].SelectMany(m => Gen.Select(Gen.Double[0.05, 4].Array[m], Gen.Int[1, 8].Select(c => (double)c).Array[m])),
-            Gen.Int[1, 4].Select(c => c * 0.5).Array[1, 6],
+            Gen.Int[1, machines].SelectMany(m => Gen.Select(Gen.Double[0.05, 4].Array[m], Gen.Int[1, 8].Select(c => (double)c).Array[m])),
+            Gen.Int[1, 4].Select(c => c * 0.5).Array[1, tasks],
             (machines, tasks) => (machines.Item1, machines.Item2, tasks));
+
+    /// <summary>The machines of a generated cluster, and each one's price (the test's own numbers) by agent id.</summary>
+    private static (List<PlacementMachine> Machines, Dictionary<string, double> Prices) MachinesOf(double[] prices, double[] cpus)
+    {
+        var priceOf = new Dictionary<string, double>();
+        var machines = prices.Select((price, i) =>
+        {
+            priceOf["m" + i] = Math.Round(price, 2);
+            return Fx.Machine("m" + i, cpus: cpus[i], mem: 1024 * cpus[i], pricePerHour: Math.Round(price, 2));
+        }).ToList();
+        return (machines, priceOf);
+    }
+
+    private static readonly Gen<(double[] Prices, double[] Cpus, double[] Tasks)> Small = Clusters(4, 6);
 
     [Fact]
     public void The_lower_bound_never_exceeds_the_least_bill_any_assignment_of_the_same_tasks_has()
@@ -190,12 +205,7 @@ public sealed class BillTests
         Small.Sample(instance =>
         {
             var (prices, cpus, tasks) = instance;
-            var priceOf = new Dictionary<string, double>();
-            var machines = prices.Select((price, i) =>
-            {
-                priceOf["m" + i] = Math.Round(price, 2);
-                return Fx.Machine("m" + i, cpus: cpus[i], mem: 1024 * cpus[i], pricePerHour: Math.Round(price, 2));
-            }).ToList();
+            var (machines, priceOf) = MachinesOf(prices, cpus);
             var problem = Fx.Problem(PlacementObjective.Cheapest, [.. tasks.Select((c, i) => Fx.Task("t" + i, cpus: c, mem: 700 * c))], machines);
             var plan = Fx.Optimizer().Solve(problem);
             var least = LeastBill(problem, plan, priceOf);
@@ -204,11 +214,7 @@ public sealed class BillTests
         }, iter: 200, seed: "7Qm2sLrN0aB4");
     }
 
-    private static readonly Gen<(double[] Prices, double[] Cpus, double[] Tasks)> Instances =
-        Gen.Select(
-            Gen.Int[1, 5].SelectMany(m => Gen.Select(Gen.Double[0.05, 4].Array[m], Gen.Int[1, 8].Select(c => (double)c).Array[m])),
-            Gen.Int[1, 4].Select(c => c * 0.5).Array[1, 10],
-            (machines, tasks) => (machines.Item1, machines.Item2, tasks));
+    private static readonly Gen<(double[] Prices, double[] Cpus, double[] Tasks)> Instances = Clusters(5, 10);
 
     [Fact]
     public void On_random_clusters_cheapest_places_as_many_as_first_fit_and_best_fit_and_bills_no_more_than_they_or_pack_do()
@@ -216,12 +222,7 @@ public sealed class BillTests
         Instances.Sample(instance =>
         {
             var (prices, cpus, tasks) = instance;
-            var priceOf = new Dictionary<string, double>();
-            var machines = prices.Select((price, i) =>
-            {
-                priceOf["m" + i] = Math.Round(price, 2);
-                return Fx.Machine("m" + i, cpus: cpus[i], mem: 1024 * cpus[i], pricePerHour: Math.Round(price, 2));
-            }).ToList();
+            var (machines, priceOf) = MachinesOf(prices, cpus);
             var problem = Fx.Problem(PlacementObjective.Cheapest, [.. tasks.Select((c, i) => Fx.Task("t" + i, cpus: c, mem: 256))], machines);
             var cheapest = Fx.Optimizer().Solve(problem);
             Fx.AssertValid(problem, cheapest);
