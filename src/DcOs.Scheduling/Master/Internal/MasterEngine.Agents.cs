@@ -249,7 +249,7 @@ internal sealed partial class MasterEngine
                 agent.MissedPings++;
                 if (agent.MissedPings >= _options.MaxAgentPingTimeouts)
                 {
-                    RemoveWhenAllowed(agent, $"missed {agent.MissedPings} pings ({_options.AgentPingTimeout.TotalSeconds:0.###} s each)", a => a.AwaitingPong || a.Connection is null);
+                    RemoveWhenAllowed(agent, $"missed {agent.MissedPings} pings ({_options.AgentPingTimeout.TotalSeconds:0.###} s each)", a => a.MissedPings >= _options.MaxAgentPingTimeouts);
                     if (agent.Status == AgentStatus.Unreachable) continue;
                 }
             }
