@@ -168,13 +168,10 @@ public sealed class ConnectionLifecycleTests
         var time = new ObservableTimeProvider();
         var transport = DcOsTransports.CreateInMemory();
         await using var server = new TestServer(await transport.ListenAsync(new InMemoryEndPoint("reconnect")));
-        var connects = 0;
+        // The server sees a connection before the client's loop has counted it: the test waits on the client's callback.
+        var connected = System.Threading.Channels.Channel.CreateUnbounded<int>();
         await using var client = new ReconnectingConnection(transport, [server.EndPoint], () => new ClientCredentials("r", PeerRole.Agent), new RecordingHandler(),
-            (_, _) =>
-            {
-                Interlocked.Increment(ref connects);
-                return Task.CompletedTask;
-            },
+            (_, token) => connected.Writer.WriteAsync(0, token).AsTask(),
             new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), 2, new Random(1)), time);
         client.Start();
         var (first, _) = await server.NextConnectionAsync();
@@ -183,6 +180,8 @@ public sealed class ConnectionLifecycleTests
         Assert.InRange(delay, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1));
         time.Advance(delay);
         var (second, _) = await server.NextConnectionAsync();
+        await connected.Reader.ReadAsync().AsTask().Within();
+        await connected.Reader.ReadAsync().AsTask().Within();
         Assert.Equal(2, client.ConnectionCount);
 
         // Dropped right after the handshake again: the backoff goes on growing instead of starting over (no storm).
@@ -206,12 +205,15 @@ public sealed class ConnectionLifecycleTests
         var transport = DcOsTransports.CreateInMemory();
         await using var server = new TestServer(await transport.ListenAsync(new InMemoryEndPoint("second-master")));
         var dead = new InMemoryEndPoint("first-master-is-down");
+        // The server sees a connection before the client's loop has counted it: the test waits on the client's callback.
+        var connected = System.Threading.Channels.Channel.CreateUnbounded<int>();
         await using var client = new ReconnectingConnection(transport, [dead, server.EndPoint], () => new ClientCredentials("r", PeerRole.Agent), new RecordingHandler(),
-            (_, _) => Task.CompletedTask, new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), 2, new Random(1)), time);
+            (_, token) => connected.Writer.WriteAsync(0, token).AsTask(), new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), 2, new Random(1)), time);
 
         // The first master refuses the connect: the second is tried without waiting (no timer on the clock).
         client.Start();
         var (first, _) = await server.NextConnectionAsync();
+        await connected.Reader.ReadAsync().AsTask().Within();
         Assert.Equal(1, client.ConnectionCount);
 
         // When it drops the client, the list starts over (the first is down again) and only then is the backoff waited.
@@ -220,6 +222,7 @@ public sealed class ConnectionLifecycleTests
         Assert.InRange(delay, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1));
         time.Advance(delay);
         await server.NextConnectionAsync();
+        await connected.Reader.ReadAsync().AsTask().Within();
         Assert.Equal(2, client.ConnectionCount);
     }
 
