@@ -8,6 +8,8 @@ using System.Runtime.CompilerServices;
 [assembly: InternalsVisibleTo("DcOs.Agent")]
 [assembly: InternalsVisibleTo("DcOs.Agent.Tests")]
 [assembly: InternalsVisibleTo("DcOs.Scheduling.Tests")]
+// The simulator speaks the agent side of the protocol.
+[assembly: InternalsVisibleTo("DcOs.Simulation")]
 
 // MessagePack emits the union's formatter into a dynamic assembly of this name; it must see the internal message base.
 [assembly: InternalsVisibleTo("MessagePack.Resolvers.DynamicUnionResolver")]

@@ -38,7 +38,7 @@ public sealed class PackageConsumptionTests
     }
 
     /// <summary>Every package under src/, packed once per test class into a fresh folder feed.</summary>
-    private static readonly string[] Packages = ["DcOs.Core", "DcOs.Transport", "DcOs.Framework", "DcOs.Optimization", "DcOs.Scheduling", "DcOs.Scheduling.Sqlite", "DcOs.Agent", "DcOs.Frameworks", "DcOs.Frameworks.AspNetCore"];
+    private static readonly string[] Packages = ["DcOs.Core", "DcOs.Transport", "DcOs.Framework", "DcOs.Optimization", "DcOs.Scheduling", "DcOs.Scheduling.Sqlite", "DcOs.Agent", "DcOs.Frameworks", "DcOs.Frameworks.AspNetCore", "DcOs.Simulation"];
 
     /// <summary>
     /// A consumer project in its own folder that restores from <paramref name="feed"/> into its own packages folder

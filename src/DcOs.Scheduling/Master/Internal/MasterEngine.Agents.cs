@@ -37,6 +37,11 @@ internal sealed partial class MasterEngine
             case FrameworkMessage relay:
                 if (_frameworks.TryGet(relay.FrameworkId, out var fw)) Send(fw.Connection, new FrameworkMessage { FrameworkId = relay.FrameworkId, AgentId = agent.Id, ExecutorId = relay.ExecutorId, Data = relay.Data });
                 break;
+            case Heartbeat:
+                // Answered in order behind the agent's earlier messages: a barrier (the simulator's SyncAsync) that
+                // proves they were handled.
+                Reply(context, new Heartbeat());
+                break;
             case ErrorMessage error:
                 // An agent refusing something outside a task's updates (a duplicate launch): logged, never answered.
                 MasterLog.AgentError(_logger, agent.Id.Value, error.Code, error.Message);
@@ -196,7 +201,24 @@ internal sealed partial class MasterEngine
     /// <summary>Agents due to be declared unreachable, waiting for the removal rate limit, oldest first; each with why and whether it still is due.</summary>
     private readonly Queue<(AgentState Agent, string Reason, Func<AgentState, bool> StillDue)> _removals = new();
     private readonly HashSet<AgentState> _removalPending = [];
-    private DateTimeOffset _nextRemovalAt = DateTimeOffset.MinValue;
+    /// <summary>Removals the rate limit allows now (a bucket; negative until first used), and when it was last topped up.</summary>
+    private double _removalTokens = -1;
+    private DateTimeOffset _removalTokensAt;
+
+    /// <summary>
+    /// Takes one removal from the rate limit's bucket, topped up at <see cref="AgentRemovalRateLimit.Interval"/> per
+    /// removal since the last call. Turns are handed out at ping ticks, so the bucket holds one tick's worth (at least
+    /// one): at 100 per minute and 15 s ticks, 25 agents go per tick, not one; at 2 per minute, one every second tick.
+    /// </summary>
+    private bool TakeRemovalTurn(AgentRemovalRateLimit limit)
+    {
+        var capacity = Math.Max(1.0, Math.Floor(_options.AgentPingTimeout / limit.Interval + 1e-9));
+        _removalTokens = _removalTokens < 0 ? capacity : Math.Min(capacity, _removalTokens + (Now - _removalTokensAt) / limit.Interval);
+        _removalTokensAt = Now;
+        if (_removalTokens < 1 - 1e-9) return false;
+        _removalTokens -= 1;
+        return true;
+    }
 
     /// <summary>
     /// Declares <paramref name="agent"/> unreachable now, or, under <see cref="MasterOptions.AgentRemovalRateLimit"/>,
@@ -230,10 +252,9 @@ internal sealed partial class MasterEngine
                 _removalPending.Remove(agent);
                 continue;
             }
-            if (Now < _nextRemovalAt) return;
+            if (!TakeRemovalTurn(limit)) return;
             _removals.Dequeue();
             _removalPending.Remove(agent);
-            _nextRemovalAt = Now + limit.Interval;
             MarkUnreachable(agent, reason);
         }
     }
