@@ -1,136 +1,213 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
 using DcOs.Benchmarks.Quick;
 using DcOs.Core;
 using DcOs.Framework;
 using DcOs.Scheduling.Master;
 using DcOs.Scheduling.Master.Internal;
+using DcOs.Simulation;
 using DcOs.Transport;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DcOs.Benchmarks.Scale;
 
 /// <summary>
-/// <c>quick scale</c> (a first part of issue 16's): the real master over the in-memory transport with N (20,000, 50,000, 100,000) simulated
-/// agents of realistic size (8 cpus, a port range, six attributes), registered 256 at a time, then one SDK framework
-/// that subscribes and counts the offers it gets. <c>register_s_N</c>: all N registered; <c>offers_all_agents_N</c>: 1
-/// when the framework got an offer of every agent within two minutes of subscribing (one message per round outgrew the
-/// frame above ~50,000 agents and it got none), <c>first_round_s_N</c>: subscribe to the last of them;
-/// <c>reconcile_100k_ok_N</c>: 1 when an explicit reconciliation of 100,000 tasks got every answer on the first
-/// connection (it used to close the framework as "send queue full" after ~32,000). One run each (the
-/// registration of 50,000 is the slow part); the process holds the master, the agents and both ends of every pipe, so
-/// <c>process_kb_per_agent_N</c> bounds, not measures, the master's own memory per agent.
+/// <c>quick scale</c> (issue 16): the real master with simulated agents of realistic size
+/// (<see cref="ClusterSimulator.RealisticAgent"/>: 8 cpus, a port range, six attributes) and one SDK framework that
+/// launches 100,000 small tasks, all on real time with default timeouts.
+/// <list type="bullet">
+/// <item>In memory, N = 50,000 and 100,000 agents (DCOS_QUICK_SCALE_AGENTS=N for one size) in this process:
+/// <c>register_s_N</c>, <c>offers_all_agents_N</c> (the first round reached every agent), <c>tasks_per_sec_N</c>
+/// (first accept to the 100,000th TASK_RUNNING delivered to the framework), <c>accept_to_running_p50/p99_ms_N</c>,
+/// <c>agents_view_during_launch_s_N</c> (the master's agent list asked for mid-launch), <c>agents_unreachable_N</c>,
+/// <c>tasks_lost_N</c>, <c>duplicate_deliveries_N</c>, <c>reconcile_100k_ok_N</c> (implicit reconciliation answered
+/// in full on the first connection), <c>idle_cpu_pct_N</c> and <c>process_gb_N</c>: this process holds the master
+/// and every simulated agent, so these bound the master's figures from above.</item>
+/// <item>Over TCP, 10,000 agents (DCOS_QUICK_SCALE_TCP=N, 0 skips) against the sample master in its own process,
+/// where its memory and CPU are its own: <c>register_s_tcp_10k</c>, <c>kb_per_agent_tcp_10k</c> (master RSS growth
+/// per registered agent), <c>idle_cpu_pct_tcp_10k</c> (master CPU over 30 s with every agent registered and
+/// answering pings), <c>tasks_per_sec_tcp_10k</c> with p50/p99, <c>subscribe_to_first_offer_s_tcp_10k</c>,
+/// <c>api_agents_during_launch_s_tcp_10k</c>, and after <c>kill -9</c> of the master and a restart on its SQLite
+/// file, <c>failover_reregister_s_tcp_10k</c> (kill to the last agent re-registered) and the tasks and agents lost.</item>
+/// </list>
 /// </summary>
 public sealed class ScaleQuickSuite : IQuickSuite
 {
+    private const int Tasks = 100_000;
+
     public string Name => "scale";
 
     public async Task RunAsync(MetricWriter output, CancellationToken cancellationToken)
     {
-        foreach (var n in Environment.GetEnvironmentVariable("DCOS_QUICK_SCALE_AGENTS") is { Length: > 0 } only ? [int.Parse(only, System.Globalization.CultureInfo.InvariantCulture)] : new[] { 20_000, 50_000, 100_000 }) await RunAsync(output, n, cancellationToken);
+        int[] sizes = Environment.GetEnvironmentVariable("DCOS_QUICK_SCALE_AGENTS") is { Length: > 0 } only ? [int.Parse(only, CultureInfo.InvariantCulture)] : [50_000, 100_000];
+        var tcp = Environment.GetEnvironmentVariable("DCOS_QUICK_SCALE_TCP") is { Length: > 0 } t ? int.Parse(t, CultureInfo.InvariantCulture) : 10_000;
+        long unreachable = 0, lost = 0, duplicates = 0;
+        if (tcp > 0)
+        {
+            var (u, l, d) = await RunTcpAsync(output, tcp, cancellationToken);
+            (unreachable, lost, duplicates) = (unreachable + u, lost + l, duplicates + d);
+        }
+        foreach (var n in sizes)
+        {
+            var (u, l, d) = await RunInMemoryAsync(output, n, cancellationToken);
+            (unreachable, lost, duplicates) = (unreachable + u, lost + l, duplicates + d);
+        }
+        output.Write("agents_unreachable", unreachable, "agents");
+        output.Write("tasks_lost", lost, "tasks");
+        output.Write("duplicate_deliveries", duplicates, "updates");
     }
 
-    private static async Task RunAsync(MetricWriter output, int agents, CancellationToken cancellationToken)
+    private static string Size(int agents) => agents % 1000 == 0 ? $"{agents / 1000}k" : agents.ToString(CultureInfo.InvariantCulture);
+
+    private static async Task<(long Unreachable, long Lost, long Duplicates)> RunInMemoryAsync(MetricWriter output, int agents, CancellationToken cancellationToken)
     {
+        var k = Size(agents);
         var transport = DcOsTransports.CreateInMemory();
-        var options = new MasterOptions { EndPoint = new InMemoryEndPoint("scale-master-" + agents) };
-        await using var master = new MasterEngine(options, transport, MasterStores.InMemory(), TimeProvider.System, NullLoggerFactory.Instance);
+        await using var master = new MasterEngine(new MasterOptions { EndPoint = new InMemoryEndPoint("scale-master-" + k) }, transport, MasterStores.InMemory(), TimeProvider.System, NullLoggerFactory.Instance);
         await master.StartAsync(cancellationToken);
-        var before = Process.GetCurrentProcess().WorkingSet64;
+        await using var cluster = new ClusterSimulator(new SimulatorOptions { Masters = [master.LocalEndPoint!], Transports = [transport] });
 
-        var registered = new ConcurrentBag<SimulatedAgent>();
         var clock = Stopwatch.StartNew();
-        using (var gate = new SemaphoreSlim(256))
-        {
-            var registrations = Enumerable.Range(0, agents).Select(async i =>
-            {
-                await gate.WaitAsync(cancellationToken);
-                try
-                {
-                    registered.Add(await SimulatedAgent.RegisterAsync(transport, master.LocalEndPoint!, Info(i), cancellationToken));
-                }
-                finally
-                {
-                    gate.Release();
-                }
-            }).ToList();
-            await Task.WhenAll(registrations);
-        }
-        output.Write($"register_s_{agents / 1000}k", clock.Elapsed.TotalSeconds, "s");
-        GC.Collect();
-        output.Write($"process_kb_per_agent_{agents / 1000}k", (Process.GetCurrentProcess().WorkingSet64 - before) / 1024.0 / agents, "KB");
+        await cluster.AddAgentsAsync(agents, cancellationToken: cancellationToken);
+        output.Write($"register_s_{k}", clock.Elapsed.TotalSeconds, "s");
+        output.Write($"idle_cpu_pct_{k}", await ProcessCpuPercentAsync(TimeSpan.FromSeconds(20), cancellationToken), "%");
 
-        var scheduler = new CountingScheduler(agents);
-        await using var framework = DcOsFramework.Create(transport, new FrameworkOptions { Master = master.LocalEndPoint!, Framework = new FrameworkInfo { Name = "scale" } }, scheduler);
+        var scheduler = new LaunchScheduler(Tasks, (Tasks + agents - 1) / agents) { Launching = true };
+        scheduler.ExpectAgents(agents);
+        await using var framework = DcOsFramework.Create(transport, new FrameworkOptions { Master = master.LocalEndPoint!, Framework = new FrameworkInfo { Name = "scale", FailoverTimeout = TimeSpan.FromDays(1) } }, scheduler);
         clock.Restart();
         await framework.StartAsync(cancellationToken);
-        var subscribed = await Task.WhenAny(framework.Subscribed, Task.Delay(TimeSpan.FromMinutes(2), cancellationToken)) == framework.Subscribed;
-        output.Write($"subscribe_s_{agents / 1000}k", subscribed ? clock.Elapsed.TotalSeconds : double.NaN, "s");
-        var all = await Task.WhenAny(scheduler.All.Task, Task.Delay(TimeSpan.FromMinutes(2), cancellationToken)) == scheduler.All.Task;
-        output.Write($"offers_all_agents_{agents / 1000}k", all ? 1 : 0, "bool");
-        output.Write($"offered_agents_{agents / 1000}k", scheduler.Agents, "agents");
-        if (all) output.Write($"first_round_s_{agents / 1000}k", clock.Elapsed.TotalSeconds, "s");
-        output.Write($"offer_messages_{agents / 1000}k", scheduler.Messages, "messages");
+        await scheduler.FirstOffer.Task.WaitAsync(TimeSpan.FromMinutes(2), cancellationToken);
+        output.Write($"subscribe_to_first_offer_s_{k}", clock.Elapsed.TotalSeconds, "s");
+        // Mid-launch, as a dashboard refresh would: the whole agent list from the master.
+        var view = Stopwatch.StartNew();
+        await master.GetAgentsAsync();
+        output.Write($"agents_view_during_launch_s_{k}", view.Elapsed.TotalSeconds, "s");
+        var all = await Within(scheduler.AllOffered.Task, TimeSpan.FromMinutes(2), cancellationToken);
+        output.Write($"offers_all_agents_{k}", all ? 1 : 0, "bool");
+        await WriteLaunchAsync(output, scheduler, k, cancellationToken);
+        await Within(cluster.WhenAllAcknowledgedAsync(cancellationToken), TimeSpan.FromMinutes(2), cancellationToken);
 
-        // An explicit reconciliation of 100,000 tasks the master does not know: 100,000 answers, six times the send queue.
-        const int Reconciled = 100_000;
+        scheduler.ExpectReconciled(scheduler.Running);
         clock.Restart();
-        scheduler.ExpectUpdates(Reconciled);
-        await framework.ReconcileAsync([.. Enumerable.Range(0, Reconciled).Select(i => (new TaskId($"ghost-{i:D6}"), default(AgentId)))]);
-        var answered = await Task.WhenAny(scheduler.Updated.Task, Task.Delay(TimeSpan.FromMinutes(2), cancellationToken)) == scheduler.Updated.Task;
-        output.Write($"reconcile_100k_ok_{agents / 1000}k", answered && scheduler.Subscriptions == 1 ? 1 : 0, "bool");
-        if (answered) output.Write($"reconcile_100k_s_{agents / 1000}k", clock.Elapsed.TotalSeconds, "s");
+        await framework.ReconcileAsync([]);
+        var answered = await Within(scheduler.AllReconciled.Task, TimeSpan.FromMinutes(2), cancellationToken);
+        output.Write($"reconcile_100k_ok_{k}", answered && scheduler.Subscriptions == 1 ? 1 : 0, "bool");
+        if (answered) output.Write($"reconcile_100k_s_{k}", clock.Elapsed.TotalSeconds, "s");
+
+        var unreachable = (await master.GetAgentsAsync()).Count(a => a.Status == AgentStatus.Unreachable);
+        output.Write($"agents_unreachable_{k}", unreachable, "agents");
+        output.Write($"tasks_lost_{k}", scheduler.Lost, "tasks");
+        output.Write($"duplicate_deliveries_{k}", scheduler.Duplicates, "updates");
+        output.Write($"process_gb_{k}", Process.GetCurrentProcess().WorkingSet64 / 1e9, "GB");
         await framework.StopAsync(CancellationToken.None);
-        foreach (var agent in registered) await agent.CloseAsync();
+        return (unreachable, scheduler.Lost, scheduler.Duplicates);
     }
 
-    private static AgentInfo Info(int i) => new()
+    private static async Task<(long Unreachable, long Lost, long Duplicates)> RunTcpAsync(MetricWriter output, int agents, CancellationToken cancellationToken)
     {
-        Hostname = $"sim-{i:D6}",
-        Resources = Resources.Parse("cpus:8;mem:32768;disk:100000;ports:[31000-32000]"),
-        Attributes = Attributes.Parse($"rack:rack-{i % 400:D3};zone:zone-{i % 3};os:debian-13;kernel:6.12.48;instance:m6i.2xlarge;pool:general-purpose"),
-    };
+        var k = "tcp_" + Size(agents);
+        var data = Directory.CreateTempSubdirectory("dcos-scale-tcp-");
+        var (masterPort, httpPort) = (SampleMasterProcess.FreePort(), SampleMasterProcess.FreePort());
+        var master = await SampleMasterProcess.StartAsync(data.FullName, masterPort, httpPort, cancellationToken);
+        using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
+            var rssBefore = master.RssBytes;
+            var transport = DcOsTransports.CreateTcp();
+            await using var cluster = new ClusterSimulator(new SimulatorOptions { Masters = [master.MasterEndPoint], Transports = [transport] });
+            var clock = Stopwatch.StartNew();
+            await cluster.AddAgentsAsync(agents, cancellationToken: cancellationToken);
+            output.Write($"register_s_{k}", clock.Elapsed.TotalSeconds, "s");
 
-    /// <summary>Holds every offer (answering none) and counts the agents they cover.</summary>
-    private sealed class CountingScheduler(int expected) : FrameworkScheduler
+            // Idle: every agent registered, pinged every 15 s, heartbeating; nothing else happens for 30 s.
+            var cpuBefore = master.CpuTime;
+            var idle = Stopwatch.StartNew();
+            await Task.Delay(TimeSpan.FromSeconds(30), cancellationToken);
+            output.Write($"idle_cpu_pct_{k}", (master.CpuTime - cpuBefore).TotalSeconds / idle.Elapsed.TotalSeconds * 100, "%");
+            output.Write($"kb_per_agent_{k}", (master.RssBytes - rssBefore) / 1024.0 / agents, "KB");
+
+            var scheduler = new LaunchScheduler(Tasks, (Tasks + agents - 1) / agents) { Launching = true };
+            scheduler.ExpectAgents(agents);
+            await using var framework = DcOsFramework.Create(transport, new FrameworkOptions { Master = master.MasterEndPoint, Framework = new FrameworkInfo { Name = "scale", FailoverTimeout = TimeSpan.FromDays(1) } }, scheduler);
+            clock.Restart();
+            await framework.StartAsync(cancellationToken);
+            await scheduler.FirstOffer.Task.WaitAsync(TimeSpan.FromMinutes(2), cancellationToken);
+            output.Write($"subscribe_to_first_offer_s_{k}", clock.Elapsed.TotalSeconds, "s");
+            var view = Stopwatch.StartNew();
+            using (var answer = await http.GetAsync(new Uri(master.Http, "/api/agents"), cancellationToken)) answer.EnsureSuccessStatusCode();
+            output.Write($"api_agents_during_launch_s_{k}", view.Elapsed.TotalSeconds, "s");
+            await WriteLaunchAsync(output, scheduler, k, cancellationToken);
+            await Within(cluster.WhenAllAcknowledgedAsync(cancellationToken), TimeSpan.FromMinutes(2), cancellationToken);
+            output.Write($"master_rss_gb_{k}", master.RssBytes / 1e9, "GB");
+
+            // kill -9 and a restart on the same SQLite file: every agent re-registers with its tasks.
+            var before = cluster.Counters.Reregistrations;
+            var failover = Stopwatch.StartNew();
+            master.Kill();
+            master.Dispose();
+            master = await SampleMasterProcess.StartAsync(data.FullName, masterPort, httpPort, cancellationToken);
+            var back = await WaitUntilAsync(() => cluster.Counters.Reregistrations - before >= agents, TimeSpan.FromMinutes(3), cancellationToken);
+            output.Write($"failover_reregister_s_{k}", back ? failover.Elapsed.TotalSeconds : double.NaN, "s");
+
+            // The framework re-subscribed on its own; an implicit reconciliation says what the new master knows.
+            await WaitUntilAsync(() => scheduler.Subscriptions >= 2, TimeSpan.FromMinutes(1), cancellationToken);
+            scheduler.ExpectReconciled(scheduler.Running);
+            await framework.ReconcileAsync([]);
+            var answered = await Within(scheduler.AllReconciled.Task, TimeSpan.FromMinutes(2), cancellationToken);
+            output.Write($"reconcile_after_failover_ok_{k}", answered ? 1 : 0, "bool");
+
+            using var agentsAnswer = await http.GetAsync(new Uri(master.Http, "/api/agents"), cancellationToken);
+            using var json = JsonDocument.Parse(await agentsAnswer.Content.ReadAsStringAsync(cancellationToken));
+            var unreachable = json.RootElement.EnumerateArray().Count(a => a.GetProperty("status").GetString() == "Unreachable");
+            output.Write($"agents_unreachable_{k}", unreachable, "agents");
+            output.Write($"tasks_lost_{k}", scheduler.Lost, "tasks");
+            output.Write($"duplicate_deliveries_{k}", scheduler.Duplicates, "updates");
+            await framework.StopAsync(CancellationToken.None);
+            return (unreachable, scheduler.Lost, scheduler.Duplicates);
+        }
+        finally
+        {
+            master.Dispose();
+            data.Delete(recursive: true);
+        }
+    }
+
+    private static async Task WriteLaunchAsync(MetricWriter output, LaunchScheduler scheduler, string k, CancellationToken cancellationToken)
     {
-        private readonly ConcurrentDictionary<AgentId, bool> _agents = new();
-        private int _messages;
+        var done = await Within(scheduler.AllRunning.Task, TimeSpan.FromMinutes(5), cancellationToken);
+        output.Write($"tasks_running_{k}", scheduler.Running, "tasks");
+        if (!done) return;
+        output.Write($"tasks_per_sec_{k}", scheduler.TasksPerSecond, "tasks/s");
+        output.Write($"accept_to_running_p50_ms_{k}", scheduler.LatencyPercentileMs(0.5), "ms");
+        output.Write($"accept_to_running_p99_ms_{k}", scheduler.LatencyPercentileMs(0.99), "ms");
+    }
 
-        public TaskCompletionSource All { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>This process's CPU over <paramref name="window"/>, in % of one core.</summary>
+    private static async Task<double> ProcessCpuPercentAsync(TimeSpan window, CancellationToken cancellationToken)
+    {
+        var process = Process.GetCurrentProcess();
+        var before = process.TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        await Task.Delay(window, cancellationToken);
+        process.Refresh();
+        return (process.TotalProcessorTime - before).TotalSeconds / clock.Elapsed.TotalSeconds * 100;
+    }
 
-        public int Agents => _agents.Count;
+    private static async Task<bool> Within(Task task, TimeSpan limit, CancellationToken cancellationToken) =>
+        await Task.WhenAny(task, Task.Delay(limit, cancellationToken)) == task;
 
-        public int Messages => _messages;
-
-        private int _updates;
-        private int _expectedUpdates = int.MaxValue;
-        private int _subscriptions;
-
-        public TaskCompletionSource Updated { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public int Subscriptions => _subscriptions;
-
-        public void ExpectUpdates(int count) => Volatile.Write(ref _expectedUpdates, count);
-
-        public override Task SubscribedAsync(IFrameworkDriver driver, FrameworkId frameworkId, bool reconnected)
+    private static async Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
         {
-            Interlocked.Increment(ref _subscriptions);
-            return Task.CompletedTask;
+            if (clock.Elapsed > limit) return false;
+            await Task.Delay(50, cancellationToken);
         }
-
-        public override Task StatusUpdateAsync(IFrameworkDriver driver, TaskStatusUpdate status)
-        {
-            if (Interlocked.Increment(ref _updates) >= Volatile.Read(ref _expectedUpdates)) Updated.TrySetResult();
-            return Task.CompletedTask;
-        }
-
-        public override Task OffersAsync(IFrameworkDriver driver, IReadOnlyList<Offer> offers)
-        {
-            Interlocked.Increment(ref _messages);
-            foreach (var offer in offers) _agents.TryAdd(offer.AgentId, true);
-            if (_agents.Count >= expected) All.TrySetResult();
-            return Task.CompletedTask;
-        }
+        return true;
     }
 }
