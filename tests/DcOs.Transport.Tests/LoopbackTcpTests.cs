@@ -63,6 +63,36 @@ public sealed class LoopbackTcpTests
         await client.CloseAsync("done");
     }
 
+    [Fact]
+    public async Task Big_and_small_messages_alternate_intact_after_idle_pauses_which_let_go_of_send_buffers()
+    {
+        // The send side drops its scratch buffer after a big frame and the socket's reference to the last segment when it
+        // goes idle (a zero-byte send): what follows must still arrive whole and in order.
+        var transport = DcOsTransports.CreateTcp();
+        await using var server = new TestServer(await transport.ListenAsync(AnyLoopbackPort), () => new RecordingHandler
+        {
+            OnMessage = async (c, m) =>
+            {
+                if (m is Request req) await c.ReplyAsync(req, new Heartbeat());
+            },
+        });
+        var client = await transport.ConnectAsync(server.EndPoint, new ClientCredentials("agent-1", PeerRole.Agent));
+        client.Start(new RecordingHandler());
+        var (_, serverHandler) = await server.NextConnectionAsync();
+        for (var round = 0; round < 4; round++)
+        {
+            var big = new string((char)('a' + round), 300_000);
+            await client.SendAsync(new ErrorMessage { Message = big });
+            await client.SendAsync(new ErrorMessage { Message = "small-" + round });
+            Assert.Equal(big, (await serverHandler.NextAsync<ErrorMessage>()).Message);
+            Assert.Equal("small-" + round, (await serverHandler.NextAsync<ErrorMessage>()).Message);
+            // Idle between rounds: the next send starts from released buffers.
+            Assert.IsType<Heartbeat>(await client.RequestAsync(new Heartbeat(), TestTimeouts.Default));
+            await serverHandler.NextAsync<Request>();
+        }
+        await client.CloseAsync("done");
+    }
+
     [Theory]
     [InlineData(0, "ListenBacklog")]
     [InlineData(-5, "ListenBacklog")]

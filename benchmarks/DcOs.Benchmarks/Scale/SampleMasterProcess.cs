@@ -65,6 +65,12 @@ internal sealed class SampleMasterProcess : IDisposable
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { SamplePrograms.Path("DcOs.SampleMaster"), "--listen", $"127.0.0.1:{masterPort}", "--http-port", httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", dataDir, "--insecure" }) start.ArgumentList.Add(a);
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        // For experiments: DCOS_QUICK_SCALE_MASTER_ENV="NAME=value;NAME2=value" adds to the master's environment.
+        foreach (var pair in (Environment.GetEnvironmentVariable("DCOS_QUICK_SCALE_MASTER_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = pair.IndexOf('=');
+            if (eq > 0) start.Environment[pair[..eq]] = pair[(eq + 1)..];
+        }
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the sample master");
         var log = new System.Text.StringBuilder();
         process.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };

@@ -41,7 +41,9 @@ public sealed class ScaleQuickSuite : IQuickSuite
 
     public async Task RunAsync(MetricWriter output, CancellationToken cancellationToken)
     {
+        // DCOS_QUICK_SCALE_AGENTS=N runs one in-memory size (0: none); DCOS_QUICK_SCALE_TCP=N the TCP one (0: none).
         int[] sizes = Environment.GetEnvironmentVariable("DCOS_QUICK_SCALE_AGENTS") is { Length: > 0 } only ? [int.Parse(only, CultureInfo.InvariantCulture)] : [50_000, 100_000];
+        sizes = [.. sizes.Where(n => n > 0)];
         var tcp = Environment.GetEnvironmentVariable("DCOS_QUICK_SCALE_TCP") is { Length: > 0 } t ? int.Parse(t, CultureInfo.InvariantCulture) : 10_000;
         long unreachable = 0, lost = 0, duplicates = 0;
         if (tcp > 0)
@@ -129,6 +131,8 @@ public sealed class ScaleQuickSuite : IQuickSuite
             await Task.Delay(TimeSpan.FromSeconds(30), cancellationToken);
             output.Write($"idle_cpu_pct_{k}", (master.CpuTime - cpuBefore).TotalSeconds / idle.Elapsed.TotalSeconds * 100, "%");
             output.Write($"kb_per_agent_{k}", (master.RssBytes - rssBefore) / 1024.0 / agents, "KB");
+            // DCOS_QUICK_SCALE_TCP_IDLE_ONLY=1: registration and the idle figures only (for working on them).
+            if (Environment.GetEnvironmentVariable("DCOS_QUICK_SCALE_TCP_IDLE_ONLY") == "1") return (0, 0, 0);
 
             var scheduler = new LaunchScheduler(Tasks, (Tasks + agents - 1) / agents) { Launching = true };
             scheduler.ExpectAgents(agents);

@@ -15,7 +15,11 @@ internal sealed class FrameWriter : IBufferWriter<byte>
 {
     private const int BlockHint = 4096;
 
-    private readonly ArrayBufferWriter<byte> _spill = new(BlockHint);
+    /// <summary>A spilled frame bigger than this does not keep its scratch buffer (an idle connection holds none).</summary>
+    private const int KeptSpill = 64 * 1024;
+
+    // Made on the first spill, not per connection: most connections never send a message over 4 KiB.
+    private ArrayBufferWriter<byte>? _spill;
     private Memory<byte> _block;
     private int _length;
     private bool _spilled;
@@ -27,9 +31,9 @@ internal sealed class FrameWriter : IBufferWriter<byte>
         _block = output.GetMemory(BlockHint);
         _length = 0;
         _spilled = false;
-        _spill.ResetWrittenCount();
+        _spill?.ResetWrittenCount();
         DcOsSerializer.Serialize(this, message);
-        var bodyLength = _spilled ? _spill.WrittenCount : _length;
+        var bodyLength = _spilled ? _spill!.WrittenCount : _length;
         if (bodyLength > maxFrameSize)
             throw new ProtocolViolationException($"a {message.GetType().Name} of {bodyLength} bytes exceeds the frame limit of {maxFrameSize}");
         if (!_spilled)
@@ -42,7 +46,8 @@ internal sealed class FrameWriter : IBufferWriter<byte>
             Span<byte> header = stackalloc byte[FrameCodec.HeaderSize];
             BinaryPrimitives.WriteUInt32BigEndian(header, (uint)bodyLength);
             output.Write(header);
-            output.Write(_spill.WrittenSpan);
+            output.Write(_spill!.WrittenSpan);
+            if (_spill.Capacity > KeptSpill) _spill = null;
         }
         _block = default;
         return FrameCodec.HeaderSize + bodyLength;
@@ -50,7 +55,7 @@ internal sealed class FrameWriter : IBufferWriter<byte>
 
     void IBufferWriter<byte>.Advance(int count)
     {
-        if (_spilled) _spill.Advance(count);
+        if (_spilled) _spill!.Advance(count);
         else _length += count;
     }
 
@@ -60,10 +65,11 @@ internal sealed class FrameWriter : IBufferWriter<byte>
         if (!_spilled && FrameCodec.HeaderSize + _length + need <= _block.Length) return _block[(FrameCodec.HeaderSize + _length)..];
         if (!_spilled)
         {
+            _spill ??= new ArrayBufferWriter<byte>(BlockHint);
             _spill.Write(_block.Span.Slice(FrameCodec.HeaderSize, _length));
             _spilled = true;
         }
-        return _spill.GetMemory(sizeHint);
+        return _spill!.GetMemory(sizeHint);
     }
 
     Span<byte> IBufferWriter<byte>.GetSpan(int sizeHint) => ((IBufferWriter<byte>)this).GetMemory(sizeHint).Span;

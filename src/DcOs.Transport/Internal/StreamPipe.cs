@@ -13,15 +13,20 @@ internal sealed class StreamPipe : IDuplexPipe, IAsyncDisposable
     private const int SegmentSize = 64 * 1024;
 
     private readonly Stream _stream;
+    private readonly Stream _socket;
     private readonly Pipe _input;
     private readonly Pipe _output;
     private readonly Task _receiving;
     private readonly Task _sending;
     private int _disposed;
 
-    public StreamPipe(Stream stream, TransportOptions options)
+    /// <param name="stream">What the pumps read and write: the socket's stream, or TLS over it.</param>
+    /// <param name="socket">The socket's own stream beneath any TLS (the same as <paramref name="stream"/> without TLS).</param>
+    /// <param name="options">The transport's limits.</param>
+    public StreamPipe(Stream stream, Stream socket, TransportOptions options)
     {
         _stream = stream;
+        _socket = socket;
         var inputPause = options.InputPauseThreshold;
         _input = new Pipe(new PipeOptions(
             pool: MemoryPool<byte>.Shared,
@@ -86,6 +91,11 @@ internal sealed class StreamPipe : IDuplexPipe, IAsyncDisposable
                     reader.AdvanceTo(buffer.End);
                 }
                 if (result.IsCompleted || result.IsCanceled) break;
+                // Going idle: the socket's cached send arguments still reference the segment just written (64 KiB from
+                // the pool) until the next send, and so keep it alive after the pipe returned it: 10,000 idle agents
+                // held 640 MB that way. A zero-byte send on the socket itself (beneath TLS) lets go of it.
+                if (reader.TryRead(out var next)) reader.AdvanceTo(next.Buffer.Start);
+                else await _socket.WriteAsync(ReadOnlyMemory<byte>.Empty).ConfigureAwait(false);
             }
             await _stream.FlushAsync().ConfigureAwait(false);
         }

@@ -87,7 +87,8 @@ internal sealed class TcpConnectionListener : IConnectionListener
             await RefuseRawAsync(client, reason).ConfigureAwait(false);
             return;
         }
-        Stream stream = new NetworkStream(client, ownsSocket: true);
+        var socketStream = new NetworkStream(client, ownsSocket: true);
+        Stream stream = socketStream;
         try
         {
             if (_builder.Options.ServerTls is { } tls)
@@ -106,7 +107,7 @@ internal sealed class TcpConnectionListener : IConnectionListener
             await stream.DisposeAsync().ConfigureAwait(false);
             return;
         }
-        var pipe = new StreamPipe(stream, _builder.Options);
+        var pipe = new StreamPipe(stream, socketStream, _builder.Options);
         var released = 0;
         async ValueTask Release()
         {

@@ -31,7 +31,8 @@ internal sealed class TcpTransport(ConnectionBuilder builder) : IDcOsTransport
             socket.Dispose();
             throw;
         }
-        Stream stream = new NetworkStream(socket, ownsSocket: true);
+        var socketStream = new NetworkStream(socket, ownsSocket: true);
+        Stream stream = socketStream;
         if (builder.Options.ClientTls is { } tls)
         {
             var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
@@ -46,7 +47,7 @@ internal sealed class TcpTransport(ConnectionBuilder builder) : IDcOsTransport
             }
             stream = ssl;
         }
-        var pipe = new StreamPipe(stream, builder.Options);
+        var pipe = new StreamPipe(stream, socketStream, builder.Options);
         return await builder.ConnectAsync(pipe, endPoint, credentials, pipe.DisposeAsync, cancellationToken).ConfigureAwait(false);
     }
 
