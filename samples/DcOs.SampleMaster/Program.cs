@@ -110,6 +110,8 @@ builder.Services.ConfigureHttpJsonOptions(o =>
 // the command line (--DcOs:Engine:AgentPingTimeout 00:00:05); the endpoint comes from --listen. Not "DcOs:Master":
 // DCOS_MASTER is the CLI's variable for the master's URL, and often set in an operator's shell.
 builder.Services.Configure<MasterOptions>(builder.Configuration.GetSection("DcOs:Engine"));
+// The transport's limits and timeouts likewise (--DcOs:Transport:HeartbeatInterval 00:00:20); TLS comes from its flags.
+builder.Services.Configure<TransportOptions>(builder.Configuration.GetSection("DcOs:Transport"));
 var masterBuilder = builder.Services.AddDcOsMaster(o => o.EndPoint = options.MasterEndPoint)
     .UseSqliteStore(Path.Combine(dataDir, "master.db"));
 if (security.Cluster is { } cluster) masterBuilder.UseClusterSecret(cluster.Secret);

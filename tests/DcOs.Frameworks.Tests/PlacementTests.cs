@@ -247,10 +247,30 @@ public sealed class PlacementTests : IDisposable
         {
             lock (_driver)
             {
-                if (_driver.Calls.Count >= 2) break;
+                if (_driver.Calls.Count >= 3) break;
             }
             await Task.Delay(5);
         }
-        lock (_driver) Assert.Equal(["decline", "revive"], _driver.Calls);
+        // Idle, the framework suppressed its offers after that decline; the new app's revive comes after both.
+        lock (_driver) Assert.Equal(["decline", "suppress", "revive"], _driver.Calls);
+    }
+
+    [Fact]
+    public async Task Idle_frameworks_decline_a_round_in_one_message_and_suppress_offers_until_work_revives_them()
+    {
+        await StartAsync(_services);
+        await StartAsync(_jobs);
+        lock (_driver) _driver.Calls.Clear();
+        Offer[] round = [Priced("a", 0.1), Priced("b", 0.2), Priced("c", 0.3)];
+        await _services.OffersAsync(_driver, round);
+        await _jobs.OffersAsync(_driver, round);
+        lock (_driver) Assert.Equal(["decline", "suppress", "decline", "suppress"], _driver.Calls);
+        Assert.Equal(6, _driver.Declined.Count);
+
+        // Work waiting that these offers cannot hold: declined briefly, not suppressed (the next offers may fit).
+        _services.Add(new AppDefinition { Id = "/big", Cmd = "sleep 60", Cpus = 64, Mem = 32 });
+        lock (_driver) _driver.Calls.Clear();
+        await _services.OffersAsync(_driver, [Priced("d", 0.1)]);
+        lock (_driver) Assert.DoesNotContain("suppress", _driver.Calls);
     }
 }

@@ -58,7 +58,7 @@ internal sealed class RecordingDriver : IFrameworkDriver
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Declines and revives in the order they were sent ("decline", "revive").</summary>
+    /// <summary>Declines, suppressions and revives in the order they were sent ("decline", "suppress", "revive").</summary>
     public List<string> Calls { get; } = [];
 
     /// <summary>Awaited inside each decline before it counts as sent (a test holds a decline in flight with it).</summary>
@@ -84,7 +84,11 @@ internal sealed class RecordingDriver : IFrameworkDriver
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask SuppressAsync(params string[] roles) => ValueTask.CompletedTask;
+    public ValueTask SuppressAsync(params string[] roles)
+    {
+        lock (this) Calls.Add("suppress");
+        return ValueTask.CompletedTask;
+    }
 
     public ValueTask KillTaskAsync(TaskId taskId, AgentId agentId = default)
     {

@@ -64,6 +64,8 @@ internal sealed class SampleMasterProcess : IDisposable
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { SamplePrograms.Path("DcOs.SampleMaster"), "--listen", $"127.0.0.1:{masterPort}", "--http-port", httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", dataDir, "--insecure" }) start.ArgumentList.Add(a);
+        // For experiments: DCOS_QUICK_SCALE_MASTER_ARGS="--DcOs:Transport:HeartbeatInterval=00:00:20 ..." adds flags.
+        foreach (var a in (Environment.GetEnvironmentVariable("DCOS_QUICK_SCALE_MASTER_ARGS") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries)) start.ArgumentList.Add(a);
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         // For experiments: DCOS_QUICK_SCALE_MASTER_ENV="NAME=value;NAME2=value" adds to the master's environment.
         foreach (var pair in (Environment.GetEnvironmentVariable("DCOS_QUICK_SCALE_MASTER_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))

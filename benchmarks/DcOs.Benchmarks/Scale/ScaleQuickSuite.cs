@@ -119,7 +119,7 @@ public sealed class ScaleQuickSuite : IQuickSuite
         {
             await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
             var rssBefore = master.RssBytes;
-            var transport = DcOsTransports.CreateTcp();
+            var transport = DcOsTransports.CreateTcp(AgentTransportOptions());
             await using var cluster = new ClusterSimulator(new SimulatorOptions { Masters = [master.MasterEndPoint], Transports = [transport] });
             var clock = Stopwatch.StartNew();
             await cluster.AddAgentsAsync(agents, cancellationToken: cancellationToken);
@@ -178,6 +178,18 @@ public sealed class ScaleQuickSuite : IQuickSuite
             master.Dispose();
             data.Delete(recursive: true);
         }
+    }
+
+    /// <summary>The simulated agents' TCP options: the defaults, or DCOS_QUICK_SCALE_AGENT_HEARTBEAT=seconds (experiments).</summary>
+    private static TransportOptions AgentTransportOptions()
+    {
+        var options = new TransportOptions();
+        if (Environment.GetEnvironmentVariable("DCOS_QUICK_SCALE_AGENT_HEARTBEAT") is { Length: > 0 } seconds)
+        {
+            options.HeartbeatInterval = TimeSpan.FromSeconds(double.Parse(seconds, CultureInfo.InvariantCulture));
+            options.IdleTimeout = options.HeartbeatInterval * 3;
+        }
+        return options;
     }
 
     private static async Task WriteLaunchAsync(MetricWriter output, LaunchScheduler scheduler, string k, CancellationToken cancellationToken)
