@@ -15,6 +15,18 @@ internal sealed class ConnectionBuilder(TransportOptions options, TimeProvider t
 
     public TransportMetrics Metrics => metrics;
 
+    private readonly Dictionary<TimeSpan, ConnectionTicker> _tickers = [];
+
+    /// <summary>The transport's ticker for connections that tick every <paramref name="period"/> (usually one for all).</summary>
+    public ConnectionTicker TickerFor(TimeSpan period)
+    {
+        lock (_tickers)
+        {
+            if (!_tickers.TryGetValue(period, out var ticker)) _tickers.Add(period, ticker = new ConnectionTicker(time, period));
+            return ticker;
+        }
+    }
+
     public async Task<MessageConnection> AcceptAsync(IDuplexPipe pipe, EndPoint? remote, Func<ValueTask> disposeTransport, CancellationToken cancellationToken)
     {
         try
@@ -22,7 +34,7 @@ internal sealed class ConnectionBuilder(TransportOptions options, TimeProvider t
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(options.HandshakeTimeout);
             var (principal, role) = await WithTimeout(Handshake.RunServerAsync(pipe, options, timeout.Token), timeout.Token).ConfigureAwait(false);
-            var connection = new MessageConnection(pipe, principal, role, remote, options, time, logger, metrics, disposeTransport);
+            var connection = new MessageConnection(pipe, principal, role, remote, options, time, logger, metrics, disposeTransport, ticker: TickerFor);
             TransportLog.Authenticated(logger, connection.Id, remote?.ToString(), principal, role.ToString());
             return connection;
         }
@@ -45,7 +57,7 @@ internal sealed class ConnectionBuilder(TransportOptions options, TimeProvider t
             var (principal, role, serverHeartbeat) = await WithTimeout(Handshake.RunClientAsync(pipe, credentials, options, timeout.Token), timeout.Token).ConfigureAwait(false);
             // Heartbeat at least as often as the server expects: its idle timeout follows its own interval, not ours.
             var heartbeat = serverHeartbeat is { } h && h < options.HeartbeatInterval ? h : options.HeartbeatInterval;
-            return new MessageConnection(pipe, principal, role, remote, options, time, logger, metrics, disposeTransport, heartbeat);
+            return new MessageConnection(pipe, principal, role, remote, options, time, logger, metrics, disposeTransport, heartbeat, TickerFor);
         }
         catch (Exception e) when (e is HandshakeFailedException or OperationCanceledException or IOException)
         {

@@ -13,7 +13,8 @@ namespace DcOs.Transport.Internal;
 /// <summary>
 /// The protocol layer of one connection, over any duplex pipe (socket pumps, or in-memory pipes): a receive loop that
 /// parses frames and hands messages to the handler, a send loop that drains the outgoing queue into the pipe and
-/// flushes once per batch, a timer for heartbeats, idle and slow-peer timeouts, and one close path.
+/// flushes once per batch, ticks (from the transport's shared <see cref="ConnectionTicker"/>) for heartbeats, idle and
+/// slow-peer timeouts, and one close path.
 /// </summary>
 internal sealed class MessageConnection : IMessageConnection
 {
@@ -33,11 +34,13 @@ internal sealed class MessageConnection : IMessageConnection
     private readonly ConcurrentDictionary<long, TaskCompletionSource<DcOsMessage>> _pending = new();
     private readonly TaskCompletionSource<CloseReason> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IMessageHandler? _handler;
-    private ITimer? _timer;
+    private readonly Func<TimeSpan, ConnectionTicker>? _tickers;
+    private ConnectionTicker? _ticker;
     private Task _sendLoop = Task.CompletedTask;
     private long _nextRequestId;
     private long _heartbeatSequence;
     private long _lastReceived;
+    private int _inHandler;
     private long _lastSent;
     private long _flushStarted;
     private int _started;
@@ -55,8 +58,10 @@ internal sealed class MessageConnection : IMessageConnection
         ILogger logger,
         TransportMetrics metrics,
         Func<ValueTask>? disposeTransport,
-        TimeSpan? heartbeatInterval = null)
+        TimeSpan? heartbeatInterval = null,
+        Func<TimeSpan, ConnectionTicker>? ticker = null)
     {
+        _tickers = ticker;
         _pipe = pipe;
         HeartbeatInterval = heartbeatInterval ?? options.HeartbeatInterval;
         Principal = principal;
@@ -104,7 +109,11 @@ internal sealed class MessageConnection : IMessageConnection
         _sendLoop = Task.Run(SendLoopAsync);
         _ = Task.Run(ReceiveLoopAsync);
         var tick = HeartbeatInterval / 2 < _options.TickInterval ? HeartbeatInterval / 2 : _options.TickInterval;
-        _timer = _time.CreateTimer(static s => ((MessageConnection)s!).OnTick(), this, tick, tick);
+        // The transport's shared ticker for this period (a connection built on its own gets one of its own).
+        _ticker = _tickers?.Invoke(tick) ?? new ConnectionTicker(_time, tick);
+        _ticker.Add(this);
+        // Closed while starting: the close found no ticker to leave.
+        if (Volatile.Read(ref _closing) != 0) _ticker.Remove(this);
     }
 
     public ValueTask SendAsync(DcOsMessage message, CancellationToken cancellationToken = default)
@@ -224,6 +233,10 @@ internal sealed class MessageConnection : IMessageConnection
             {
                 var result = await input.ReadAsync().ConfigureAwait(false);
                 if (result.IsCanceled) break;
+                // The peer is alive as soon as its bytes arrive, not once they are handled: a handler that waits (a busy
+                // master's queue) must not make a peer that keeps sending look idle (a framework acknowledging a
+                // 100,000-task launch was closed for "nothing received for 30 s").
+                Volatile.Write(ref _lastReceived, _time.GetTimestamp());
                 var buffer = result.Buffer;
                 var before = buffer.Length;
                 var count = 0;
@@ -237,7 +250,25 @@ internal sealed class MessageConnection : IMessageConnection
                         {
                             // Hot path: hand the message over without an extra state machine when the handler is synchronous.
                             var handled = InvokeHandler(message);
-                            reason = handled.IsCompletedSuccessfully ? handled.Result : await handled.ConfigureAwait(false);
+                            if (handled.IsCompletedSuccessfully)
+                            {
+                                reason = handled.Result;
+                            }
+                            else
+                            {
+                                // While the handler holds this loop (a busy master applies back-pressure), nothing is
+                                // read: that silence is ours, not the peer's, and must not count towards its idle timeout.
+                                Volatile.Write(ref _inHandler, 1);
+                                try
+                                {
+                                    reason = await handled.ConfigureAwait(false);
+                                }
+                                finally
+                                {
+                                    Volatile.Write(ref _lastReceived, _time.GetTimestamp());
+                                    Volatile.Write(ref _inHandler, 0);
+                                }
+                            }
                         }
                         else
                         {
@@ -345,11 +376,12 @@ internal sealed class MessageConnection : IMessageConnection
         return new CloseReason($"the handler failed on {message.GetType().Name}: {e.Message}", ByPeer: false, IsError: true);
     }
 
-    private void OnTick()
+    /// <summary>Heartbeat and timeouts, called by the ticker every period.</summary>
+    internal void OnTick()
     {
         if (Volatile.Read(ref _closing) != 0) return;
         var now = _time.GetTimestamp();
-        if (_time.GetElapsedTime(Volatile.Read(ref _lastReceived), now) >= _options.IdleTimeout)
+        if (Volatile.Read(ref _inHandler) == 0 && _time.GetElapsedTime(Volatile.Read(ref _lastReceived), now) >= _options.IdleTimeout)
         {
             _ = CloseCoreAsync(new CloseReason($"idle timeout: nothing received for {_options.IdleTimeout.TotalSeconds:0.###} s", ByPeer: false, IsError: true));
             return;
@@ -377,7 +409,7 @@ internal sealed class MessageConnection : IMessageConnection
             return;
         }
         _reason = reason;
-        _timer?.Dispose();
+        _ticker?.Remove(this);
         if (!reason.ByPeer) _sendQueue.Writer.TryWrite(new Goodbye { Reason = reason.Message });
         _sendQueue.Writer.TryComplete();
         if (Volatile.Read(ref _started) != 0)
