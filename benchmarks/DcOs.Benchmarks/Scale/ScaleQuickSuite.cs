@@ -28,7 +28,8 @@ namespace DcOs.Benchmarks.Scale;
 /// <item>Over TCP, 10,000 agents (DCOS_QUICK_SCALE_TCP=N, 0 skips) against the sample master in its own process,
 /// where its memory and CPU are its own: <c>register_s_tcp_10k</c>, <c>kb_per_agent_tcp_10k</c> (master RSS growth
 /// per registered agent), <c>idle_cpu_pct_tcp_10k</c> (master CPU over 30 s with every agent registered and
-/// answering pings), <c>tasks_per_sec_tcp_10k</c> with p50/p99, <c>subscribe_to_first_offer_s_tcp_10k</c>,
+/// answering pings; <c>heap_kb_per_agent_tcp_5k</c> beside it bounds the master's share without the GC's timing),
+/// <c>tasks_per_sec_tcp_10k</c> with p50/p99, <c>subscribe_to_first_offer_s_tcp_10k</c>,
 /// <c>api_agents_during_launch_s_tcp_10k</c>, and after <c>kill -9</c> of the master and a restart on its SQLite
 /// file, <c>failover_reregister_s_tcp_10k</c> (kill to the last agent re-registered) and the tasks and agents lost.</item>
 /// </list>
@@ -48,6 +49,7 @@ public sealed class ScaleQuickSuite : IQuickSuite
         long unreachable = 0, lost = 0, duplicates = 0;
         if (tcp > 0)
         {
+            await RunHeapAsync(output, Math.Min(tcp, 5_000), cancellationToken);
             var (u, l, d) = await RunTcpAsync(output, tcp, cancellationToken);
             (unreachable, lost, duplicates) = (unreachable + u, lost + l, duplicates + d);
         }
@@ -190,6 +192,25 @@ public sealed class ScaleQuickSuite : IQuickSuite
             options.IdleTimeout = options.HeartbeatInterval * 3;
         }
         return options;
+    }
+
+    /// <summary>
+    /// <c>heap_kb_per_agent_tcp_N</c>: the managed heap, after a full collection, that N idle TCP agents add to this
+    /// process, which holds the master (in-memory store), the simulated agents and both ends of every connection: an
+    /// upper bound of the master's own share that does not move with the GC's timing as RSS does.
+    /// </summary>
+    private static async Task RunHeapAsync(MetricWriter output, int agents, CancellationToken cancellationToken)
+    {
+        var transport = DcOsTransports.CreateTcp();
+        await using var master = new MasterEngine(new MasterOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, 0) }, transport, MasterStores.InMemory(), TimeProvider.System, NullLoggerFactory.Instance);
+        await master.StartAsync(cancellationToken);
+        await using var cluster = new ClusterSimulator(new SimulatorOptions { Masters = [master.LocalEndPoint!], Transports = [transport] });
+        await cluster.AddAgentsAsync(16, cancellationToken: cancellationToken);
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        await cluster.AddAgentsAsync(agents, cancellationToken: cancellationToken);
+        // Every connection has carried a registration and its answer, and been pinged or heartbeated since.
+        await Task.Delay(TimeSpan.FromSeconds(20), cancellationToken);
+        output.Write($"heap_kb_per_agent_tcp_{Size(agents)}", (GC.GetTotalMemory(forceFullCollection: true) - before) / 1024.0 / agents, "KB");
     }
 
     private static async Task WriteLaunchAsync(MetricWriter output, LaunchScheduler scheduler, string k, CancellationToken cancellationToken)
