@@ -13,7 +13,11 @@ namespace DcOs.Transport.Internal;
 /// </summary>
 internal sealed class FrameWriter : IBufferWriter<byte>
 {
-    private const int BlockHint = 4096;
+    /// <summary>
+    /// What the writer asks of the output for a frame: small, so frames share the output's 4 KiB blocks (asking for 4 KiB
+    /// took a block per frame); a frame that outgrows it is copied once.
+    /// </summary>
+    private const int BlockHint = 1024;
 
     /// <summary>A spilled frame bigger than this does not keep its scratch buffer (an idle connection holds none).</summary>
     private const int KeptSpill = 64 * 1024;
@@ -65,7 +69,7 @@ internal sealed class FrameWriter : IBufferWriter<byte>
         if (!_spilled && FrameCodec.HeaderSize + _length + need <= _block.Length) return _block[(FrameCodec.HeaderSize + _length)..];
         if (!_spilled)
         {
-            _spill ??= new ArrayBufferWriter<byte>(BlockHint);
+            _spill ??= new ArrayBufferWriter<byte>(4 * BlockHint);
             _spill.Write(_block.Span.Slice(FrameCodec.HeaderSize, _length));
             _spilled = true;
         }

@@ -14,8 +14,8 @@ internal sealed class StreamPipe : IDuplexPipe, IAsyncDisposable
 
     /// <summary>
     /// The output pipe's blocks are small (Kestrel's size): a connection can be left holding its last output block
-    /// after it went idle (measured: with heartbeats and pings crossing, a third of the connections kept a 64 KiB one,
-    /// 36 KB per agent), and a 4 KiB block caps what that costs. A big message is written block by block.
+    /// after it went idle (measured: with heartbeats and pings crossing, 36 KB per agent with 64 KiB blocks, 28 KB with
+    /// 16 KiB ones, 6 KB with these), and a 4 KiB block caps what that costs. Blocks are coalesced into larger writes.
     /// </summary>
     private const int OutputSegmentSize = 4 * 1024;
 
@@ -91,7 +91,8 @@ internal sealed class StreamPipe : IDuplexPipe, IAsyncDisposable
                 var buffer = result.Buffer;
                 try
                 {
-                    foreach (var segment in buffer) await _stream.WriteAsync(segment).ConfigureAwait(false);
+                    if (buffer.IsSingleSegment) await _stream.WriteAsync(buffer.First).ConfigureAwait(false);
+                    else await WriteCoalescedAsync(buffer).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -113,6 +114,30 @@ internal sealed class StreamPipe : IDuplexPipe, IAsyncDisposable
         finally
         {
             await reader.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Writes many small output blocks as few socket writes: copied into a pooled buffer of up to 64 KiB per write (a
+    /// 4 KiB block per write halved a launch's throughput). The socket's reference to that buffer is dropped by the
+    /// zero-byte send when the pump goes idle.
+    /// </summary>
+    private async Task WriteCoalescedAsync(ReadOnlySequence<byte> buffer)
+    {
+        var scratch = ArrayPool<byte>.Shared.Rent((int)Math.Min(buffer.Length, SegmentSize));
+        try
+        {
+            while (!buffer.IsEmpty)
+            {
+                var chunk = buffer.Slice(0, Math.Min(buffer.Length, scratch.Length));
+                chunk.CopyTo(scratch);
+                await _stream.WriteAsync(scratch.AsMemory(0, (int)chunk.Length)).ConfigureAwait(false);
+                buffer = buffer.Slice(chunk.End);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
         }
     }
 

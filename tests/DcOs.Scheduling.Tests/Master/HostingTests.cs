@@ -2,6 +2,7 @@ using System.Net;
 using DcOs.Core;
 using DcOs.Framework;
 using DcOs.Scheduling.Master;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -13,6 +14,23 @@ public sealed class HostingTests
     private sealed class NoopScheduler : FrameworkScheduler;
 
     private sealed class OtherScheduler : FrameworkScheduler;
+
+    [Fact]
+    public void The_removal_rate_limit_binds_from_configuration_as_a_host_sets_it()
+    {
+        // The sample master binds MasterOptions from DcOs:Engine: --DcOs:Engine:AgentRemovalRateLimit:Agents 1 ... :Per 00:20:00.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["DcOs:Engine:AgentRemovalRateLimit:Agents"] = "1",
+            ["DcOs:Engine:AgentRemovalRateLimit:Per"] = "00:20:00",
+        }).Build();
+        var services = new ServiceCollection();
+        services.Configure<MasterOptions>(configuration.GetSection("DcOs:Engine"));
+        using var provider = services.BuildServiceProvider();
+        var options = provider.GetRequiredService<IOptions<MasterOptions>>().Value;
+        Assert.Equal(new AgentRemovalRateLimit(1, TimeSpan.FromMinutes(20)), options.AgentRemovalRateLimit);
+        Assert.Equal(TimeSpan.FromMinutes(20), options.AgentRemovalRateLimit!.Interval);
+    }
 
     [Fact]
     public async Task A_host_runs_the_master_on_sqlite_and_a_framework_subscribes_to_it()
