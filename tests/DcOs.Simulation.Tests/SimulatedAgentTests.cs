@@ -17,6 +17,16 @@ public sealed class SimulatedAgentTests
         }
     }
 
+    /// <summary>Starts the harness with <paramref name="agents"/> agents and a framework whose one task is RUNNING.</summary>
+    private static async Task<RecordingScheduler> RunOneTaskAsync(SimulationHarness h, int agents = 1, FrameworkCapabilities capabilities = FrameworkCapabilities.None)
+    {
+        await h.StartAsync();
+        await h.Cluster.AddAgentsAsync(agents);
+        var fw = await h.AddFrameworkAsync("service", new RecordingScheduler { LaunchTarget = 1 }, capabilities);
+        while ((await fw.NextUpdateAsync()).State != TaskState.Running) { }
+        return fw;
+    }
+
     [Fact]
     public async Task A_task_runs_for_its_duration_on_the_fake_clock_then_finishes_and_every_update_is_acknowledged()
     {
@@ -87,10 +97,7 @@ public sealed class SimulatedAgentTests
     public async Task An_update_lost_to_a_short_partition_is_resent_after_the_retry_delay_and_delivered_once()
     {
         await using var h = new SimulationHarness();
-        await h.StartAsync();
-        await h.Cluster.AddAgentsAsync(1);
-        var fw = await h.AddFrameworkAsync("service", new RecordingScheduler { LaunchTarget = 1 });
-        while ((await fw.NextUpdateAsync()).State != TaskState.Running) { }
+        var fw = await RunOneTaskAsync(h);
         await h.Cluster.WhenAllAcknowledgedAsync().WaitAsync(SimulationHarness.Timeout);
         var agent = h.Cluster.Agents.Single();
         var task = agent.Tasks.Single();
@@ -114,10 +121,7 @@ public sealed class SimulatedAgentTests
     public async Task A_long_partition_makes_the_agent_unreachable_and_healed_it_re_registers_with_its_task_running()
     {
         await using var h = new SimulationHarness();
-        await h.StartAsync();
-        await h.Cluster.AddAgentsAsync(2);
-        var fw = await h.AddFrameworkAsync("partition-aware", new RecordingScheduler { LaunchTarget = 1 }, FrameworkCapabilities.PartitionAware);
-        while ((await fw.NextUpdateAsync()).State != TaskState.Running) { }
+        var fw = await RunOneTaskAsync(h, agents: 2, FrameworkCapabilities.PartitionAware);
         var task = new TaskId("task-0000001");
         var agent = Holding(h, task);
 
@@ -146,10 +150,7 @@ public sealed class SimulatedAgentTests
     public async Task A_crashed_agent_restarts_re_registers_and_delivers_what_its_task_did_while_it_was_down()
     {
         await using var h = new SimulationHarness();
-        await h.StartAsync();
-        await h.Cluster.AddAgentsAsync(1);
-        var fw = await h.AddFrameworkAsync("service", new RecordingScheduler { LaunchTarget = 1 });
-        while ((await fw.NextUpdateAsync()).State != TaskState.Running) { }
+        var fw = await RunOneTaskAsync(h);
         var agent = h.Cluster.Agents.Single();
         var task = agent.Tasks.Single();
 
@@ -172,10 +173,7 @@ public sealed class SimulatedAgentTests
     public async Task A_removed_agent_never_comes_back_and_its_task_is_lost_once_its_pings_ran_out()
     {
         await using var h = new SimulationHarness();
-        await h.StartAsync();
-        await h.Cluster.AddAgentsAsync(1);
-        var fw = await h.AddFrameworkAsync("service", new RecordingScheduler { LaunchTarget = 1 });
-        while ((await fw.NextUpdateAsync()).State != TaskState.Running) { }
+        var fw = await RunOneTaskAsync(h);
         var agent = h.Cluster.Agents.Single();
 
         await agent.RemoveAsync();
