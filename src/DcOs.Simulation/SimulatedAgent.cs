@@ -226,14 +226,10 @@ public sealed class SimulatedAgent : IMessageHandler
             _cluster.Clock.After(delay, Connect);
             return;
         }
-        DcOsMessage request;
+        DcOsMessage? request = null;
         lock (_lock)
         {
-            if (attempt != _attempt || _state != SimulatedAgentState.Connecting)
-            {
-                request = null!;
-            }
-            else
+            if (attempt == _attempt && _state == SimulatedAgentState.Connecting)
             {
                 _connection = connection;
                 _registeredOnConnection = false;

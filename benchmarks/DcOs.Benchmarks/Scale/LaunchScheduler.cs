@@ -6,8 +6,8 @@ using DcOs.Framework;
 namespace DcOs.Benchmarks.Scale;
 
 /// <summary>
-/// The framework of <c>quick scale</c>, measured as a framework author sees it: it launches <see cref="Target"/> small
-/// tasks on the offers it gets (up to <see cref="PerOffer"/> per offer, declining the rest), and records when each
+/// The framework of <c>quick scale</c>, measured as a framework author sees it: it launches <c>target</c> small
+/// tasks on the offers it gets (up to <c>perOffer</c> per offer, declining the rest), and records when each
 /// accept went out and when its TASK_RUNNING arrived, every update id delivered (a second delivery is a duplicate),
 /// the terminal states it was told, and the master's reconciliation answers.
 /// </summary>
@@ -25,16 +25,8 @@ internal sealed class LaunchScheduler(int target, int perOffer) : FrameworkSched
     private int _subscriptions;
     private int _expectedAgents = int.MaxValue;
     private int _expectedReconciled = int.MaxValue;
-    private long _firstOfferAt;
     private long _firstAcceptAt;
     private long _lastRunningAt;
-
-    public int Target => target;
-
-    public int PerOffer => perOffer;
-
-    /// <summary>While false, offers are counted and declined (registration first, then the launch).</summary>
-    public volatile bool Launching;
 
     public TaskCompletionSource FirstOffer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -49,10 +41,6 @@ internal sealed class LaunchScheduler(int target, int perOffer) : FrameworkSched
     public int Duplicates => Volatile.Read(ref _duplicates);
 
     public int Running => Volatile.Read(ref _running);
-
-    public int OfferedAgents => _offeredAgents.Count;
-
-    public long FirstOfferAt => Interlocked.Read(ref _firstOfferAt);
 
     /// <summary>Tasks the framework was told are gone while it expected them to run (lost, unreachable, gone, dropped, failed).</summary>
     public int Lost => new[] { TaskState.Lost, TaskState.Unreachable, TaskState.Gone, TaskState.Dropped, TaskState.Failed, TaskState.Error }.Sum(s => _states.GetValueOrDefault(s));
@@ -82,7 +70,6 @@ internal sealed class LaunchScheduler(int target, int perOffer) : FrameworkSched
 
     public override async Task OffersAsync(IFrameworkDriver driver, IReadOnlyList<Offer> offers)
     {
-        Interlocked.CompareExchange(ref _firstOfferAt, Stopwatch.GetTimestamp(), 0);
         FirstOffer.TrySetResult();
         foreach (var offer in offers) _offeredAgents.TryAdd(offer.AgentId, 0);
         if (_offeredAgents.Count >= Volatile.Read(ref _expectedAgents)) AllOffered.TrySetResult();
@@ -90,7 +77,7 @@ internal sealed class LaunchScheduler(int target, int perOffer) : FrameworkSched
         foreach (var offer in offers)
         {
             var tasks = new List<TaskSpec>();
-            while (Launching && tasks.Count < perOffer)
+            while (tasks.Count < perOffer)
             {
                 var n = Interlocked.Increment(ref _launched);
                 if (n > target) break;

@@ -78,7 +78,7 @@ public sealed class ScaleQuickSuite : IQuickSuite
         output.Write($"register_s_{k}", clock.Elapsed.TotalSeconds, "s");
         output.Write($"idle_cpu_pct_{k}", await ProcessCpuPercentAsync(TimeSpan.FromSeconds(20), cancellationToken), "%");
 
-        var scheduler = new LaunchScheduler(Tasks, (Tasks + agents - 1) / agents) { Launching = true };
+        var scheduler = new LaunchScheduler(Tasks, (Tasks + agents - 1) / agents);
         scheduler.ExpectAgents(agents);
         await using var framework = DcOsFramework.Create(transport, new FrameworkOptions { Master = master.LocalEndPoint!, Framework = new FrameworkInfo { Name = "scale", FailoverTimeout = TimeSpan.FromDays(1) } }, scheduler);
         clock.Restart();
@@ -136,7 +136,7 @@ public sealed class ScaleQuickSuite : IQuickSuite
             // DCOS_QUICK_SCALE_TCP_IDLE_ONLY=1: registration and the idle figures only (for working on them).
             if (Environment.GetEnvironmentVariable("DCOS_QUICK_SCALE_TCP_IDLE_ONLY") == "1") return (0, 0, 0);
 
-            var scheduler = new LaunchScheduler(Tasks, (Tasks + agents - 1) / agents) { Launching = true };
+            var scheduler = new LaunchScheduler(Tasks, (Tasks + agents - 1) / agents);
             scheduler.ExpectAgents(agents);
             await using var framework = DcOsFramework.Create(transport, new FrameworkOptions { Master = master.MasterEndPoint, Framework = new FrameworkInfo { Name = "scale", FailoverTimeout = TimeSpan.FromDays(1) } }, scheduler);
             clock.Restart();

@@ -34,7 +34,7 @@ internal sealed class ConnectionBuilder(TransportOptions options, TimeProvider t
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(options.HandshakeTimeout);
             var (principal, role) = await WithTimeout(Handshake.RunServerAsync(pipe, options, timeout.Token), timeout.Token).ConfigureAwait(false);
-            var connection = new MessageConnection(pipe, principal, role, remote, options, time, logger, metrics, disposeTransport, ticker: TickerFor);
+            var connection = new MessageConnection(pipe, principal, role, remote, options, time, logger, metrics, disposeTransport, tickers: TickerFor);
             TransportLog.Authenticated(logger, connection.Id, remote?.ToString(), principal, role.ToString());
             return connection;
         }

@@ -14,8 +14,6 @@ internal sealed class ConnectionTicker(TimeProvider time, TimeSpan period)
     private readonly HashSet<MessageConnection> _connections = [];
     private ITimer? _timer;
 
-    public TimeSpan Period => period;
-
     public void Add(MessageConnection connection)
     {
         lock (_lock)

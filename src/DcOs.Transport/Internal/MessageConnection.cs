@@ -59,9 +59,9 @@ internal sealed class MessageConnection : IMessageConnection
         TransportMetrics metrics,
         Func<ValueTask>? disposeTransport,
         TimeSpan? heartbeatInterval = null,
-        Func<TimeSpan, ConnectionTicker>? ticker = null)
+        Func<TimeSpan, ConnectionTicker>? tickers = null)
     {
-        _tickers = ticker;
+        _tickers = tickers;
         _pipe = pipe;
         HeartbeatInterval = heartbeatInterval ?? options.HeartbeatInterval;
         Principal = principal;
